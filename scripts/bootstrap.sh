@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Sourced by ./devstack: makes the toolchain this project needs present, idempotently, and puts it
+# on PATH. Node.js and pnpm come from the npm registry into .tools/ (pinned); on a root Debian
+# machine without a running Docker engine, Debian's engine is installed and started.
+# Needs: bash, npm (any Node.js), and Docker — or root on Debian, where it installs Docker itself.
+
+NODE_VERSION=22.23.3
+PNPM_VERSION=10.34.8
+TOOLS="$PWD/.tools"
+
+say() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
+die() { printf '[bootstrap] error: %s\n' "$*" >&2; exit 1; }
+
+is_root_debian() { [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; }
+
+apt_updated=""
+apt_install() {
+  if [ -z "$apt_updated" ]; then
+    say "apt-get update"
+    apt-get update -qq >/dev/null || die "apt-get update failed"
+    apt_updated=1
+  fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null || die "apt-get install $* failed"
+}
+
+node_ok() { command -v node >/dev/null && node -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit(a>22||(a===22&&b>=22)?0:1)'; }
+
+ensure_node_and_pnpm() {
+  export PATH="$TOOLS/node_modules/.bin:$PATH"
+  if ! node_ok || ! [ "$(pnpm --version 2>/dev/null)" = "$PNPM_VERSION" ]; then
+    command -v npm >/dev/null || die "npm is needed once to fetch Node.js $NODE_VERSION and pnpm (install any Node.js with npm)"
+    local os arch
+    case "$(uname -s)" in Linux) os=linux ;; Darwin) os=darwin ;; *) die "unsupported OS $(uname -s)" ;; esac
+    case "$(uname -m)" in x86_64 | amd64) arch=x64 ;; aarch64 | arm64) arch=arm64 ;; *) die "unsupported CPU $(uname -m)" ;; esac
+    say "installing Node.js $NODE_VERSION and pnpm $PNPM_VERSION into .tools/"
+    npm install --prefix "$TOOLS" --no-audit --no-fund --no-save --loglevel=error \
+      "node-$os-$arch@$NODE_VERSION" "pnpm@$PNPM_VERSION" >/dev/null || die "npm could not install Node.js/pnpm"
+    hash -r
+    node_ok || die "Node.js $NODE_VERSION did not install correctly (node -v: $(node -v 2>&1))"
+  fi
+  say "node $(node -v), pnpm $(pnpm --version)"
+}
+
+ensure_dependencies() {
+  say "pnpm install"
+  pnpm install --frozen-lockfile --reporter=silent || die "pnpm install failed"
+}
+
+engine_answers() { timeout 10 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+
+ensure_docker_engine() {
+  if engine_answers; then
+    say "docker engine $(docker version --format '{{.Server.Version}}')"
+    return
+  fi
+  is_root_debian || die "no Docker engine answers; start Docker (Docker Desktop, systemctl start docker) and run again"
+  command -v dockerd >/dev/null || apt_install docker.io
+  command -v docker >/dev/null || die "the docker CLI is missing after installing docker.io"
+  say "starting dockerd (log: /var/log/devstack-dockerd.log)"
+  nohup dockerd >/var/log/devstack-dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    engine_answers && { say "docker engine $(docker version --format '{{.Server.Version}}')"; return; }
+    sleep 1
+  done
+  tail -n 20 /var/log/devstack-dockerd.log >&2
+  die "dockerd did not answer within 60 s (last log lines above)"
+}
+
+# Offline image recipes need mmdebstrap; only installable (and only needed) on Debian-like hosts.
+ensure_image_tools() {
+  command -v mmdebstrap >/dev/null && return
+  if is_root_debian; then apt_install mmdebstrap; else say "mmdebstrap not found: images can only be pulled upstream"; fi
+}
+
+ensure_node_and_pnpm
+ensure_dependencies
+ensure_docker_engine
+ensure_image_tools

@@ -1,0 +1,63 @@
+import { docker } from "./cli.ts";
+
+export type ResourceKind = "container" | "network" | "volume";
+
+export interface Resource {
+  kind: ResourceKind;
+  id: string;
+  name: string;
+  labels: Record<string, string>;
+}
+
+function parseLabels(text: string): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of text ? text.split(",") : []) {
+    const eq = pair.indexOf("=");
+    if (eq > 0) labels[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return labels;
+}
+
+/** Every container, network and volume carrying `label` (optionally `label=value`). */
+export async function listResources(filter: string): Promise<Resource[]> {
+  const format = "{{.ID}}\t{{.Names}}\t{{.Labels}}";
+  const listings: [ResourceKind, string[]][] = [
+    ["container", ["ps", "--all", "--no-trunc", "--filter", `label=${filter}`, "--format", format]],
+    [
+      "network",
+      [
+        "network",
+        "ls",
+        "--no-trunc",
+        "--filter",
+        `label=${filter}`,
+        "--format",
+        "{{.ID}}\t{{.Name}}\t{{.Labels}}",
+      ],
+    ],
+    [
+      "volume",
+      ["volume", "ls", "--filter", `label=${filter}`, "--format", "{{.Name}}\t{{.Name}}\t{{.Labels}}"],
+    ],
+  ];
+  const found: Resource[] = [];
+  for (const [kind, args] of listings) {
+    for (const line of (await docker(args)).split("\n").filter(Boolean)) {
+      const [id = "", name = "", labels = ""] = line.split("\t");
+      found.push({ kind, id, name, labels: parseLabels(labels) });
+    }
+  }
+  return found;
+}
+
+/** Removes resources, containers first (networks and volumes are in use until they are gone). */
+export async function removeResources(resources: Resource[], { keepVolumes = false } = {}): Promise<void> {
+  const ids = (kind: ResourceKind) => resources.filter((r) => r.kind === kind).map((r) => r.id);
+  const containers = ids("container");
+  if (containers.length > 0) await docker(["rm", "--force", "--volumes", ...containers], { reject: false });
+  const networks = ids("network");
+  if (networks.length > 0) await docker(["network", "rm", ...networks], { reject: false });
+  const volumes = ids("volume");
+  if (volumes.length > 0 && !keepVolumes)
+    await docker(["volume", "rm", "--force", ...volumes], { reject: false });
+}

@@ -1,0 +1,52 @@
+import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { z } from "zod";
+import { stateDir } from "../paths.ts";
+
+/** What DevStack remembers of one environment between commands (ports, generated secrets, status). */
+export const envStateSchema = z.object({
+  name: z.string(),
+  /** `starting` until `up` finishes; a `starting` env whose run is gone was interrupted. */
+  status: z.enum(["starting", "ready"]),
+  run: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  ports: z.record(z.string(), z.number()),
+  secrets: z.record(z.string(), z.string()),
+});
+export type EnvState = z.infer<typeof envStateSchema>;
+
+const envsDir = () => join(stateDir(), "envs");
+export const stateFile = (name: string) => join(envsDir(), `${name}.json`);
+
+export function readEnvState(name: string): EnvState | undefined {
+  try {
+    return envStateSchema.parse(JSON.parse(readFileSync(stateFile(name), "utf8")));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Writes atomically (temp file + rename) and readable by the owner only: it holds secrets. */
+export function writeEnvState(state: EnvState): void {
+  mkdirSync(envsDir(), { recursive: true, mode: 0o700 });
+  const file = stateFile(state.name);
+  const temp = `${file}.${process.pid}.tmp`;
+  writeFileSync(temp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+  chmodSync(temp, 0o600);
+  renameSync(temp, file);
+}
+
+export function removeEnvState(name: string): void {
+  rmSync(stateFile(name), { force: true });
+}
+
+export function listEnvStates(): EnvState[] {
+  let files: string[];
+  try {
+    files = readdirSync(envsDir()).filter((f) => f.endsWith(".json"));
+  } catch {
+    return [];
+  }
+  return files.map((f) => readEnvState(f.slice(0, -5))).filter((s): s is EnvState => s !== undefined);
+}

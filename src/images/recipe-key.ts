@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+
+/** Bump when the way root filesystems are made changes, so every cached base is rebuilt. */
+export const ROOTFS_METHOD = "mmdebstrap/apt/no-docs/v1";
+
+const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
+
+/** Key of a root filesystem: the suite, the package set (order-free) and how it is made. */
+export function rootfsKey(suite: string, packages: string[]): string {
+  return sha256(JSON.stringify({ method: ROOTFS_METHOD, suite, packages: [...new Set(packages)].sort() }));
+}
+
+/** Key of a build context folder: every file's path, mode and bytes. */
+export function contextKey(dir: string): string {
+  const hash = createHash("sha256");
+  const walk = (current: string) => {
+    for (const entry of readdirSync(current, { withFileTypes: true }).sort((a, b) =>
+      a.name.localeCompare(b.name),
+    )) {
+      const full = join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else {
+        hash.update(`${relative(dir, full)}\0${statSync(full).mode & 0o111 ? "x" : "-"}\0`);
+        hash.update(readFileSync(full));
+        hash.update("\0");
+      }
+    }
+  };
+  walk(dir);
+  return hash.digest("hex");
+}
+
+/** Key of an image: what it is built on (a root filesystem key or a parent image id) plus its context. */
+export function imageKey(baseIdentity: string, context: string): string {
+  return sha256(`${baseIdentity}\n${contextKey(context)}`);
+}
+
+export const shortKey = (key: string) => key.slice(0, 12);

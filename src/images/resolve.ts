@@ -1,0 +1,136 @@
+import { resolve } from "node:path";
+import { Listr } from "listr2";
+import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
+import { UserError } from "../errors.ts";
+import { repoRoot } from "../paths.ts";
+import { buildOrder, type ImageMap, loadImageMap } from "./image-map.ts";
+import { buildDockerfile, buildRootfs, type Progress } from "./recipe-build.ts";
+import { imageKey, rootfsKey, shortKey } from "./recipe-key.ts";
+
+/** Where an image may come from: `auto` tries local, then upstream, then the recipe. */
+export const IMAGE_SOURCES = ["auto", "recipe", "upstream"] as const;
+export type ImageSource = (typeof IMAGE_SOURCES)[number];
+
+export type HowResolved = "up to date" | "local upstream" | "pulled upstream" | "built from recipe";
+
+export interface ResolvedImage {
+  name: string;
+  /** The reference to run: a recipe tag `azora-devstack/NAME:KEY` or the upstream reference. */
+  ref: string;
+  how: HowResolved;
+  seconds: number;
+}
+
+const recipeTag = (name: string, key: string) => `azora-devstack/${name}:${shortKey(key)}`;
+const rootfsTag = (name: string, key: string) => `azora-devstack/${name}-rootfs:${shortKey(key)}`;
+const imageId = (ref: string) => dockerMaybe(["image", "inspect", "--format", "{{.Id}}", ref]);
+
+async function resolveOne(
+  map: ImageMap,
+  name: string,
+  source: ImageSource,
+  resolved: Map<string, ResolvedImage>,
+  progress: Progress,
+): Promise<ResolvedImage> {
+  const started = performance.now();
+  const done = (ref: string, how: HowResolved): ResolvedImage => ({
+    name,
+    ref,
+    how,
+    seconds: (performance.now() - started) / 1000,
+  });
+  const entry = map.images[name];
+  if (!entry) throw new UserError(`unknown image '${name}'`);
+  const { recipe, upstream } = entry;
+  const context = resolve(repoRoot, recipe.context);
+
+  // What the image is built on decides its key: a root filesystem recipe, or the parent's image id.
+  let base: { ref: string; identity: string; rootfs?: { key: string; packages: string[] } };
+  if (recipe.packages) {
+    const key = rootfsKey(map.suite, recipe.packages);
+    base = {
+      ref: rootfsTag(name, key),
+      identity: `rootfs:${key}`,
+      rootfs: { key, packages: recipe.packages },
+    };
+  } else {
+    const parent = resolved.get(recipe.from ?? "");
+    if (!parent) throw new Error(`internal: parent '${recipe.from}' of '${name}' was not resolved first`);
+    base = { ref: parent.ref, identity: `image:${await imageId(parent.ref)}` };
+  }
+  const key = imageKey(base.identity, context);
+  const tag = recipeTag(name, key);
+
+  if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
+  if (source !== "recipe" && upstream) {
+    if (await imageId(upstream)) return done(upstream, "local upstream");
+    progress(`pulling ${upstream}`);
+    const pulled = await dockerMaybe(["pull", "--quiet", upstream], { timeout: 300_000 });
+    if (pulled !== undefined) return done(upstream, "pulled upstream");
+    if (source === "upstream")
+      throw new UserError(
+        `image '${name}': cannot pull ${upstream}`,
+        "Use --source auto or recipe to build it offline.",
+      );
+  } else if (source === "upstream") {
+    throw new UserError(`image '${name}' has no upstream reference; use --source auto or recipe`);
+  }
+
+  if (base.rootfs && !(await imageId(base.ref))) {
+    progress(`root filesystem: ${base.rootfs.packages.join(", ")}`);
+    await buildRootfs({
+      image: name,
+      suite: map.suite,
+      packages: base.rootfs.packages,
+      tag: base.ref,
+      key: base.rootfs.key,
+      progress,
+    });
+  }
+  await buildDockerfile({ image: name, context, base: base.ref, tag, key, progress });
+  return done(tag, "built from recipe");
+}
+
+/**
+ * Resolves images of the map (all by default, parents first), building what is missing, with one
+ * live status line per image. Returns each image's runnable reference and how it was obtained.
+ */
+export async function resolveImages(
+  opts: { names?: string[]; source?: ImageSource; map?: ImageMap; silent?: boolean } = {},
+): Promise<Map<string, ResolvedImage>> {
+  await ensureEngine();
+  const map = opts.map ?? loadImageMap();
+  const order = buildOrder(map, opts.names ?? []);
+  const source = opts.source ?? "auto";
+  const resolved = new Map<string, ResolvedImage>();
+
+  const tasks = new Listr(
+    order.map((name) => ({
+      title: name,
+      task: async (_ctx: unknown, task: { output: string; title: string }) => {
+        const image = await resolveOne(map, name, source, resolved, (line) => {
+          task.output = line;
+        });
+        resolved.set(name, image);
+        task.title = `${name}: ${image.how} (${image.ref}) in ${image.seconds.toFixed(1)}s`;
+      },
+    })),
+    {
+      concurrent: false,
+      exitOnError: true,
+      renderer: opts.silent ? "silent" : "default",
+      fallbackRenderer: "simple",
+      rendererOptions: { collapseErrors: false },
+    },
+  );
+  await tasks.run();
+  return resolved;
+}
+
+/** The runnable reference of one image, resolving (and if need be building) it first. */
+export async function imageRef(name: string, source: ImageSource = "auto"): Promise<string> {
+  const images = await resolveImages({ names: [name], source, silent: true });
+  const image = images.get(name);
+  if (!image) throw new Error(`internal: image '${name}' was not resolved`);
+  return image.ref;
+}

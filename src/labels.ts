@@ -1,0 +1,71 @@
+import { readFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+
+/**
+ * Everything DevStack creates in Docker carries these labels, so that `env:gc` can always find it
+ * and decide, from the labels alone plus the state file, whether its creator is gone.
+ */
+export const LABEL = {
+  managed: "dev.azora.devstack",
+  env: "dev.azora.devstack.env",
+  owner: "dev.azora.devstack.owner",
+  expires: "dev.azora.devstack.expires",
+  run: "dev.azora.devstack.run",
+  purpose: "dev.azora.devstack.purpose",
+} as const;
+
+export type Purpose = "env" | "test" | "build";
+
+/** This process as `host:pid:start`, start being its kernel start time, so a reused pid is not mistaken for it. */
+export function currentRun(): string {
+  return `${hostname()}:${process.pid}:${processStart(process.pid) ?? 0}`;
+}
+
+function processStart(pid: number): string | undefined {
+  try {
+    // Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces, so split after it.
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Whether the run that wrote a `run` label is still alive. A run on another host is assumed alive:
+ * only its own host can tell, and removing a live run's containers is the worse mistake.
+ */
+export function runIsAlive(run: string): boolean {
+  const [host, pidText, start] = run.split(":");
+  if (host !== hostname()) return true;
+  const pid = Number(pidText);
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+  const actualStart = processStart(pid);
+  return actualStart === undefined || start === "0" || actualStart === start;
+}
+
+export function owner(): string {
+  return process.env.DEVSTACK_OWNER ?? userInfo().username;
+}
+
+/** The labels for a new resource; `run` defaults to this process (a test worker passes its runner's). */
+export function devstackLabels(opts: {
+  purpose: Purpose;
+  env?: string;
+  ttlMs: number;
+  run?: string;
+}): Record<string, string> {
+  return {
+    [LABEL.managed]: "true",
+    [LABEL.purpose]: opts.purpose,
+    [LABEL.owner]: owner(),
+    [LABEL.run]: opts.run ?? currentRun(),
+    [LABEL.expires]: new Date(Date.now() + opts.ttlMs).toISOString(),
+    ...(opts.env ? { [LABEL.env]: opts.env } : {}),
+  };
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { oneOf, parseFlags } from "../../src/cli/flags.ts";
+import { UserError } from "../../src/errors.ts";
+
+describe("flags", () => {
+  const spec = {
+    name: { type: "string" as const, default: "dev" },
+    "keep-data": { type: "boolean" as const },
+  };
+
+  it("parses known flags with defaults", () => {
+    expect(parseFlags("dev:down", ["--keep-data"], spec).values).toEqual({ name: "dev", "keep-data": true });
+  });
+
+  it("rejects an unknown flag and lists the valid ones", () => {
+    try {
+      parseFlags("dev:down", ["--keep-dta"], spec);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as UserError).message).toMatch(/^dev:down: Unknown option '--keep-dta'/);
+      expect((e as UserError).hint).toBe("valid flags: --name VALUE, --keep-data");
+    }
+  });
+
+  it("checks enumerated values", () => {
+    expect(oneOf("source", "recipe", ["auto", "recipe"])).toBe("recipe");
+    expect(() => oneOf("source", "docker", ["auto", "recipe"])).toThrow(
+      "--source: 'docker' is not valid; expected one of: auto, recipe",
+    );
+  });
+});

@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { Resource } from "../../src/docker/resources.ts";
+import { groupResources, staleReason } from "../../src/env/gc.ts";
+import type { EnvState } from "../../src/env/state.ts";
+import { currentRun, LABEL, runIsAlive } from "../../src/labels.ts";
+
+const now = new Date("2026-11-26T12:00:00Z");
+const later = "2026-11-27T00:00:00.000Z";
+const earlier = "2026-11-26T00:00:00.000Z";
+
+const resource = (kind: Resource["kind"], name: string, labels: Record<string, string>): Resource => ({
+  kind,
+  id: name,
+  name,
+  labels: { [LABEL.managed]: "true", ...labels },
+});
+const state = (status: EnvState["status"], run: string): EnvState => ({
+  name: "dev",
+  status,
+  run,
+  createdAt: earlier,
+  expiresAt: later,
+  ports: {},
+  secrets: {},
+});
+
+describe("gc rules", () => {
+  const alive = (run: string) => run === "live";
+
+  it("groups by environment, else by run, and keeps the longest expiry", () => {
+    const groups = groupResources([
+      resource("container", "a", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "r1",
+        [LABEL.expires]: earlier,
+        [LABEL.purpose]: "env",
+      }),
+      resource("network", "n", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "r2",
+        [LABEL.expires]: later,
+        [LABEL.purpose]: "env",
+      }),
+      resource("container", "t", { [LABEL.run]: "r3", [LABEL.expires]: later, [LABEL.purpose]: "test" }),
+    ]);
+    expect(groups.map((g) => [g.key, g.resources.length, g.expires])).toEqual([
+      ["env dev", 2, later],
+      ["run r3", 1, later],
+    ]);
+  });
+
+  it("collects expired groups, dead test runs and interrupted ups; keeps the rest", () => {
+    const group = (labels: Record<string, string>) => {
+      const [only] = groupResources([resource("container", "x", labels)]);
+      if (!only) throw new Error("one resource makes one group");
+      return only;
+    };
+    const test = (run: string, expires = later) =>
+      group({ [LABEL.run]: run, [LABEL.expires]: expires, [LABEL.purpose]: "test" });
+    const env = (run: string) =>
+      group({ [LABEL.env]: "dev", [LABEL.run]: run, [LABEL.expires]: later, [LABEL.purpose]: "env" });
+
+    expect(staleReason(test("live", earlier), undefined, now, alive)).toMatch(/TTL expired/);
+    expect(staleReason(test("dead"), undefined, now, alive)).toMatch(/run that created it .* is gone/);
+    expect(staleReason(test("live"), undefined, now, alive)).toBeUndefined();
+
+    expect(staleReason(env("dead"), state("ready", "dead"), now, alive)).toBeUndefined();
+    expect(staleReason(env("dead"), state("starting", "dead"), now, alive)).toMatch(/interrupted/);
+    expect(staleReason(env("live"), state("starting", "live"), now, alive)).toBeUndefined();
+    expect(staleReason(env("dead"), undefined, now, alive)).toMatch(/no state is recorded/);
+  });
+
+  it("knows this process is alive and a made-up pid on this host is not", () => {
+    expect(runIsAlive(currentRun())).toBe(true);
+    const [host] = currentRun().split(":");
+    expect(runIsAlive(`${host}:4194000:1`)).toBe(false);
+    // Same pid, other start time: a reused pid is not the run that wrote the label.
+    const [, pid] = currentRun().split(":");
+    expect(runIsAlive(`${host}:${pid}:1`)).toBe(false);
+    expect(runIsAlive("some-other-host:1:1")).toBe(true);
+  });
+});
