@@ -21,14 +21,21 @@ export function currentRun(): string {
   return `${hostname()}:${process.pid}:${processStart(process.pid) ?? 0}`;
 }
 
-function processStart(pid: number): string | undefined {
+/** Kernel start time and state of a process, from /proc (undefined where there is no /proc). */
+function procStat(pid: number): { start: string; state: string } | undefined {
   try {
-    // Field 22 of /proc/PID/stat; the command name (field 2) may hold spaces, so split after it.
+    // The command name (field 2) may hold spaces, so split after its closing parenthesis:
+    // what follows starts at field 3 (state); field 22 is the start time.
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return { state: fields[0] ?? "", start: fields[19] ?? "" };
   } catch {
     return undefined;
   }
+}
+
+function processStart(pid: number): string | undefined {
+  return procStat(pid)?.start;
 }
 
 /**
@@ -45,8 +52,11 @@ export function runIsAlive(run: string): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === "EPERM";
   }
-  const actualStart = processStart(pid);
-  return actualStart === undefined || start === "0" || actualStart === start;
+  const stat = procStat(pid);
+  if (stat === undefined) return true; // no /proc (macOS): the signal check is all we have
+  // A zombie has exited; it lingers only until its parent (or init) reaps it.
+  if (stat.state === "Z" || stat.state === "X") return false;
+  return start === "0" || stat.start === start;
 }
 
 export function owner(): string {

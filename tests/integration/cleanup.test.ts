@@ -1,0 +1,105 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { Redis } from "ioredis";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { dockerMaybe } from "../../src/docker/cli.ts";
+import { listResources } from "../../src/docker/resources.ts";
+import { collectGarbage } from "../../src/env/gc.ts";
+import { LABEL } from "../../src/labels.ts";
+import { repoRoot } from "../../src/paths.ts";
+import { runScript } from "../support/cli.ts";
+import { image } from "../support/labels.ts";
+
+const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
+const env = { DEVSTACK_STATE_DIR: stateDir };
+const envName = `it-${process.pid}`;
+const envResources = (name: string) => listResources(`${LABEL.env}=${name}`);
+// tsx runs the script in a child node process: kill the whole process group, as a dying terminal would.
+const killGroup = (pid: number | undefined) => pid && process.kill(-pid, "SIGKILL");
+
+afterAll(async () => {
+  for (const name of [envName, `${envName}-killed`]) await runScript("dev-down", ["--name", name], { env });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("dev:up and dev:down (data tier)", () => {
+  it("brings up healthy Postgres and Redis, reachable with the printed connection strings", async () => {
+    const up = await runScript("dev-up", ["--name", envName], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    const postgresUrl = /postgres\s+(postgresql:\/\/\S+)/.exec(up.stdout)?.[1];
+    const redisUrl = /redis\s+(redis:\/\/\S+)/.exec(up.stdout)?.[1];
+    expect(postgresUrl).toMatch(/@127\.0\.0\.1:\d+\/azora$/);
+
+    const client = new pg.Client({ connectionString: postgresUrl });
+    await client.connect();
+    const { rows } = await client
+      .query("CREATE EXTENSION IF NOT EXISTS vector; SELECT '[1,2]'::vector <-> '[1,3]' AS d")
+      .then((r) => (Array.isArray(r) ? r[1] : r));
+    expect(rows[0].d).toBe(1);
+    await client.end();
+
+    const redis = new Redis(redisUrl ?? "", { maxRetriesPerRequest: 1 });
+    expect(await redis.ping()).toBe("PONG");
+    redis.disconnect();
+
+    const again = await runScript("dev-up", ["--name", envName], { env });
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/already up and healthy/);
+    expect((await envResources(envName)).filter((r) => r.kind === "container")).toHaveLength(2);
+  });
+
+  it("down removes every container, network and volume of the environment", async () => {
+    const down = await runScript("dev-down", ["--name", envName], { env });
+    expect(down.exitCode).toBe(0);
+    expect(await envResources(envName)).toEqual([]);
+  });
+});
+
+describe("what a killed run leaves behind, env:gc finds and removes", () => {
+  it("a test run killed with -9", async () => {
+    const child = execa(
+      join(repoRoot, "node_modules/.bin/tsx"),
+      [join(repoRoot, "tests/fixtures/start-container-and-hang.ts"), image("redis")],
+      { detached: true },
+    );
+    const id = await new Promise<string>((resolve, reject) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        const m = /started (\w+)/.exec(chunk.toString());
+        if (m?.[1]) resolve(m[1]);
+      });
+      child.catch(reject);
+    });
+    killGroup(child.pid);
+    await child.catch(() => {});
+    expect(await dockerMaybe(["inspect", "--format", "{{.State.Running}}", id])).toBe("true");
+
+    const dry = await collectGarbage({ dryRun: true, purposes: ["test"] });
+    expect(dry.flatMap((g) => g.group.resources.map((r) => r.id))).toContain(id);
+    await collectGarbage({ purposes: ["test"] });
+    expect(await dockerMaybe(["inspect", id])).toBeUndefined();
+  });
+
+  it("a dev:up killed with -9 mid-way", async () => {
+    const name = `${envName}-killed`;
+    const child = runScript("dev-up", ["--name", name], { env, detached: true });
+    await new Promise<void>((resolve) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        if (/starting/.test(chunk.toString())) resolve();
+      });
+    });
+    killGroup(child.pid);
+    await child;
+    expect((await envResources(name)).length).toBeGreaterThan(0);
+
+    const result = await runScript("env-gc", [], { env });
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`removed env ${name}: its \`up\` was interrupted`));
+    // Containers created after the listing (a start already in flight) are gone too by now.
+    await new Promise((r) => setTimeout(r, 1000));
+    await runScript("env-gc", [], { env });
+    expect(await envResources(name)).toEqual([]);
+  });
+});
