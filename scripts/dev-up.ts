@@ -3,7 +3,7 @@
 // manifests, this is the data tier: PostgreSQL 17 + pgvector and Redis.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { checkEnvName, downEnv, endpoints, stateFile, upDataTier } from "../src/env/data-tier.ts";
+import { checkEnvName, endpoints, removeInterrupted, stateFile, upDataTier } from "../src/env/data-tier.ts";
 import { UserError } from "../src/errors.ts";
 
 await runMain(async () => {
@@ -17,15 +17,24 @@ await runMain(async () => {
     throw new UserError(`--ttl: '${values.ttl}' is not valid; expected a positive number of hours`);
 
   // Ctrl-C stops cleanly: what this run created is removed (data volumes stay), then exit 130.
-  process.once("SIGINT", () => {
-    console.error(`\ninterrupted: removing the partly started environment '${name}'`);
-    void downEnv(name, { keepData: true }).finally(() => process.exit(130));
+  let interrupted = false;
+  // `on`, not `once`: tsx relays the terminal's SIGINT, so it can arrive twice, and a second one
+  // must not kill the cleanup half-way.
+  process.on("SIGINT", () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\ninterrupted: removing the partly started environment '${name}' (its data volume stays)`);
+    void removeInterrupted(name).finally(() => process.exit(130));
   });
 
   const began = performance.now();
   const { state, reused } = await upDataTier(name, {
     ttlMs: ttlHours * 3600_000,
     step: (line) => console.log(`  ${line}`),
+  }).catch(async (error: unknown) => {
+    // Starts in flight fail once their containers are removed; the SIGINT handler reports and exits.
+    if (interrupted) await new Promise(() => {});
+    throw error;
   });
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   const { postgresUrl, redisUrl } = endpoints(state);

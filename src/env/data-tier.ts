@@ -182,6 +182,17 @@ export async function downEnv(env: string, { keepData = false } = {}): Promise<n
   return resources.length;
 }
 
+/**
+ * After Ctrl-C: removes what an interrupted `up` created, again until a listing comes back empty,
+ * since a container create already sent to the engine can land after the first removal.
+ */
+export async function removeInterrupted(env: string): Promise<void> {
+  for (let round = 0; round < 10; round++) {
+    if ((await downEnv(env, { keepData: true })) === 0 && round > 0) return;
+    await new Promise((r) => setTimeout(r, 300));
+  }
+}
+
 export { stateFile };
 
 function labelArgs(labels: Record<string, string>): string[] {

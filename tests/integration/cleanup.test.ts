@@ -21,7 +21,8 @@ const envResources = (name: string) => listResources(`${LABEL.env}=${name}`);
 const killGroup = (pid: number | undefined) => pid && process.kill(-pid, "SIGKILL");
 
 afterAll(async () => {
-  for (const name of [envName, `${envName}-killed`]) await runScript("dev-down", ["--name", name], { env });
+  for (const suffix of ["", "-int", "-killed"])
+    await runScript("dev-down", ["--name", `${envName}${suffix}`], { env });
   rmSync(stateDir, { recursive: true, force: true });
 });
 
@@ -49,6 +50,23 @@ describe("dev:up and dev:down (data tier)", () => {
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/already up and healthy/);
     expect((await envResources(envName)).filter((r) => r.kind === "container")).toHaveLength(2);
+  });
+
+  it("Ctrl-C during up removes what it started, keeps the data volume, and exits 130", async () => {
+    const name = `${envName}-int`;
+    const child = runScript("dev-up", ["--name", name], { env, detached: true });
+    await new Promise<void>((resolve) => {
+      child.stdout?.on("data", (chunk: Buffer) => {
+        if (/starting/.test(chunk.toString())) resolve();
+      });
+    });
+    if (child.pid) process.kill(-child.pid, "SIGINT");
+    const result = await child;
+    expect(result.exitCode).toBe(130);
+    expect(result.stderr).toMatch(/interrupted: removing the partly started environment/);
+    expect((await envResources(name)).map((r) => r.kind)).toEqual(["volume"]);
+    await runScript("dev-down", ["--name", name], { env });
+    expect(await envResources(name)).toEqual([]);
   });
 
   it("down removes every container, network and volume of the environment", async () => {
