@@ -1,7 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { buildCourseService } from "@azora/course-service";
+import { buildEnrollmentService } from "@azora/enrollment-service";
 import type { App } from "@azora/service-kit";
+import { buildSessionService } from "@azora/session-service";
 import { buildUserService } from "@azora/user-service";
+import { Redis } from "ioredis";
 import pg from "pg";
 import { repoRoot } from "../paths.ts";
 
@@ -9,9 +13,18 @@ import { repoRoot } from "../paths.ts";
  * The OpenAPI documents are generated from the services' route schemas (the one source of truth
  * for validation) and committed next to each service, so reviewers and the gateway read a file.
  */
+// Clients that are never used: building the routes needs no connection.
 const builders: Record<string, () => Promise<App>> = {
-  // A pool that is never used: building the routes needs no connection.
   "user-service": () => buildUserService({ pool: new pg.Pool() }),
+  "session-service": () =>
+    buildSessionService({
+      redis: new Redis({ lazyConnect: true }),
+      userServiceUrl: "http://user-service",
+      jwtSecret: "x".repeat(32),
+      ttlSeconds: 3600,
+    }),
+  "course-service": () => buildCourseService({ pool: new pg.Pool() }),
+  "enrollment-service": () => buildEnrollmentService({ pool: new pg.Pool() }),
 };
 
 export const documentedServices = () => Object.keys(builders);

@@ -36,7 +36,8 @@ export class FeatureHashingEmbedder implements Embedder {
     const tokens = tokenize(text);
     const add = (feature: string, weight: number) => {
       const h = fnv1a(feature);
-      vector[h % this.dimensions] = (vector[h % this.dimensions] ?? 0) + ((fnv1a(feature, 0x9747b28c) & 1) === 0 ? weight : -weight);
+      vector[h % this.dimensions] =
+        (vector[h % this.dimensions] ?? 0) + ((fnv1a(feature, 0x9747b28c) & 1) === 0 ? weight : -weight);
     };
     for (let i = 0; i < tokens.length; i++) {
       add(tokens[i] ?? "", 1);

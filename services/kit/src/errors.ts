@@ -22,7 +22,11 @@ export const ErrorResponse = Type.Object(
       { additionalProperties: false },
     ),
   },
-  { $id: "ErrorResponse", additionalProperties: false, description: "The error shape of every Azora service" },
+  {
+    $id: "ErrorResponse",
+    additionalProperties: false,
+    description: "The error shape of every Azora service",
+  },
 );
 
 /** An error a route throws on purpose; it becomes the documented error shape with its status. */
@@ -43,11 +47,15 @@ export const notFound = (what: string) => new ApiError(404, "not_found", `${what
 export function isDependencyDown(error: unknown): boolean {
   const e = error as { code?: string; message?: string; name?: string };
   if (!e) return false;
-  if (["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"].includes(e.code ?? ""))
+  if (
+    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"].includes(
+      e.code ?? "",
+    )
+  )
     return true;
   // Postgres: class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now).
   if (/^(08...|57P0[1-3])$/.test(e.code ?? "")) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue|Connection is closed|MaxRetriesPerRequest/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Command timed out/i.test(
     e.message ?? "",
   );
 }

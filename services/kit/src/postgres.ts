@@ -16,7 +16,9 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
     application_name: process.env.SERVICE_NAME ?? "azora",
   });
   // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on("error", (error) => log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"));
+  pool.on("error", (error) =>
+    log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"),
+  );
   return pool;
 }
 

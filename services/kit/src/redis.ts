@@ -11,6 +11,8 @@ export function createRedis(url: string, log: Pick<Logger, "warn">): Redis {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
+    // A server that stops answering (paused, partitioned) keeps the socket open: time commands out.
+    commandTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
   });
   let warned = false;

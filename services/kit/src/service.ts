@@ -11,7 +11,8 @@ import { createLogger, type Logger } from "./logger.ts";
 // ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
 type AddFormats = (ajv: Ajv) => Ajv;
 const addFormats: AddFormats =
-  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+  (addFormatsModule as unknown as { default?: AddFormats }).default ??
+  (addFormatsModule as unknown as AddFormats);
 
 export interface ServiceOptions {
   name: string;
@@ -32,7 +33,12 @@ export type App = FastifyInstance<
   TypeBoxTypeProvider
 >;
 
-const errorBody = (code: string, message: string, requestId: string, details?: { field: string; problem: string }[]) => ({
+const errorBody = (
+  code: string,
+  message: string,
+  requestId: string,
+  details?: { field: string; problem: string }[],
+) => ({
   error: { code, message, requestId, ...(details && details.length > 0 ? { details } : {}) },
 });
 
@@ -71,7 +77,9 @@ export async function createService(options: ServiceOptions): Promise<App> {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const ajv = validators();
-  app.setValidatorCompiler(({ schema, httpPart }) => (httpPart === "body" ? ajv.body : ajv.params).compile(schema));
+  app.setValidatorCompiler(({ schema, httpPart }) =>
+    (httpPart === "body" ? ajv.body : ajv.params).compile(schema),
+  );
   app.addSchema(ErrorResponse);
 
   await app.register(swagger, {
@@ -88,31 +96,59 @@ export async function createService(options: ServiceOptions): Promise<App> {
   });
 
   app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
-    const send = (status: number, code: string, message: string, details?: { field: string; problem: string }[]) =>
-      reply.status(status).send(errorBody(code, message, request.id, details));
+    const send = (
+      status: number,
+      code: string,
+      message: string,
+      details?: { field: string; problem: string }[],
+    ) => reply.status(status).send(errorBody(code, message, request.id, details));
     if (error instanceof ApiError) return send(error.statusCode, error.code, error.message, error.details);
-    if (error.validation) return send(400, "validation_failed", "the request does not match the API contract", validationDetails(error));
+    if (error.validation)
+      return send(
+        400,
+        "validation_failed",
+        "the request does not match the API contract",
+        validationDetails(error),
+      );
     switch (error.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE":
-        return send(413, "body_too_large", `the request body exceeds ${options.bodyLimit ?? 64 * 1024} bytes`);
+        return send(
+          413,
+          "body_too_large",
+          `the request body exceeds ${options.bodyLimit ?? 64 * 1024} bytes`,
+        );
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
         return send(415, "unsupported_media_type", "send the request body as application/json");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
       case "FST_ERR_CTP_INVALID_JSON_BODY":
         return send(400, "invalid_json", "the request body is not valid JSON");
     }
-    if (error instanceof SyntaxError && error.statusCode === 400) return send(400, "invalid_json", "the request body is not valid JSON");
+    if (error instanceof SyntaxError && error.statusCode === 400)
+      return send(400, "invalid_json", "the request body is not valid JSON");
     if (isDependencyDown(error)) {
       request.log.warn({ err: error.message }, "dependency unavailable");
-      return send(503, "dependency_unavailable", "a service this request needs is unavailable; retry shortly");
+      return send(
+        503,
+        "dependency_unavailable",
+        "a service this request needs is unavailable; retry shortly",
+      );
     }
-    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) return send(error.statusCode, "bad_request", error.message);
+    if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500)
+      return send(error.statusCode, "bad_request", error.message);
     request.log.error({ err: error }, "unhandled error");
     return send(500, "internal", "internal error");
   });
 
   app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send(errorBody("route_not_found", `no route for ${request.method} ${request.url.split("?")[0]}`, request.id)),
+    reply
+      .status(404)
+      .send(
+        errorBody(
+          "route_not_found",
+          `no route for ${request.method} ${request.url.split("?")[0]}`,
+          request.id,
+        ),
+      ),
   );
 
   // Metrics: default process metrics plus a request histogram by route template.
@@ -127,7 +163,11 @@ export async function createService(options: ServiceOptions): Promise<App> {
   });
   app.addHook("onResponse", async (request, reply) => {
     duration.observe(
-      { method: request.method, route: request.routeOptions.url ?? "unmatched", status_code: String(reply.statusCode) },
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? "unmatched",
+        status_code: String(reply.statusCode),
+      },
       reply.elapsedTime / 1000,
     );
   });
@@ -137,16 +177,33 @@ export async function createService(options: ServiceOptions): Promise<App> {
     closing = true;
   });
 
-  const Status = { type: "object", properties: { status: { type: "string" } }, required: ["status"] } as const;
-  app.get("/healthz", { schema: { tags: ["probes"], summary: "Liveness", response: { 200: Status } } }, async () => ({ status: "ok" }));
+  const Status = {
+    type: "object",
+    properties: { status: { type: "string" } },
+    required: ["status"],
+  } as const;
+  app.get(
+    "/healthz",
+    { schema: { tags: ["probes"], summary: "Liveness", response: { 200: Status } } },
+    async () => ({ status: "ok" }),
+  );
   const Ready = {
     type: "object",
-    properties: { status: { type: "string", enum: ["ready", "not_ready"] }, checks: { type: "object", additionalProperties: { type: "string" } } },
+    properties: {
+      status: { type: "string", enum: ["ready", "not_ready"] },
+      checks: { type: "object", additionalProperties: { type: "string" } },
+    },
     required: ["status", "checks"],
   } as const;
   app.get(
     "/readyz",
-    { schema: { tags: ["probes"], summary: "Readiness: every dependency reachable", response: { 200: Ready, 503: Ready } } },
+    {
+      schema: {
+        tags: ["probes"],
+        summary: "Readiness: every dependency reachable",
+        response: { 200: Ready, 503: Ready },
+      },
+    },
     async (_request, reply) => {
       const entries = await Promise.all(
         Object.entries(options.checks).map(async ([name, check]) => {
@@ -195,7 +252,10 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
  * Listens and shuts down gracefully on SIGTERM/SIGINT: readiness turns 503, no new connections
  * are accepted, in-flight requests finish (up to graceMs), then dependencies close.
  */
-export async function runService(app: App, { port, graceMs, onClose }: { port: number; graceMs: number; onClose: () => Promise<void> }) {
+export async function runService(
+  app: App,
+  { port, graceMs, onClose }: { port: number; graceMs: number; onClose: () => Promise<void> },
+) {
   let stopping = false;
   const stop = async (signal: string) => {
     if (stopping) return;

@@ -2,12 +2,16 @@ import {
   ApiError,
   type App,
   createService,
-  type ErrorResponse,
+  errors,
+  ListOf,
   type Logger,
   notFound,
+  Page,
   pingPostgres,
   type Static,
+  Timestamp,
   Type,
+  Uuid,
 } from "@azora/service-kit";
 import type pg from "pg";
 import { hashPassword, verifyPassword } from "./passwords.ts";
@@ -15,39 +19,33 @@ import { hashPassword, verifyPassword } from "./passwords.ts";
 const Email = Type.String({ format: "email", maxLength: 254 });
 const Password = Type.String({ minLength: 8, maxLength: 128 });
 const DisplayName = Type.String({ minLength: 1, maxLength: 100 });
-const Id = Type.Object({ id: Type.String({ format: "uuid" }) }, { additionalProperties: false });
+const Id = Type.Object({ id: Uuid }, { additionalProperties: false });
 
 export const User = Type.Object(
   {
-    id: Type.String({ format: "uuid" }),
+    id: Uuid,
     email: Type.String({ format: "email" }),
     displayName: Type.String(),
-    createdAt: Type.String({ format: "date-time" }),
-    updatedAt: Type.String({ format: "date-time" }),
+    createdAt: Timestamp,
+    updatedAt: Timestamp,
   },
   { $id: "User", additionalProperties: false },
 );
-const UserList = Type.Object(
-  { items: Type.Array(Type.Ref("User")), total: Type.Integer(), limit: Type.Integer(), offset: Type.Integer() },
+const UserList = ListOf(Type.Ref("User"));
+const CreateUser = Type.Object(
+  { email: Email, password: Password, displayName: DisplayName },
   { additionalProperties: false },
 );
-const CreateUser = Type.Object({ email: Email, password: Password, displayName: DisplayName }, { additionalProperties: false });
 const UpdateUser = Type.Object(
   { email: Type.Optional(Email), password: Type.Optional(Password), displayName: Type.Optional(DisplayName) },
   { additionalProperties: false, minProperties: 1 },
 );
-const Page = Type.Object(
-  {
-    limit: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
-    offset: Type.Integer({ minimum: 0, maximum: 1_000_000, default: 0 }),
-  },
+const PageQuery = Type.Object(Page, { additionalProperties: false });
+const Credentials = Type.Object(
+  { email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) },
   { additionalProperties: false },
 );
-const Credentials = Type.Object({ email: Email, password: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
-const Verified = Type.Object({ userId: Type.String({ format: "uuid" }) }, { additionalProperties: false });
-
-const E = { $ref: "ErrorResponse#" } as unknown as typeof ErrorResponse;
-const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, E]));
+const Verified = Type.Object({ userId: Uuid }, { additionalProperties: false });
 
 interface Row {
   id: string;
@@ -69,7 +67,11 @@ const COLUMNS = "id, email, display_name, created_at, updated_at";
 const emailTaken = () => new ApiError(409, "email_taken", "a user with this email already exists");
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === "23505";
 
-export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; bodyLimit?: number }): Promise<App> {
+export async function buildUserService(deps: {
+  pool: pg.Pool;
+  logger?: Logger;
+  bodyLimit?: number;
+}): Promise<App> {
   const { pool } = deps;
   return createService({
     name: "user-service",
@@ -83,7 +85,14 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
 
       app.post(
         "/users",
-        { schema: { summary: "Create a user (sign-up)", tags: ["users"], body: CreateUser, response: { 201: User, ...errors(400, 409, 413, 415, 503) } } },
+        {
+          schema: {
+            summary: "Create a user (sign-up)",
+            tags: ["users"],
+            body: CreateUser,
+            response: { 201: User, ...errors(400, 409, 413, 415, 503) },
+          },
+        },
         async (request, reply) => {
           const { email, password, displayName } = request.body;
           const hash = await hashPassword(password);
@@ -102,11 +111,21 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
 
       app.get(
         "/users",
-        { schema: { summary: "List users", tags: ["users"], querystring: Page, response: { 200: UserList, ...errors(400, 503) } } },
+        {
+          schema: {
+            summary: "List users",
+            tags: ["users"],
+            querystring: PageQuery,
+            response: { 200: UserList, ...errors(400, 503) },
+          },
+        },
         async (request) => {
           const { limit, offset } = request.query;
           const [{ rows }, count] = await Promise.all([
-            pool.query<Row>(`SELECT ${COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2`, [limit, offset]),
+            pool.query<Row>(`SELECT ${COLUMNS} FROM users ORDER BY created_at, id LIMIT $1 OFFSET $2`, [
+              limit,
+              offset,
+            ]),
             pool.query<{ n: string }>("SELECT count(*) AS n FROM users"),
           ]);
           return { items: rows.map(toUser), total: Number(count.rows[0]?.n ?? 0), limit, offset };
@@ -115,9 +134,18 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
 
       app.get(
         "/users/:id",
-        { schema: { summary: "Get a user", tags: ["users"], params: Id, response: { 200: User, ...errors(400, 404, 503) } } },
+        {
+          schema: {
+            summary: "Get a user",
+            tags: ["users"],
+            params: Id,
+            response: { 200: User, ...errors(400, 404, 503) },
+          },
+        },
         async (request) => {
-          const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [request.params.id]);
+          const { rows } = await pool.query<Row>(`SELECT ${COLUMNS} FROM users WHERE id = $1`, [
+            request.params.id,
+          ]);
           if (!rows[0]) throw notFound("user");
           return toUser(rows[0]);
         },
@@ -126,7 +154,13 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
       app.patch(
         "/users/:id",
         {
-          schema: { summary: "Update a user", tags: ["users"], params: Id, body: UpdateUser, response: { 200: User, ...errors(400, 404, 409, 413, 415, 503) } },
+          schema: {
+            summary: "Update a user",
+            tags: ["users"],
+            params: Id,
+            body: UpdateUser,
+            response: { 200: User, ...errors(400, 404, 409, 413, 415, 503) },
+          },
         },
         async (request) => {
           const { email, password, displayName } = request.body;
@@ -149,7 +183,14 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
 
       app.delete(
         "/users/:id",
-        { schema: { summary: "Delete a user and their enrollments", tags: ["users"], params: Id, response: { 204: Type.Null(), ...errors(400, 404, 503) } } },
+        {
+          schema: {
+            summary: "Delete a user and their enrollments",
+            tags: ["users"],
+            params: Id,
+            response: { 204: Type.Null(), ...errors(400, 404, 503) },
+          },
+        },
         async (request, reply) => {
           const { rowCount } = await pool.query("DELETE FROM users WHERE id = $1", [request.params.id]);
           if (!rowCount) throw notFound("user");
@@ -168,7 +209,9 @@ export async function buildUserService(deps: { pool: pg.Pool; logger?: Logger; b
           },
         },
         async (request) => {
-          const { rows } = await pool.query<Row>("SELECT id, password_hash FROM users WHERE email = $1", [request.body.email]);
+          const { rows } = await pool.query<Row>("SELECT id, password_hash FROM users WHERE email = $1", [
+            request.body.email,
+          ]);
           const row = rows[0];
           // Hash even for an unknown email, so response time does not reveal which emails exist.
           const ok = await verifyPassword(request.body.password, row?.password_hash ?? DUMMY_HASH);

@@ -3,7 +3,12 @@ import { promisify } from "node:util";
 
 // scrypt from Node's crypto (OpenSSL): memory-hard, no native add-on to build. Parameters are
 // stored with each hash, so they can be raised later without invalidating old hashes.
-const scryptAsync = promisify(scrypt) as (password: string, salt: Buffer, keylen: number, options: object) => Promise<Buffer>;
+const scryptAsync = promisify(scrypt) as (
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  options: object,
+) => Promise<Buffer>;
 const N = 16384;
 const r = 8;
 const p = 1;

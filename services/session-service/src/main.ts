@@ -1,0 +1,26 @@
+import { commonConfig, createLogger, createRedis, readConfig, runService, url } from "@azora/service-kit";
+import { z } from "zod";
+import { buildSessionService } from "./app.ts";
+
+const config = readConfig({
+  ...commonConfig,
+  REDIS_URL: url(["redis:", "rediss:"]),
+  USER_SERVICE_URL: url(["http:", "https:"]),
+  JWT_SECRET: z.string().min(32, "at least 32 characters"),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(3600),
+});
+const logger = createLogger("session-service", config.LOG_LEVEL);
+const redis = createRedis(config.REDIS_URL, logger);
+const app = await buildSessionService({
+  redis,
+  userServiceUrl: config.USER_SERVICE_URL,
+  jwtSecret: config.JWT_SECRET,
+  ttlSeconds: config.SESSION_TTL_SECONDS,
+  logger,
+  bodyLimit: config.BODY_LIMIT_BYTES,
+});
+await runService(app, {
+  port: config.PORT,
+  graceMs: config.SHUTDOWN_GRACE_MS,
+  onClose: async () => void redis.disconnect(),
+});
