@@ -11,10 +11,14 @@ const recipeSchema = z
     packages: z.array(debianPackage).min(1).optional(),
     from: z.string().optional(),
     context: z.string().min(1),
+    bundle: z.string().min(1).optional(),
   })
   .refine((r) => (r.packages === undefined) !== (r.from === undefined), {
     message:
       "exactly one of `packages` (a new root filesystem) or `from` (another image of the map) is expected",
+  })
+  .refine((r) => r.bundle === undefined || r.from !== undefined, {
+    message: "`bundle` (a Node entry point to bundle into the context) needs `from` (the Node runtime image)",
   });
 
 const imageSchema = z.strictObject({

@@ -3,6 +3,7 @@ import { Listr } from "listr2";
 import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
+import { bundleContext } from "./bundle.ts";
 import { buildOrder, type ImageMap, loadImageMap } from "./image-map.ts";
 import { buildDockerfile, buildRootfs, type Progress } from "./recipe-build.ts";
 import { imageKey, rootfsKey, shortKey } from "./recipe-key.ts";
@@ -42,53 +43,63 @@ async function resolveOne(
   const entry = map.images[name];
   if (!entry) throw new UserError(`unknown image '${name}'`);
   const { recipe, upstream } = entry;
-  const context = resolve(repoRoot, recipe.context);
-
-  // What the image is built on decides its key: a root filesystem recipe, or the parent's image id.
-  let base: { ref: string; identity: string; rootfs?: { key: string; packages: string[] } };
-  if (recipe.packages) {
-    const key = rootfsKey(map.suite, recipe.packages);
-    base = {
-      ref: rootfsTag(name, key),
-      identity: `rootfs:${key}`,
-      rootfs: { key, packages: recipe.packages },
-    };
-  } else {
-    const parent = resolved.get(recipe.from ?? "");
-    if (!parent) throw new Error(`internal: parent '${recipe.from}' of '${name}' was not resolved first`);
-    base = { ref: parent.ref, identity: `image:${await imageId(parent.ref)}` };
-  }
-  const key = imageKey(base.identity, context);
-  const tag = recipeTag(name, key);
-
-  if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
-  if (source !== "recipe" && upstream) {
-    if (await imageId(upstream)) return done(upstream, "local upstream");
-    progress(`pulling ${upstream}`);
-    const pulled = await dockerMaybe(["pull", "--quiet", upstream], { timeout: 300_000 });
-    if (pulled !== undefined) return done(upstream, "pulled upstream");
-    if (source === "upstream")
-      throw new UserError(
-        `image '${name}': cannot pull ${upstream}`,
-        "Use --source auto or recipe to build it offline.",
-      );
-  } else if (source === "upstream") {
-    throw new UserError(`image '${name}' has no upstream reference; use --source auto or recipe`);
+  // A bundled service gets a temporary context: the recipe's files plus the fresh bundle.
+  const bundled = recipe.bundle
+    ? await bundleContext(name, resolve(repoRoot, recipe.context), recipe.bundle)
+    : undefined;
+  try {
+    return await resolveFrom(bundled?.dir ?? resolve(repoRoot, recipe.context));
+  } finally {
+    await bundled?.cleanup();
   }
 
-  if (base.rootfs && !(await imageId(base.ref))) {
-    progress(`root filesystem: ${base.rootfs.packages.join(", ")}`);
-    await buildRootfs({
-      image: name,
-      suite: map.suite,
-      packages: base.rootfs.packages,
-      tag: base.ref,
-      key: base.rootfs.key,
-      progress,
-    });
+  async function resolveFrom(context: string): Promise<ResolvedImage> {
+    // What the image is built on decides its key: a root filesystem recipe, or the parent's image id.
+    let base: { ref: string; identity: string; rootfs?: { key: string; packages: string[] } };
+    if (recipe.packages) {
+      const key = rootfsKey(map.suite, recipe.packages);
+      base = {
+        ref: rootfsTag(name, key),
+        identity: `rootfs:${key}`,
+        rootfs: { key, packages: recipe.packages },
+      };
+    } else {
+      const parent = resolved.get(recipe.from ?? "");
+      if (!parent) throw new Error(`internal: parent '${recipe.from}' of '${name}' was not resolved first`);
+      base = { ref: parent.ref, identity: `image:${await imageId(parent.ref)}` };
+    }
+    const key = imageKey(base.identity, context);
+    const tag = recipeTag(name, key);
+
+    if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
+    if (source !== "recipe" && upstream) {
+      if (await imageId(upstream)) return done(upstream, "local upstream");
+      progress(`pulling ${upstream}`);
+      const pulled = await dockerMaybe(["pull", "--quiet", upstream], { timeout: 300_000 });
+      if (pulled !== undefined) return done(upstream, "pulled upstream");
+      if (source === "upstream")
+        throw new UserError(
+          `image '${name}': cannot pull ${upstream}`,
+          "Use --source auto or recipe to build it offline.",
+        );
+    } else if (source === "upstream") {
+      throw new UserError(`image '${name}' has no upstream reference; use --source auto or recipe`);
+    }
+
+    if (base.rootfs && !(await imageId(base.ref))) {
+      progress(`root filesystem: ${base.rootfs.packages.join(", ")}`);
+      await buildRootfs({
+        image: name,
+        suite: map.suite,
+        packages: base.rootfs.packages,
+        tag: base.ref,
+        key: base.rootfs.key,
+        progress,
+      });
+    }
+    await buildDockerfile({ image: name, context, base: base.ref, tag, key, progress });
+    return done(tag, "built from recipe");
   }
-  await buildDockerfile({ image: name, context, base: base.ref, tag, key, progress });
-  return done(tag, "built from recipe");
 }
 
 /**

@@ -10,8 +10,13 @@ export function readConfig<S extends z.ZodRawShape>(
 ): z.infer<z.ZodObject<S>> {
   const result = z.object(shape).safeParse(env);
   if (result.success) return result.data;
+  // One structured log line naming every bad variable, then a non-zero exit: a crash-looping
+  // container shows what to fix in its first log line, without a stack trace.
   const problems = result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
-  throw new Error(`invalid configuration (environment variables):\n  ${problems.join("\n  ")}`);
+  console.error(
+    JSON.stringify({ level: 60, time: new Date().toISOString(), msg: "invalid configuration", problems }),
+  );
+  process.exit(78); // EX_CONFIG
 }
 
 /** Settings every service has. */

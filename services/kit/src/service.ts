@@ -91,8 +91,15 @@ export async function createService(options: ServiceOptions): Promise<App> {
     refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
   });
 
+  // Set by preClose: readiness turns 503, and responses ask clients to drop their keep-alive
+  // connection, so that the server can finish closing once in-flight requests are answered.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    if (closing) reply.header("connection", "close");
   });
 
   app.setErrorHandler((error: FastifyError, request, reply: FastifyReply) => {
@@ -170,11 +177,6 @@ export async function createService(options: ServiceOptions): Promise<App> {
       },
       reply.elapsedTime / 1000,
     );
-  });
-
-  let closing = false;
-  app.addHook("preClose", async () => {
-    closing = true;
   });
 
   const Status = {

@@ -1,0 +1,54 @@
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { build } from "esbuild";
+import { UserError } from "../errors.ts";
+import { repoRoot } from "../paths.ts";
+
+/**
+ * For images whose recipe names a `bundle` entry point: a temporary build context holding the
+ * recipe's context files plus `server.mjs`, the entry bundled with esbuild (one file, all
+ * dependencies inlined). esbuild's output is deterministic, so the context key, and with it the
+ * image, only changes when the service's code or dependencies do.
+ */
+export async function bundleContext(
+  image: string,
+  context: string,
+  entry: string,
+): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), `devstack-${image}-`));
+  const cleanup = () => rm(dir, { recursive: true, force: true });
+  try {
+    await cp(context, dir, { recursive: true });
+    await build({
+      entryPoints: [resolve(repoRoot, entry)],
+      outfile: join(dir, "server.mjs"),
+      bundle: true,
+      platform: "node",
+      target: "node20",
+      format: "esm",
+      // pg's optional native binding is never installed; CommonJS dependencies need `require`.
+      external: ["pg-native"],
+      banner: {
+        js: "import { createRequire as __devstackRequire } from 'node:module'; const require = __devstackRequire(import.meta.url);",
+      },
+      sourcemap: "inline",
+      sourceRoot: "/",
+      logLevel: "silent",
+      legalComments: "none",
+    });
+    return { dir, cleanup };
+  } catch (error) {
+    await cleanup();
+    const detail = (
+      error as { errors?: { text: string; location?: { file: string; line: number } }[] }
+    ).errors
+      ?.slice(0, 5)
+      .map((e) => `${e.location ? `${e.location.file}:${e.location.line}: ` : ""}${e.text}`)
+      .join("\n  ");
+    throw new UserError(
+      `image '${image}', step 'bundle ${entry}': esbuild failed`,
+      detail ? `  ${detail}` : (error as Error).message,
+    );
+  }
+}
