@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { migrate } from "../db/migrate.ts";
 import { docker, ensureEngine } from "../docker/cli.ts";
 import { lastLogLines } from "../docker/logs.ts";
 import { LoopbackOnly } from "../docker/loopback.ts";
@@ -169,6 +170,12 @@ export async function upDataTier(
   };
   const [pgPort, redisPort] = await Promise.all([start("postgres", postgres), start("redis", redis)]);
   const ready: EnvState = { ...state, status: "ready", ports: { postgres: pgPort, redis: redisPort } };
+
+  // The schema is part of "up": pending migrations are applied (none on a kept volume that is current).
+  const began = performance.now();
+  const applied = await migrate(endpoints(ready).postgresUrl);
+  step(`migrations: ${applied.length === 0 ? "schema up to date" : `applied ${applied.join(", ")}`} (${((performance.now() - began) / 1000).toFixed(1)}s)`);
+
   writeEnvState(ready);
   return { state: ready, reused: false };
 }

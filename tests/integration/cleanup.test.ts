@@ -33,6 +33,7 @@ describe("dev:up and dev:down (data tier)", () => {
     const postgresUrl = /postgres\s+(postgresql:\/\/\S+)/.exec(up.stdout)?.[1];
     const redisUrl = /redis\s+(redis:\/\/\S+)/.exec(up.stdout)?.[1];
     expect(postgresUrl).toMatch(/@127\.0\.0\.1:\d+\/azora$/);
+    expect(up.stdout).toMatch(/migrations: applied \d+_platform-schema/);
 
     const client = new pg.Client({ connectionString: postgresUrl });
     await client.connect();
@@ -49,6 +50,11 @@ describe("dev:up and dev:down (data tier)", () => {
     const again = await runScript("dev-up", ["--name", envName], { env });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/already up and healthy/);
+    const tables = await new pg.Client({ connectionString: postgresUrl });
+    await tables.connect();
+    const { rows: applied } = await tables.query("SELECT name FROM pgmigrations");
+    expect(applied.map((r) => r.name)).toEqual([expect.stringMatching(/_platform-schema$/)]);
+    await tables.end();
     expect((await envResources(envName)).filter((r) => r.kind === "container")).toHaveLength(2);
   });
 
@@ -67,6 +73,31 @@ describe("dev:up and dev:down (data tier)", () => {
     expect((await envResources(name)).map((r) => r.kind)).toEqual(["volume"]);
     await runScript("dev-down", ["--name", name], { env });
     expect(await envResources(name)).toEqual([]);
+  });
+
+  it("down --keep-data keeps the data; the next up reuses it and finds the schema current", async () => {
+    const before = await runScript("dev-up", ["--name", envName], { env });
+    const url = /postgres\s+(postgresql:\/\/\S+)/.exec(before.stdout)?.[1];
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query(
+      "INSERT INTO users (email, password_hash, display_name) VALUES ('kept@example.org', 'x', 'Kept')",
+    );
+    await client.end();
+
+    const down = await runScript("dev-down", ["--name", envName, "--keep-data"], { env });
+    expect(down.stdout).toMatch(/data volume kept/);
+    expect((await envResources(envName)).map((r) => r.kind)).toEqual(["volume"]);
+
+    const up = await runScript("dev-up", ["--name", envName], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    expect(up.stdout).toMatch(/migrations: schema up to date/);
+    const again = new pg.Client({ connectionString: /postgres\s+(postgresql:\/\/\S+)/.exec(up.stdout)?.[1] });
+    await again.connect();
+    expect(
+      (await again.query("SELECT display_name FROM users WHERE email = 'kept@example.org'")).rows,
+    ).toEqual([{ display_name: "Kept" }]);
+    await again.end();
   });
 
   it("down removes every container, network and volume of the environment", async () => {
