@@ -2,11 +2,15 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
+    // The same settings src/docker/testcontainers.ts applies, for test files that use testcontainers first.
+    env: { TESTCONTAINERS_RYUK_DISABLED: "true", TESTCONTAINERS_HOST_OVERRIDE: "127.0.0.1" },
     projects: [
       {
+        extends: true,
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"] },
       },
       {
+        extends: true,
         test: {
           name: "integration",
           include: ["tests/integration/**/*.test.ts"],

@@ -42,6 +42,10 @@ describe("postgres image (PostgreSQL 17 + pgvector) under PostgreSqlContainer", 
     await container?.stop();
   });
 
+  it("is reached through loopback only", () => {
+    expect(container.getHost()).toBe("127.0.0.1");
+  });
+
   it("honours POSTGRES_USER, POSTGRES_DB and /docker-entrypoint-initdb.d", async () => {
     const { rows } = await client.query("SELECT current_user, current_database(), version()");
     expect(rows[0].current_user).toBe("azora");
