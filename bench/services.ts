@@ -84,9 +84,8 @@ await runMain(async () => {
     }); // warm-up
     for (let run = 0; run < (runs ?? 3); run++) {
       for (const [name, path] of Object.entries(scenarios)) {
-        (results[name] ??= []).push(
-          await load({ url, path, connections: connections ?? 16, seconds: seconds ?? 10 }),
-        );
+        const result = await load({ url, path, connections: connections ?? 16, seconds: seconds ?? 10 });
+        results[name] = [...(results[name] ?? []), result];
       }
     }
     const summary = Object.fromEntries(

@@ -73,7 +73,21 @@ ensure_image_tools() {
   if is_root_debian; then apt_install mmdebstrap; else say "mmdebstrap not found: images can only be pulled upstream"; fi
 }
 
+# The contract fuzzer (schemathesis, from PyPI) for the test suite, in its own virtualenv.
+SCHEMATHESIS_VERSION=4.32.5
+ensure_fuzzer() {
+  local venv="$TOOLS/venv"
+  [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ] && return
+  command -v python3 >/dev/null || { say "python3 not found: the contract fuzz tests will be skipped"; return; }
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    is_root_debian && apt_install python3-venv && python3 -m venv "$venv" >/dev/null || die "cannot create a Python virtualenv in $venv"
+  fi
+  say "installing schemathesis $SCHEMATHESIS_VERSION into .tools/venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" || die "pip could not install schemathesis"
+}
+
 ensure_node_and_pnpm
 ensure_dependencies
+ensure_fuzzer
 ensure_docker_engine
 ensure_image_tools

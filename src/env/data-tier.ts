@@ -174,7 +174,9 @@ export async function upDataTier(
   // The schema is part of "up": pending migrations are applied (none on a kept volume that is current).
   const began = performance.now();
   const applied = await migrate(endpoints(ready).postgresUrl);
-  step(`migrations: ${applied.length === 0 ? "schema up to date" : `applied ${applied.join(", ")}`} (${((performance.now() - began) / 1000).toFixed(1)}s)`);
+  step(
+    `migrations: ${applied.length === 0 ? "schema up to date" : `applied ${applied.join(", ")}`} (${((performance.now() - began) / 1000).toFixed(1)}s)`,
+  );
 
   writeEnvState(ready);
   return { state: ready, reused: false };

@@ -1,6 +1,8 @@
 import pg from "pg";
 import type { Logger } from "./logger.ts";
 
+const MAX_CONNECTIONS = 10;
+
 /**
  * A Postgres pool that survives outages: connections are made on demand, so when the server (or a
  * failover) comes back, the next request simply connects again; requests fail fast meanwhile.
@@ -8,7 +10,7 @@ import type { Logger } from "./logger.ts";
 export function createPool(connectionString: string, log: Pick<Logger, "warn">): pg.Pool {
   const pool = new pg.Pool({
     connectionString,
-    max: 10,
+    max: MAX_CONNECTIONS,
     connectionTimeoutMillis: 2_000,
     idleTimeoutMillis: 30_000,
     // A statement that hangs (e.g. a partitioned primary) must not hold the request forever.
@@ -16,10 +18,29 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
     application_name: process.env.SERVICE_NAME ?? "azora",
   });
   // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on("error", (error) =>
-    log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"),
-  );
+  pool.on("error", (error) => log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"));
+
+  // Pooled connections whose backend was terminated (failover, restart, pg_terminate_backend)
+  // fail their next statement with 57P01-57P03, or find their socket already closed; either way
+  // the statement never ran, so it is safe to run it again. Several idle connections may be dead
+  // at once, so try up to the pool size, each time on another connection.
+  const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
+  pool.query = (async (...args: unknown[]) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await query(...args);
+      } catch (error) {
+        if (attempt >= MAX_CONNECTIONS || !isDeadConnection(error)) throw error;
+        if (attempt === 1) log.warn({ err: (error as Error).message }, "postgres connection was terminated; retrying");
+      }
+    }
+  }) as typeof pool.query;
   return pool;
+}
+
+function isDeadConnection(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return /^57P0[1-3]$/.test(code ?? "") || /Client has encountered a connection error and is not queryable/.test(message ?? "");
 }
 
 export async function pingPostgres(pool: pg.Pool): Promise<void> {

@@ -132,6 +132,11 @@ export async function createService(options: ServiceOptions): Promise<App> {
     }
     if (error instanceof SyntaxError && error.statusCode === 400)
       return send(400, "invalid_json", "the request body is not valid JSON");
+    // Postgres data exceptions (class 22: a NUL byte in text, a value out of range, ...) are the
+    // client's input that the schema could not rule out: a 400, not a 500.
+    if (/^22[0-9A-Z]{3}$/.test((error as { code?: string }).code ?? "")) {
+      return send(400, "invalid_input", `the database refused a value: ${error.message}`);
+    }
     if (isDependencyDown(error)) {
       request.log.warn({ err: error.message }, "dependency unavailable");
       return send(
@@ -146,6 +151,35 @@ export async function createService(options: ServiceOptions): Promise<App> {
     return send(500, "internal", "internal error");
   });
 
+  // A known path with another method is 405 with an Allow header; an unknown path is 404. A path
+  // that names a static route (/courses/search) is that route's, even when another method's
+  // parametric route (/courses/:id) would match it.
+  const routes: { pattern: RegExp; method: string; isStatic: boolean }[] = [];
+  app.addHook("onRoute", (route) => {
+    const pattern = new RegExp(`^${route.url.replace(/:[^/]+/g, "[^/]+")}/?$`);
+    for (const method of [route.method].flat())
+      routes.push({ pattern, method: String(method), isStatic: !route.url.includes(":") });
+  });
+  // Answered in onRequest, before body parsing, so that methods with a body (QUERY) get it too.
+  app.addHook("onRequest", async (request, reply) => {
+    const path = request.url.split("?")[0] ?? "/";
+    const matching = routes.filter((r) => r.pattern.test(path));
+    const staticOnes = matching.filter((r) => r.isStatic);
+    const shadowed = !request.is404 && request.routeOptions.url?.includes(":") && staticOnes.length > 0;
+    if (!request.is404 && !shadowed) return;
+    const allowed = [...new Set((staticOnes.length > 0 ? staticOnes : matching).map((r) => r.method))];
+    if (allowed.length === 0) return;
+    reply.header("allow", allowed.join(", "));
+    return reply
+      .status(405)
+      .send(
+        errorBody(
+          "method_not_allowed",
+          `${request.method} is not allowed on ${path}; allowed: ${allowed.join(", ")}`,
+          request.id,
+        ),
+      );
+  });
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)

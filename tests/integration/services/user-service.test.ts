@@ -200,6 +200,16 @@ describe("user-service against real PostgreSQL", () => {
     expect(rows[0].n).toBe(0);
   });
 
+  it("answers 405 with an Allow header for a known path and an undeclared method", async () => {
+    const response = await app.inject({ method: "PUT", url: "/users" });
+    expect(response.statusCode).toBe(405);
+    expect(response.headers.allow).toBe("POST, GET, HEAD");
+    expect(response.json().error.code).toBe("method_not_allowed");
+    const nul = await app.inject({ method: "POST", url: "/users", payload: { email: "nul@example.org", password: "long-enough", displayName: "a\u0000b" } });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.json().error.code).toBe("invalid_input");
+  });
+
   it("stores SQL-looking strings verbatim", async () => {
     const name = "Robert'); DROP TABLE users;--";
     const created = await call("POST", "/users", {
@@ -229,7 +239,8 @@ describe("user-service against real PostgreSQL", () => {
     await db.pool.query(
       "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'azora'",
     );
-    expect((await call("GET", "/users?limit=1")).status).toBe(200); // dropped connections are replaced
+    const afterKill = await call("GET", "/users?limit=1");
+    expect(afterKill.status, JSON.stringify(afterKill.body)).toBe(200); // dropped connections are replaced
 
     await docker(["pause", id]);
     try {
