@@ -18,7 +18,9 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
     application_name: process.env.SERVICE_NAME ?? "azora",
   });
   // An idle client that loses its server emits here; without a listener the process would crash.
-  pool.on("error", (error) => log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"));
+  pool.on("error", (error) =>
+    log.warn({ err: error.message }, "postgres connection lost; will reconnect on demand"),
+  );
 
   // Pooled connections whose backend was terminated (failover, restart, pg_terminate_backend)
   // fail their next statement with 57P01-57P03, or find their socket already closed; either way
@@ -31,7 +33,8 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
         return await query(...args);
       } catch (error) {
         if (attempt >= MAX_CONNECTIONS || !isDeadConnection(error)) throw error;
-        if (attempt === 1) log.warn({ err: (error as Error).message }, "postgres connection was terminated; retrying");
+        if (attempt === 1)
+          log.warn({ err: (error as Error).message }, "postgres connection was terminated; retrying");
       }
     }
   }) as typeof pool.query;
@@ -40,7 +43,10 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
 
 function isDeadConnection(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
-  return /^57P0[1-3]$/.test(code ?? "") || /Client has encountered a connection error and is not queryable/.test(message ?? "");
+  return (
+    /^57P0[1-3]$/.test(code ?? "") ||
+    /Client has encountered a connection error and is not queryable/.test(message ?? "")
+  );
 }
 
 export async function pingPostgres(pool: pg.Pool): Promise<void> {

@@ -224,4 +224,5 @@ export async function buildUserService(deps: {
 }
 
 const DUMMY_HASH = "scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+
 export { hashPassword } from "./passwords.ts";

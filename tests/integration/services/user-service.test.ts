@@ -205,7 +205,11 @@ describe("user-service against real PostgreSQL", () => {
     expect(response.statusCode).toBe(405);
     expect(response.headers.allow).toBe("POST, GET, HEAD");
     expect(response.json().error.code).toBe("method_not_allowed");
-    const nul = await app.inject({ method: "POST", url: "/users", payload: { email: "nul@example.org", password: "long-enough", displayName: "a\u0000b" } });
+    const nul = await app.inject({
+      method: "POST",
+      url: "/users",
+      payload: { email: "nul@example.org", password: "long-enough", displayName: "a\u0000b" },
+    });
     expect(nul.statusCode).toBe(400);
     expect(nul.json().error.code).toBe("invalid_input");
   });
