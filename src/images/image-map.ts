@@ -23,6 +23,7 @@ const recipeSchema = z
 
 const imageSchema = z.strictObject({
   upstream: z.string().min(1).optional(),
+  aliases: z.array(z.string().min(1)).optional(),
   recipe: recipeSchema,
 });
 
@@ -77,4 +78,11 @@ export function buildOrder(map: ImageMap, requested: string[]): string[] {
   };
   for (const name of requested.length > 0 ? requested : known) visit(name);
   return order;
+}
+
+/** The logical image a manifest's image reference stands for (its upstream or one of its aliases). */
+export function imageForReference(map: ImageMap, reference: string): string | undefined {
+  return Object.entries(map.images).find(
+    ([, e]) => e.upstream === reference || e.aliases?.includes(reference),
+  )?.[0];
 }

@@ -1,0 +1,254 @@
+import { UserError } from "../../errors.ts";
+import type { Plan } from "../../manifests/plan.ts";
+import type { K8sObject } from "../../manifests/render.ts";
+import { memoryBytes, nanoCpus } from "./quantities.ts";
+import type { SecretValues } from "./secrets.ts";
+
+export type Probe = (
+  | { kind: "http"; path: string; port: number }
+  | { kind: "exec"; command: string[] }
+  | { kind: "tcp"; port: number }
+) & {
+  periodSeconds: number;
+  failureThreshold: number;
+};
+
+/** One container to run: a replica of a Deployment/StatefulSet, or an instance of a Cluster. */
+export interface ContainerPlan {
+  workload: string;
+  kind: string;
+  replica: number;
+  /** Logical image name from images/images.yaml. */
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  args?: string[];
+  /** DNS names on the environment's network: every Service selecting the pod (and CNPG's -rw/-ro/-r). */
+  aliases: string[];
+  ports: { name?: string; containerPort: number; protocol: string }[];
+  labels: Record<string, string>;
+  readiness?: Probe;
+  liveness?: Probe;
+  limits: { nanoCpus?: number; memoryBytes?: number };
+  /** Files to place in the container before it starts (e.g. CNPG's post-init SQL). */
+  files: { path: string; content: string }[];
+}
+
+interface Container {
+  name: string;
+  image: string;
+  command?: string[];
+  args?: string[];
+  env?: {
+    name: string;
+    value?: string;
+    valueFrom?: {
+      configMapKeyRef?: { name: string; key: string };
+      secretKeyRef?: { name: string; key: string };
+    };
+  }[];
+  envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  ports?: { name?: string; containerPort: number; protocol?: string }[];
+  readinessProbe?: K8sProbe;
+  livenessProbe?: K8sProbe;
+  resources?: { limits?: { cpu?: string; memory?: string } };
+}
+interface K8sProbe {
+  httpGet?: { path?: string; port: number | string };
+  exec?: { command: string[] };
+  tcpSocket?: { port: number | string };
+  periodSeconds?: number;
+  failureThreshold?: number;
+}
+
+const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
+  !!selector &&
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
+/** Kubernetes' `$(VAR)` expansion: a reference to a variable defined earlier is replaced; `$$(VAR)` escapes. */
+export function expand(text: string, vars: Record<string, string>): string {
+  return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name: string | undefined) =>
+    all === "$$" ? "$" : name !== undefined && name in vars ? (vars[name] ?? "") : all,
+  );
+}
+
+/**
+ * Turns the checked plan into the containers the Docker runtime starts. Pure: everything comes
+ * from the rendered manifests, the environment's secret values and the image map.
+ */
+export function translate(
+  plan: Plan,
+  secrets: SecretValues,
+  imageFor: (reference: string, owner: string) => string,
+): ContainerPlan[] {
+  const problems: string[] = [];
+  const configMaps = new Map(
+    plan.run.filter((o) => o.kind === "ConfigMap").map((o) => [o.metadata.name, o.data ?? {}]),
+  );
+  const services = plan.run.filter((o) => o.kind === "Service");
+  const containers: ContainerPlan[] = [];
+
+  for (const o of plan.run.filter((x) => x.kind === "Deployment" || x.kind === "StatefulSet")) {
+    const owner = `${o.kind}/${o.metadata.name}`;
+    const pod = o.spec?.template ?? {};
+    const labels: Record<string, string> = pod.metadata?.labels ?? {};
+    const podContainers: Container[] = pod.spec?.containers ?? [];
+    if (podContainers.length !== 1)
+      problems.push(
+        `${owner}: the Docker runtime runs pods of exactly one container (found ${podContainers.length})`,
+      );
+    const c = podContainers[0];
+    if (!c) continue;
+    const ports = (c.ports ?? []).map((p) => ({
+      name: p.name,
+      containerPort: p.containerPort,
+      protocol: p.protocol ?? "TCP",
+    }));
+    const portNumber = (port: number | string) =>
+      typeof port === "number" ? port : (ports.find((p) => p.name === port)?.containerPort ?? Number.NaN);
+
+    // Environment, in Kubernetes order: envFrom first, then env entries, each able to use earlier ones.
+    const env: Record<string, string> = {};
+    for (const from of c.envFrom ?? []) {
+      if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name) ?? {});
+      if (from.secretRef) Object.assign(env, secrets[from.secretRef.name] ?? {});
+    }
+    for (const e of c.env ?? []) {
+      const cm = e.valueFrom?.configMapKeyRef;
+      const sec = e.valueFrom?.secretKeyRef;
+      env[e.name] = cm
+        ? (configMaps.get(cm.name)?.[cm.key] ?? "")
+        : sec
+          ? (secrets[sec.name]?.[sec.key] ?? "")
+          : expand(e.value ?? "", env);
+    }
+
+    const probe = (p: K8sProbe | undefined, what: string): Probe | undefined => {
+      if (!p) return undefined;
+      const timing = { periodSeconds: p.periodSeconds ?? 10, failureThreshold: p.failureThreshold ?? 3 };
+      if (p.httpGet)
+        return { kind: "http", path: p.httpGet.path ?? "/", port: portNumber(p.httpGet.port), ...timing };
+      if (p.exec) return { kind: "exec", command: p.exec.command, ...timing };
+      if (p.tcpSocket) return { kind: "tcp", port: portNumber(p.tcpSocket.port), ...timing };
+      problems.push(`${owner}: ${what} has no httpGet, exec or tcpSocket handler`);
+      return undefined;
+    };
+
+    // Docker has no kube-proxy: a Service is a DNS alias, so its port must be the container's port.
+    const aliases: string[] = [];
+    for (const s of services.filter((svc) => matches(svc.spec?.selector, labels))) {
+      aliases.push(s.metadata.name);
+      for (const p of s.spec?.ports ?? []) {
+        const target = portNumber(p.targetPort ?? p.port);
+        if (target !== p.port)
+          problems.push(
+            `Service/${s.metadata.name}: port ${p.port} must equal its target port (${p.targetPort} = ${target}) on the Docker runtime, which has no kube-proxy`,
+          );
+      }
+    }
+
+    const limits = c.resources?.limits ?? {};
+    const image = imageFor(c.image, owner);
+    for (let replica = 1; replica <= (o.spec?.replicas ?? 1); replica++) {
+      containers.push({
+        workload: o.metadata.name,
+        kind: o.kind,
+        replica,
+        image,
+        env,
+        command: c.command?.map((a) => expand(a, env)),
+        args: c.args?.map((a) => expand(a, env)),
+        aliases,
+        ports,
+        labels,
+        readiness: probe(c.readinessProbe, "readinessProbe"),
+        liveness: probe(c.livenessProbe, "livenessProbe"),
+        limits: {
+          nanoCpus:
+            limits.cpu === undefined ? undefined : nanoCpus(limits.cpu, `${owner} resources.limits.cpu`),
+          memoryBytes:
+            limits.memory === undefined
+              ? undefined
+              : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
+        },
+        files: [],
+      });
+    }
+  }
+
+  for (const cluster of plan.run.filter((x) => x.kind === "Cluster")) {
+    containers.push(...clusterContainers(cluster, secrets, imageFor));
+  }
+  if (problems.length > 0)
+    throw new UserError(`the manifests cannot run on Docker\n  ${problems.join("\n  ")}`);
+  return containers;
+}
+
+/**
+ * A CloudNativePG Cluster as PostgreSQL containers reachable by the operator's service names.
+ * One instance serves all three names until the HA runtime (Patroni) runs the others.
+ */
+function clusterContainers(
+  cluster: K8sObject,
+  secrets: SecretValues,
+  imageFor: (reference: string, owner: string) => string,
+): ContainerPlan[] {
+  const name = cluster.metadata.name;
+  const owner = `Cluster/${name}`;
+  const app = secrets[`${name}-app`] ?? {};
+  const initdb = cluster.spec?.bootstrap?.initdb ?? {};
+  const sql: string[] = initdb.postInitApplicationSQL ?? [];
+  const limits = cluster.spec?.resources?.limits ?? {};
+  return [
+    {
+      workload: name,
+      kind: "Cluster",
+      replica: 1,
+      image: imageFor(cluster.spec?.imageName ?? "", owner),
+      env: {
+        POSTGRES_USER: app.username ?? "app",
+        POSTGRES_PASSWORD: app.password ?? "",
+        POSTGRES_DB: app.dbname ?? "app",
+      },
+      aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
+      ports: [{ name: "postgresql", containerPort: 5432, protocol: "TCP" }],
+      labels: {
+        "cnpg.io/cluster": name,
+        "cnpg.io/instanceRole": "primary",
+        "cnpg.io/instanceName": `${name}-1`,
+      },
+      readiness: {
+        kind: "exec",
+        command: [
+          "pg_isready",
+          "--host",
+          "127.0.0.1",
+          "--username",
+          app.username ?? "app",
+          "--dbname",
+          app.dbname ?? "app",
+        ],
+        periodSeconds: 1,
+        failureThreshold: 3,
+      },
+      limits: {
+        nanoCpus:
+          limits.cpu === undefined ? undefined : nanoCpus(limits.cpu, `${owner} resources.limits.cpu`),
+        memoryBytes:
+          limits.memory === undefined
+            ? undefined
+            : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
+      },
+      files:
+        sql.length > 0
+          ? [
+              {
+                path: "/docker-entrypoint-initdb.d/10-post-init-application.sql",
+                content: `${sql.map((s) => s.replace(/;?\s*$/, ";")).join("\n")}\n`,
+              },
+            ]
+          : [],
+    },
+  ];
+}

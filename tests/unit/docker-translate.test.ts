@@ -1,0 +1,112 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.ts";
+import { imageForReference, loadImageMap } from "../../src/images/image-map.ts";
+import { planObjects } from "../../src/manifests/plan.ts";
+import { renderOverlay } from "../../src/manifests/render.ts";
+import { memoryBytes, nanoCpus } from "../../src/runtimes/docker/quantities.ts";
+import { generateSecrets } from "../../src/runtimes/docker/secrets.ts";
+import { expand, translate } from "../../src/runtimes/docker/translate.ts";
+
+const map = loadImageMap();
+const imageFor = (reference: string, owner: string) => {
+  const name = imageForReference(map, reference);
+  if (!name) throw new UserError(`${owner}: image ${reference} is not in images/images.yaml`);
+  return name;
+};
+const translated = async (overlay: string) => {
+  const plan = planObjects(await renderOverlay(overlay), overlay);
+  const secrets = generateSecrets(plan);
+  return { plan, secrets, containers: translate(plan, secrets, imageFor) };
+};
+
+describe("Docker runtime: manifests to containers", () => {
+  it("gives each service its env from ConfigMaps and Secrets, its Service alias, probes and limits", async () => {
+    const { secrets, containers } = await translated("dev");
+    const user = containers.find((c) => c.workload === "user-service");
+    expect(user).toMatchObject({
+      image: "user-service",
+      aliases: ["user-service"],
+      readiness: { kind: "http", path: "/readyz", port: 8080 },
+      liveness: { kind: "http", path: "/healthz", port: 8080 },
+      limits: { nanoCpus: 1e9, memoryBytes: 256 * 2 ** 20 },
+    });
+    expect(user?.env.DATABASE_URL).toBe(secrets["azora-db-app"]?.uri);
+    expect(user?.env.DATABASE_URL).toMatch(/^postgresql:\/\/azora:[\w-]{20,}@azora-db-rw:5432\/azora$/);
+    expect(user?.env.LOG_LEVEL).toBe("info");
+
+    const session = containers.find((c) => c.workload === "session-service");
+    expect(session?.env.REDIS_URL).toBe(`redis://:${secrets["redis-auth"]?.password}@redis:6379`);
+    expect(session?.env.JWT_SECRET).toBe(secrets["session-service-jwt"]?.JWT_SECRET);
+    expect(session?.env.JWT_SECRET?.length).toBeGreaterThanOrEqual(32);
+
+    const redis = containers.find((c) => c.workload === "redis");
+    expect(redis?.args).toEqual([
+      "redis-server",
+      "--requirepass",
+      secrets["redis-auth"]?.password,
+      "--maxmemory",
+      "256mb",
+    ]);
+    expect(redis?.readiness?.kind).toBe("exec");
+  });
+
+  it("runs the CloudNativePG Cluster as PostgreSQL reachable by the operator's service names", async () => {
+    const { secrets, containers } = await translated("dev");
+    const db = containers.filter((c) => c.kind === "Cluster");
+    expect(db).toHaveLength(1);
+    expect(db[0]).toMatchObject({ image: "postgres", aliases: ["azora-db-rw", "azora-db-ro", "azora-db-r"] });
+    expect(db[0]?.env).toEqual({
+      POSTGRES_USER: "azora",
+      POSTGRES_PASSWORD: secrets["azora-db-app"]?.password,
+      POSTGRES_DB: "azora",
+    });
+    expect(db[0]?.files[0]?.content).toBe(
+      "CREATE EXTENSION IF NOT EXISTS vector;\nCREATE EXTENSION IF NOT EXISTS citext;\n",
+    );
+  });
+
+  it("runs one container per replica (nightly: two per service)", async () => {
+    const { containers } = await translated("nightly");
+    for (const service of ["user-service", "session-service", "course-service", "enrollment-service"]) {
+      expect(containers.filter((c) => c.workload === service).map((c) => c.replica)).toEqual([1, 2]);
+    }
+  });
+
+  it("generates secrets per environment and keeps earlier ones", async () => {
+    const plan = planObjects(await renderOverlay("dev"), "dev");
+    const first = generateSecrets(plan);
+    const second = generateSecrets(plan);
+    expect(first["redis-auth"]?.password).not.toBe(second["redis-auth"]?.password);
+    expect(generateSecrets(plan, first)).toEqual(first);
+  });
+
+  it("refuses a Service whose port differs from its target (no kube-proxy) and an unknown image", async () => {
+    const objects = await renderOverlay("dev");
+    const service = objects.find((o) => o.kind === "Service" && o.metadata.name === "user-service");
+    if (service) service.spec.ports[0].port = 80;
+    const plan = planObjects(objects, "dev");
+    expect(() => translate(plan, generateSecrets(plan), imageFor)).toThrow(
+      /Service\/user-service: port 80 must equal its target port \(http = 8080\)/,
+    );
+    const other = planObjects(await renderOverlay("dev"), "dev");
+    const deployment = other.run.find((o) => o.kind === "Deployment" && o.metadata.name === "redis");
+    if (deployment) deployment.spec.template.spec.containers[0].image = "memcached:1.6";
+    expect(() => translate(other, generateSecrets(other), imageFor)).toThrow(
+      /Deployment\/redis: image memcached:1\.6 is not in images\/images\.yaml/,
+    );
+  });
+
+  it("expands $(VAR) like Kubernetes", () => {
+    expect(expand("a $(X) b $$(X) $(MISSING)", { X: "1" })).toBe("a 1 b $(X) $(MISSING)");
+  });
+
+  it("converts resource quantities", () => {
+    expect(nanoCpus("500m", "x")).toBe(5e8);
+    expect(nanoCpus(2, "x")).toBe(2e9);
+    expect(memoryBytes("1Gi", "x")).toBe(2 ** 30);
+    expect(memoryBytes("64M", "x")).toBe(64e6);
+    expect(() => memoryBytes("lots", "Deployment/x resources.limits.memory")).toThrow(
+      /Deployment\/x resources\.limits\.memory: 'lots' is not a memory quantity/,
+    );
+  });
+});
