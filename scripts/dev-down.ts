@@ -1,7 +1,7 @@
 // pnpm dev:down [--name NAME] [--keep-data]
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { checkEnvName, downEnv } from "../src/env/data-tier.ts";
+import { checkEnvName, downEnv } from "../src/env/environment.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("dev:down", process.argv.slice(2), {

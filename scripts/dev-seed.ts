@@ -1,7 +1,7 @@
 // pnpm dev:seed [--name NAME] [--size small|medium|large] [--seed N]
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { checkEnvName, endpoints } from "../src/env/data-tier.ts";
+import { checkEnvName, endpoints } from "../src/env/environment.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
 import { SEED_SIZES } from "../src/seed/generate.ts";
@@ -20,7 +20,7 @@ await runMain(async () => {
   const size = oneOf("size", values.size ?? "small", SEED_SIZES);
   const seedValue = checkSeed(values.seed ?? "42");
   const state = readEnvState(name);
-  if (state?.status !== "ready" || state.ports.postgres === undefined)
+  if (state?.status !== "ready" || !state.endpoints.postgres)
     throw new UserError(`environment '${name}' is not up`, `Run \`pnpm dev:up --name ${name}\` first.`);
 
   console.log(`seeding environment '${name}': size ${size}, seed ${seedValue}`);
@@ -31,7 +31,7 @@ await runMain(async () => {
   }).catch((error: NodeJS.ErrnoException) => {
     if (error.code === "ECONNREFUSED" || error.code === "ECONNRESET")
       throw new UserError(
-        `environment '${name}': its Postgres does not answer on 127.0.0.1:${state.ports.postgres}`,
+        `environment '${name}': its Postgres does not answer (${new URL(state.endpoints.postgres ?? "").host})`,
         `Run \`pnpm dev:up --name ${name}\` to bring it back up.`,
       );
     throw error;

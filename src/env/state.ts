@@ -11,8 +11,12 @@ export const envStateSchema = z.object({
   run: z.string(),
   createdAt: z.string(),
   expiresAt: z.string(),
+  /** Host ports on 127.0.0.1, by workload (first replica) — nothing uses fixed host ports. */
   ports: z.record(z.string(), z.number()),
-  secrets: z.record(z.string(), z.string()),
+  /** Host-side URLs by workload: `postgres`, `redis` and each HTTP service. */
+  endpoints: z.record(z.string(), z.string()).default({}),
+  /** Generated Secret values, by Secret name then key (reused by the next `up`). */
+  secrets: z.record(z.string(), z.record(z.string(), z.string())),
 });
 export type EnvState = z.infer<typeof envStateSchema>;
 

@@ -26,7 +26,7 @@ afterAll(async () => {
   rmSync(stateDir, { recursive: true, force: true });
 });
 
-describe("dev:up and dev:down (data tier)", () => {
+describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
   it("brings up healthy Postgres and Redis, reachable with the printed connection strings", async () => {
     const up = await runScript("dev-up", ["--name", envName], { env });
     expect(up.exitCode, up.all).toBe(0);
@@ -47,6 +47,20 @@ describe("dev:up and dev:down (data tier)", () => {
     expect(await redis.ping()).toBe("PONG");
     redis.disconnect();
 
+    // The services run from the manifests: wired to the database, Redis and each other by name,
+    // with generated secrets, over a seeded database.
+    expect(up.stdout).toMatch(/seed small: loaded/);
+    const sessions = /session-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
+    const login = await fetch(`${sessions}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "user1@seed.azora.dev", password: "azora-seed-password" }),
+    });
+    expect(login.status).toBe(201);
+    const courses = /course-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
+    const search = await fetch(`${courses}/courses/search?q=kubernetes&limit=3`);
+    expect(((await search.json()) as { items: unknown[] }).items).toHaveLength(3);
+
     const again = await runScript("dev-up", ["--name", envName], { env });
     expect(again.exitCode).toBe(0);
     expect(again.stdout).toMatch(/already up and healthy/);
@@ -55,7 +69,13 @@ describe("dev:up and dev:down (data tier)", () => {
     const { rows: applied } = await tables.query("SELECT name FROM pgmigrations");
     expect(applied.map((r) => r.name)).toEqual([expect.stringMatching(/_platform-schema$/)]);
     await tables.end();
-    expect((await envResources(envName)).filter((r) => r.kind === "container")).toHaveLength(2);
+    // One container per workload of the dev overlay: the database, Redis and the four services.
+    const containers = (await envResources(envName)).filter((r) => r.kind === "container").map((r) => r.name);
+    expect(containers.sort()).toEqual(
+      ["azora-db", "course-service", "enrollment-service", "redis", "session-service", "user-service"].map(
+        (w) => `azora-${envName}-${w}-1`,
+      ),
+    );
   });
 
   it("Ctrl-C during up removes what it started, keeps the data volume, and exits 130", async () => {

@@ -21,6 +21,7 @@ const state = (status: EnvState["status"], run: string): EnvState => ({
   createdAt: earlier,
   expiresAt: later,
   ports: {},
+  endpoints: {},
   secrets: {},
 });
 
