@@ -1,0 +1,51 @@
+// pnpm bench:dev-up [--runs N] [--env dev]
+// Wall time of `dev:up` to all-ready (images present) and of `dev:down`, as the user runs them
+// (whole commands), median of N cycles, in a state folder of its own.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { parseFlags } from "../src/cli/flags.ts";
+import { runMain } from "../src/cli/main.ts";
+import { ensureEngine } from "../src/docker/cli.ts";
+import { UserError } from "../src/errors.ts";
+import { resolveImages } from "../src/images/resolve.ts";
+import { repoRoot } from "../src/paths.ts";
+import { median } from "./load.ts";
+
+await runMain(async () => {
+  const { values } = parseFlags("bench:dev-up", process.argv.slice(2), {
+    runs: { type: "string", default: "5" },
+    env: { type: "string", default: "dev" },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UserError("--runs: expected a whole number >= 1");
+  await ensureEngine();
+  await resolveImages({ silent: true }); // images present: the figure is the runtime's, not the build's
+  const stateDir = mkdtempSync(join(tmpdir(), "devstack-bench-"));
+  const name = `bench-${process.pid}`;
+  const script = (s: string, args: string[]) =>
+    execa(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", `${s}.ts`), ...args], {
+      env: { DEVSTACK_STATE_DIR: stateDir },
+    });
+  const timed = async (body: () => Promise<unknown>) => {
+    const began = performance.now();
+    await body();
+    return (performance.now() - began) / 1000;
+  };
+  const up: number[] = [];
+  const down: number[] = [];
+  try {
+    for (let i = 0; i < runs; i++) {
+      up.push(await timed(() => script("dev-up", ["--env", values.env ?? "dev", "--name", name])));
+      down.push(await timed(() => script("dev-down", ["--name", name])));
+    }
+  } finally {
+    await script("dev-down", ["--name", name]).catch(() => {});
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+  const fmt = (xs: number[]) =>
+    `median ${median(xs).toFixed(2)} s (runs: ${xs.map((x) => x.toFixed(2)).join(", ")})`;
+  console.log(`dev:up --env ${values.env} (to all-ready, seed included): ${fmt(up)} (target <= 30 s)`);
+  console.log(`dev:down: ${fmt(down)} (target <= 10 s)`);
+});
