@@ -6,6 +6,8 @@ import { stateDir } from "../paths.ts";
 /** What DevStack remembers of one environment between commands (ports, generated secrets, status). */
 export const envStateSchema = z.object({
   name: z.string(),
+  /** The env file (envs/ENV.yaml) it was brought up from. */
+  env: z.string().default("dev"),
   /** `starting` until `up` finishes; a `starting` env whose run is gone was interrupted. */
   status: z.enum(["starting", "ready"]),
   run: z.string(),

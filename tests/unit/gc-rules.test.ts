@@ -16,6 +16,7 @@ const resource = (kind: Resource["kind"], name: string, labels: Record<string, s
 });
 const state = (status: EnvState["status"], run: string): EnvState => ({
   name: "dev",
+  env: "dev",
   status,
   run,
   createdAt: earlier,

@@ -18,7 +18,7 @@ import { probeOnce, waitFor } from "./probe.ts";
 import { generateSecrets } from "./secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
-const containerName = (env: string, c: ContainerPlan) => `${prefix(env)}-${c.workload}-${c.replica}`;
+export const containerName = (env: string, c: ContainerPlan) => `${prefix(env)}-${c.workload}-${c.replica}`;
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
 
 /**
@@ -28,6 +28,20 @@ const seconds = (since: number) => `${((performance.now() - since) / 1000).toFix
  * whose containers all pass their probes is returned as is; anything else left by an earlier run
  * is removed (data volumes and generated secrets stay) and started again.
  */
+/** The containers an env file's manifests translate to, with this environment's secrets. */
+export async function containersOf(envFile: EnvFile, previousSecrets?: EnvState["secrets"]) {
+  const map = loadImageMap();
+  const plan = planObjects(await renderOverlay(envFile.overlay), `kind/overlays/${envFile.overlay}`);
+  const secrets = generateSecrets(plan, previousSecrets);
+  const containers = translate(plan, secrets, (reference, owner) => {
+    const image = imageForReference(map, reference);
+    if (!image)
+      throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
+    return image;
+  });
+  return { secrets, containers };
+}
+
 export async function upEnvironment(
   name: string,
   envFile: EnvFile,
@@ -65,6 +79,7 @@ export async function upEnvironment(
   const now = new Date();
   const state: EnvState = {
     name,
+    env: envFile.name,
     status: "starting",
     run: currentRun(),
     createdAt: now.toISOString(),
