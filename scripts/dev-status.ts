@@ -2,6 +2,7 @@
 // A table of the environment's workloads: replicas ready (probed now), health, ports, age.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
+import { printTable } from "../src/cli/table.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { checkEnvName } from "../src/env/environment.ts";
 import { readEnvState } from "../src/env/state.ts";
@@ -27,15 +28,6 @@ await runMain(async () => {
     w.ports,
     w.age,
   ]);
-  const header = ["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  console.log(`environment '${name}' (env ${state.env}, ${state.status}, expires ${state.expiresAt})`);
-  for (const row of [header, ...rows])
-    console.log(
-      row
-        .map((c, i) => (c ?? "").padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    );
+  printTable(["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"], rows);
   if (rows.some((r) => r[2] !== "ready")) process.exitCode = 1;
 });

@@ -1,5 +1,6 @@
 // pnpm env:list — every DevStack environment and test run that has resources in Docker.
 import { runMain } from "../src/cli/main.ts";
+import { printTable } from "../src/cli/table.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { listResources } from "../src/docker/resources.ts";
 import { groupResources, staleReason } from "../src/env/gc.ts";
@@ -24,13 +25,5 @@ await runMain(async () => {
       staleReason(g, state, new Date()) ? "stale: env:gc removes it" : "",
     ];
   });
-  const header = ["NAME", "STATUS", "CTR/NET/VOL", "EXPIRES", ""];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
-  for (const row of [header, ...rows])
-    console.log(
-      row
-        .map((c, i) => (c ?? "").padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    );
+  printTable(["NAME", "STATUS", "CTR/NET/VOL", "EXPIRES", ""], rows);
 });

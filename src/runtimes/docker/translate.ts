@@ -164,14 +164,7 @@ export function translate(
         labels,
         readiness: probe(c.readinessProbe, "readinessProbe"),
         liveness: probe(c.livenessProbe, "livenessProbe"),
-        limits: {
-          nanoCpus:
-            limits.cpu === undefined ? undefined : nanoCpus(limits.cpu, `${owner} resources.limits.cpu`),
-          memoryBytes:
-            limits.memory === undefined
-              ? undefined
-              : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
-        },
+        limits: dockerLimits(limits, owner),
         files: [],
       });
     }
@@ -232,14 +225,7 @@ function clusterContainers(
         periodSeconds: 1,
         failureThreshold: 3,
       },
-      limits: {
-        nanoCpus:
-          limits.cpu === undefined ? undefined : nanoCpus(limits.cpu, `${owner} resources.limits.cpu`),
-        memoryBytes:
-          limits.memory === undefined
-            ? undefined
-            : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
-      },
+      limits: dockerLimits(limits, owner),
       files:
         sql.length > 0
           ? [
@@ -251,4 +237,15 @@ function clusterContainers(
           : [],
     },
   ];
+}
+
+/** Kubernetes resource limits as Docker's. */
+function dockerLimits(limits: { cpu?: string; memory?: string }, owner: string): ContainerPlan["limits"] {
+  return {
+    nanoCpus: limits.cpu === undefined ? undefined : nanoCpus(limits.cpu, `${owner} resources.limits.cpu`),
+    memoryBytes:
+      limits.memory === undefined
+        ? undefined
+        : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
+  };
 }
