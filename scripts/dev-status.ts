@@ -28,6 +28,7 @@ await runMain(async () => {
     w.ports,
     w.age,
   ]);
+  console.log(`environment '${name}' (env ${state.env}, ${state.status}, expires ${state.expiresAt})`);
   printTable(["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"], rows);
   if (rows.some((r) => r[2] !== "ready")) process.exitCode = 1;
 });
