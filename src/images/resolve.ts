@@ -135,13 +135,27 @@ export async function resolveImages(
     },
   );
   await tasks.run();
+  await pruneSuperseded(map, resolved);
   return resolved;
 }
 
-/** The runnable reference of one image, resolving (and if need be building) it first. */
-export async function imageRef(name: string, source: ImageSource = "auto"): Promise<string> {
-  const images = await resolveImages({ names: [name], source, silent: true });
-  const image = images.get(name);
-  if (!image) throw new Error(`internal: image '${name}' was not resolved`);
-  return image.ref;
+/**
+ * Removes older recipe builds of the images just resolved (other tags of `azora-devstack/NAME`,
+ * and of `azora-devstack/NAME-rootfs` than the current root filesystem), so that repeated builds
+ * do not pile up. An image a container still uses stays: `docker rmi` without --force refuses it.
+ */
+async function pruneSuperseded(map: ImageMap, resolved: Map<string, ResolvedImage>): Promise<void> {
+  const tagsOf = async (repository: string) =>
+    ((await dockerMaybe(["images", "--format", "{{.Repository}}:{{.Tag}}", repository])) ?? "")
+      .split("\n")
+      .filter(Boolean);
+  for (const image of resolved.values()) {
+    const packages = map.images[image.name]?.recipe.packages;
+    const keep = new Set([image.ref, packages ? rootfsTag(image.name, rootfsKey(map.suite, packages)) : ""]);
+    const stale = [
+      ...(await tagsOf(`azora-devstack/${image.name}`)),
+      ...(await tagsOf(`azora-devstack/${image.name}-rootfs`)),
+    ].filter((tag) => !keep.has(tag));
+    if (stale.length > 0) await dockerMaybe(["rmi", ...stale]);
+  }
 }

@@ -57,6 +57,10 @@ describe("images:build", () => {
     expect(changed.get("redis")?.how).toBe("up to date");
     expect(changed.get("devstack-test-child")?.how).toBe("built from recipe");
     expect(changed.get("devstack-test-child")?.ref).not.toBe(first.get("devstack-test-child")?.ref);
+    // The superseded build is pruned, so repeated builds do not pile up.
+    expect(await tagsOf("azora-devstack/devstack-test-child")).toEqual([
+      changed.get("devstack-test-child")?.ref,
+    ]);
   });
 
   it("names image, step and package when a package cannot be fetched, and tags nothing", async () => {
