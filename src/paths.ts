@@ -12,3 +12,10 @@ export function stateDir(): string {
     join(process.env.XDG_STATE_HOME ?? join(homedir(), ".local", "state"), "azora-devstack");
   return base;
 }
+
+/**
+ * Where the manifests (kind/) and env files (envs/) are read from: the repository's, unless
+ * DEVSTACK_KIND_DIR / DEVSTACK_ENVS_DIR point elsewhere (a patched copy, e.g. in tests).
+ */
+export const kindDir = () => process.env.DEVSTACK_KIND_DIR ?? join(repoRoot, "kind");
+export const envsDir = () => process.env.DEVSTACK_ENVS_DIR ?? join(repoRoot, "envs");

@@ -2,7 +2,10 @@ import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
-import { repoRoot } from "../paths.ts";
+import { envsDir, kindDir } from "../paths.ts";
+
+export { envsDir };
+
 import { loadYamlFile } from "./yaml-file.ts";
 
 const duration = (what: string) =>
@@ -33,7 +36,6 @@ export const envFileSchema = z.strictObject({
 
 export type EnvFile = z.infer<typeof envFileSchema> & { name: string; file: string };
 
-export const envsDir = () => join(repoRoot, "envs");
 export const knownEnvs = () =>
   readdirSync(envsDir())
     .filter((f) => f.endsWith(".yaml"))
@@ -49,7 +51,7 @@ export function loadEnvFile(name: string): EnvFile {
       `known environments: ${knownEnvs().join(", ")} (files in envs/)`,
     );
   const env = loadYamlFile(file, envFileSchema);
-  if (!existsSync(join(repoRoot, "kind", "overlays", env.overlay, "kustomization.yaml"))) {
+  if (!existsSync(join(kindDir(), "overlays", env.overlay, "kustomization.yaml"))) {
     throw new UserError(`envs/${name}.yaml: overlay: no kind/overlays/${env.overlay}/kustomization.yaml`);
   }
   return { ...env, name, file };

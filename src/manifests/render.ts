@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { parseAllDocuments } from "yaml";
 import { UserError } from "../errors.ts";
-import { repoRoot } from "../paths.ts";
+import { kindDir } from "../paths.ts";
 
 /** A rendered Kubernetes object, as kustomize printed it. */
 export interface K8sObject {
@@ -22,7 +22,7 @@ export interface K8sObject {
 
 /** Renders kind/overlays/OVERLAY with kustomize (`kubectl kustomize`), never a home-made renderer. */
 export async function renderOverlay(overlay: string): Promise<K8sObject[]> {
-  const dir = join(repoRoot, "kind", "overlays", overlay);
+  const dir = join(kindDir(), "overlays", overlay);
   const result = await execa("kubectl", ["kustomize", dir], { reject: false });
   if (result.failed) {
     if ((result as { code?: string }).code === "ENOENT") {

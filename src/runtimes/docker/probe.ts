@@ -1,18 +1,31 @@
 import { execa } from "execa";
-import { Wait, type WaitStrategy } from "testcontainers";
+import type { WaitStrategy } from "testcontainers";
 import type { Probe } from "./translate.ts";
 
-const shellQuote = (args: string[]) => args.map((a) => `'${a.replaceAll("'", "'\\''")}'`).join(" ");
+/**
+ * testcontainers' own wait strategies remove a container whose start times out; the runtime keeps
+ * it (its logs are what the user needs), so testcontainers only waits for "started" and the
+ * readiness probe is run here.
+ */
+export const startedOnly: WaitStrategy = {
+  waitUntilReady: async () => {},
+  withStartupTimeout() {
+    return this;
+  },
+  isStartupTimeoutSet: () => false,
+  getStartupTimeout: () => 0,
+};
 
-/** A readiness probe as a testcontainers wait strategy: HTTP from the host over loopback, exec inside. */
-export function waitFor(probe: Probe | undefined): WaitStrategy {
-  if (!probe) return Wait.forListeningPorts();
-  if (probe.kind === "http") return Wait.forHttp(probe.path, probe.port).forStatusCode(200);
-  if (probe.kind === "exec") return Wait.forSuccessfulCommand(shellQuote(probe.command));
-  return Wait.forListeningPorts();
-}
+const describe = (probe: Probe | undefined) =>
+  !probe
+    ? "running"
+    : probe.kind === "http"
+      ? `GET :${probe.port}${probe.path} = 200`
+      : probe.kind === "exec"
+        ? `exec ${probe.command.join(" ")}`
+        : `tcp :${probe.port}`;
 
-/** One readiness check of a running container (for `up` to decide whether to reuse it). */
+/** One readiness check of a running container. */
 export async function probeOnce(
   container: string,
   probe: Probe | undefined,
@@ -34,5 +47,34 @@ export async function probeOnce(
     return response.status === 200;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Probes until the readiness probe passes, the container exits, or the timeout passes. Start-up
+ * probes every 250 ms rather than every periodSeconds, so that `up` is not slower than it must be.
+ */
+export async function waitUntilReady(
+  container: string,
+  probe: Probe | undefined,
+  hostPort: (port: number) => number | undefined,
+  timeoutMs: number,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await probeOnce(container, probe, hostPort)) return;
+    const state = await execa(
+      "docker",
+      ["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", container],
+      { reject: false },
+    );
+    const [status, code] = String(state.stdout).trim().split(" ");
+    if (status === "exited" || status === "dead")
+      throw new Error(
+        `the container exited (code ${code}) before its readiness probe (${describe(probe)}) passed`,
+      );
+    if (Date.now() > deadline)
+      throw new Error(`its readiness probe (${describe(probe)}) did not pass within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

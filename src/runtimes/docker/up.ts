@@ -14,7 +14,7 @@ import { currentRun, devstackLabels, runIsAlive } from "../../labels.ts";
 import { planObjects } from "../../manifests/plan.ts";
 import { renderOverlay } from "../../manifests/render.ts";
 import { seed } from "../../seed/seed.ts";
-import { probeOnce, waitFor } from "./probe.ts";
+import { probeOnce, startedOnly, waitUntilReady } from "./probe.ts";
 import { generateSecrets } from "./secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
@@ -106,7 +106,7 @@ export async function upEnvironment(
       .withNetworkAliases(...c.aliases)
       .withEnvironment(c.env)
       .withExposedPorts(...c.ports.map((p) => p.containerPort))
-      .withWaitStrategy(waitFor(c.readiness))
+      .withWaitStrategy(startedOnly)
       .withStartupTimeout(envFile.startupTimeout);
     if (c.command) builder = builder.withEntrypoint(c.command);
     if (c.args) builder = builder.withCommand(c.args);
@@ -133,6 +133,12 @@ export async function upEnvironment(
     step(`${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}: starting`);
     try {
       const started = await builder.start();
+      await waitUntilReady(
+        container,
+        c.readiness,
+        (port) => started.getMappedPort(port),
+        envFile.startupTimeout,
+      );
       step(`${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}: ready in ${seconds(began)}`);
       if (c.replica === 1)
         for (const p of c.ports)
