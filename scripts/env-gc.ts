@@ -14,7 +14,7 @@ await runMain(async () => {
   const stale = await collectGarbage({ dryRun: values["dry-run"] });
   const verb = values["dry-run"] ? "would remove" : "removed";
   for (const { group, reason } of stale) {
-    const what = group.resources.map((r) => `${r.kind} ${r.name}`).join(", ");
+    const what = group.resources.map((r) => `${r.kind} ${r.name}`).join(", ") || "(its state record only)";
     console.log(`${verb} ${group.key}: ${reason}\n    ${what}`);
   }
   console.log(stale.length === 0 ? "nothing to collect" : `${verb} ${stale.length} group(s)`);

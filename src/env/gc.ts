@@ -1,6 +1,6 @@
 import { listResources, type Resource, removeResources } from "../docker/resources.ts";
 import { LABEL, runIsAlive } from "../labels.ts";
-import { type EnvState, readEnvState, removeEnvState } from "./state.ts";
+import { type EnvState, listEnvStates, readEnvState, removeEnvState } from "./state.ts";
 
 /** Resources created together: one environment, or one test or build run. */
 export interface Group {
@@ -80,6 +80,24 @@ export async function collectGarbage({
     const state = group.env ? readEnvState(group.env) : undefined;
     const reason = staleReason(group, state, now);
     if (reason) stale.push({ group, reason });
+  }
+  // Environment records with nothing left in Docker (removed by hand, or an engine reset) only
+  // mislead `dev:up` and `dev:seed`: they go too. Test-only runs never look at records.
+  if (!purposes || purposes.includes("env")) {
+    const withResources = new Set(groups.map((g) => g.env).filter(Boolean));
+    for (const state of listEnvStates().filter((s) => !withResources.has(s.name))) {
+      stale.push({
+        group: {
+          key: `env ${state.name}`,
+          env: state.name,
+          purpose: "env",
+          run: state.run,
+          expires: state.expiresAt,
+          resources: [],
+        },
+        reason: "nothing of it is left in Docker; only its record remained",
+      });
+    }
   }
   if (!dryRun) {
     for (const { group } of stale) {

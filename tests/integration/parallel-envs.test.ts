@@ -1,9 +1,9 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
-import { listResources } from "../../src/docker/resources.ts";
+import { listResources, removeResources } from "../../src/docker/resources.ts";
 import { LABEL } from "../../src/labels.ts";
 import { runScript } from "../support/cli.ts";
 
@@ -63,5 +63,11 @@ describe("parallel pr environments", () => {
     const degraded = await runScript("dev-status", ["--name", b], { env });
     expect(degraded.exitCode).toBe(1);
     expect(degraded.stdout).toMatch(/redis\s+0\/1\s+down/);
+
+    // Everything removed by hand: env:gc drops the record that would otherwise mislead dev:seed.
+    await removeResources(await resources(b));
+    const gc = await runScript("env-gc", [], { env });
+    expect(gc.stdout).toMatch(new RegExp(`removed env ${b}: nothing of it is left in Docker`));
+    expect(existsSync(join(stateDir, "envs", `${b}.json`))).toBe(false);
   });
 });
