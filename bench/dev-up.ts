@@ -1,6 +1,7 @@
 // pnpm bench:dev-up [--runs N] [--env dev]
 // Wall time of `dev:up` to all-ready (images present) and of `dev:down`, as the user runs them
-// (whole commands), median of N cycles, in a state folder of its own.
+// (whole commands), median of N cycles, in a state folder of its own; then the same environment
+// exported with `dev:export compose` and brought up with `docker compose up --wait`, for the ratio.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -35,17 +36,33 @@ await runMain(async () => {
   };
   const up: number[] = [];
   const down: number[] = [];
+  const composeUp: number[] = [];
+  const composeDown: number[] = [];
+  const file = join(stateDir, "compose.yaml");
+  const compose = (...args: string[]) => execa("docker", ["compose", "-f", file, ...args]);
   try {
     for (let i = 0; i < runs; i++) {
       up.push(await timed(() => script("dev-up", ["--env", values.env ?? "dev", "--name", name])));
       down.push(await timed(() => script("dev-down", ["--name", name])));
     }
+    // The same environment exported for compose, measured in the same run for the ratio.
+    await script("dev-export", ["compose", "--env", values.env ?? "dev", "--name", name, "-o", file]);
+    for (let i = 0; i < runs; i++) {
+      composeUp.push(await timed(() => compose("up", "--wait")));
+      composeDown.push(await timed(() => compose("down", "--volumes")));
+    }
   } finally {
     await script("dev-down", ["--name", name]).catch(() => {});
+    await compose("down", "--volumes").catch(() => {});
     rmSync(stateDir, { recursive: true, force: true });
   }
   const fmt = (xs: number[]) =>
     `median ${median(xs).toFixed(2)} s (runs: ${xs.map((x) => x.toFixed(2)).join(", ")})`;
   console.log(`dev:up --env ${values.env} (to all-ready, seed included): ${fmt(up)} (target <= 30 s)`);
   console.log(`dev:down: ${fmt(down)} (target <= 10 s)`);
+  console.log(`docker compose up --wait (exported file): ${fmt(composeUp)}`);
+  console.log(`docker compose down --volumes: ${fmt(composeDown)}`);
+  console.log(
+    `ratio dev:up / compose up --wait: ${(median(up) / median(composeUp)).toFixed(2)} (target <= 1.2)`,
+  );
 });

@@ -67,6 +67,19 @@ ensure_docker_engine() {
   die "dockerd did not answer within 60 s (last log lines above)"
 }
 
+# `dev:export compose` output is run with the compose v2 plugin; Debian bookworm only has v1, so
+# without a plugin it is built from the Go module proxy (pinned) into .tools/bin and linked in.
+COMPOSE_VERSION=v2.26.1
+ensure_compose() {
+  docker compose version >/dev/null 2>&1 && return
+  if ! command -v go >/dev/null; then say "docker compose v2 not found and no Go toolchain: the compose export test will be skipped"; return; fi
+  say "building docker compose $COMPOSE_VERSION from the Go module proxy (a few minutes, once)"
+  GOBIN="$TOOLS/bin" go install "github.com/docker/compose/v2/cmd@$COMPOSE_VERSION" >/dev/null 2>&1 || die "go install of docker compose $COMPOSE_VERSION failed"
+  mkdir -p "$HOME/.docker/cli-plugins"
+  install -m 0755 "$TOOLS/bin/cmd" "$HOME/.docker/cli-plugins/docker-compose"
+  docker compose version >/dev/null 2>&1 || die "docker compose does not answer after installing it"
+}
+
 # Offline image recipes need mmdebstrap; only installable (and only needed) on Debian-like hosts.
 ensure_image_tools() {
   command -v mmdebstrap >/dev/null && return
@@ -90,4 +103,5 @@ ensure_node_and_pnpm
 ensure_dependencies
 ensure_fuzzer
 ensure_docker_engine
+ensure_compose
 ensure_image_tools

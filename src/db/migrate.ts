@@ -2,7 +2,8 @@ import { join } from "node:path";
 import { runner } from "node-pg-migrate";
 import { repoRoot } from "../paths.ts";
 
-export const MIGRATIONS_DIR = join(repoRoot, "services", "db", "migrations");
+/** The repository's migrations, or MIGRATIONS_DIR where they were copied (the db-init image). */
+export const MIGRATIONS_DIR = process.env.MIGRATIONS_DIR ?? join(repoRoot, "services", "db", "migrations");
 
 /**
  * Applies every pending migration (node-pg-migrate, SQL files in services/db/migrations) under its

@@ -1,6 +1,6 @@
 import { cp, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { build } from "esbuild";
 import { UserError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
@@ -15,11 +15,14 @@ export async function bundleContext(
   image: string,
   context: string,
   entry: string,
+  include: string[] = [],
 ): Promise<{ dir: string; cleanup: () => Promise<void> }> {
   const dir = await mkdtemp(join(tmpdir(), `devstack-${image}-`));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
     await cp(context, dir, { recursive: true });
+    for (const folder of include)
+      await cp(resolve(repoRoot, folder), join(dir, basename(folder)), { recursive: true });
     await build({
       entryPoints: [resolve(repoRoot, entry)],
       outfile: join(dir, "server.mjs"),

@@ -12,6 +12,8 @@ const recipeSchema = z
     from: z.string().optional(),
     context: z.string().min(1),
     bundle: z.string().min(1).optional(),
+    /** Folders (relative to the repository) copied into a bundled context under their own name. */
+    include: z.array(z.string().min(1)).optional(),
   })
   .refine((r) => (r.packages === undefined) !== (r.from === undefined), {
     message:

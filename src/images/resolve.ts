@@ -45,7 +45,7 @@ async function resolveOne(
   const { recipe, upstream } = entry;
   // A bundled service gets a temporary context: the recipe's files plus the fresh bundle.
   const bundled = recipe.bundle
-    ? await bundleContext(name, resolve(repoRoot, recipe.context), recipe.bundle)
+    ? await bundleContext(name, resolve(repoRoot, recipe.context), recipe.bundle, recipe.include)
     : undefined;
   try {
     return await resolveFrom(bundled?.dir ?? resolve(repoRoot, recipe.context));

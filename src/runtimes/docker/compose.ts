@@ -1,0 +1,110 @@
+import { stringify } from "yaml";
+import type { EnvFile } from "../../config/env-file.ts";
+import { prefix } from "../../env/environment.ts";
+import { LABEL, owner } from "../../labels.ts";
+import type { ContainerPlan, Probe } from "./translate.ts";
+
+// Compose interpolates `$VAR` in the file; values are literal here, so every `$` is doubled.
+const literal = (text: string) => text.replaceAll("$", "$$$$");
+const literalEnv = (env: Record<string, string>) =>
+  Object.fromEntries(Object.entries(env).map(([k, v]) => [k, literal(v)]));
+
+/** A readiness probe as a compose healthcheck, run inside the container. */
+function healthcheck(probe: Probe | undefined) {
+  if (!probe) return undefined;
+  const timing = { interval: "1s", timeout: "3s", retries: 120 };
+  if (probe.kind === "exec") return { test: ["CMD", ...probe.command.map(literal)], ...timing };
+  if (probe.kind === "http") {
+    // Every HTTP workload here is a Node service image: Node's fetch is the probe client.
+    const script = `fetch('http://127.0.0.1:${probe.port}${probe.path}').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))`;
+    return { test: ["CMD", "node", "-e", script], ...timing };
+  }
+  return undefined;
+}
+
+/**
+ * The same environment as a docker compose file: the containers the runtime would start, in the
+ * same order (database, then the db-init job for migrations and seed, then every other workload,
+ * each waiting for the health of what it follows), with the same env, aliases, limits and
+ * loopback-only ports. Secret values are inlined, so the file must stay private.
+ */
+export function composeFile(opts: {
+  name: string;
+  envFile: EnvFile;
+  containers: ContainerPlan[];
+  refs: Map<string, string>;
+  initImage: string;
+}): string {
+  const { containers, refs } = opts;
+  // Found by env:list and the test suite's leak check; no `run` or `expires` label, so env:gc never
+  // collects a stack someone runs by hand.
+  const devstack = {
+    [LABEL.managed]: "true",
+    [LABEL.purpose]: "compose",
+    [LABEL.env]: `${opts.name}-compose`,
+    [LABEL.owner]: owner(),
+  };
+  const firstReplicas = containers.filter((c) => c.replica === 1);
+  const database = firstReplicas.find((c) => c.kind === "Cluster");
+  const services: Record<string, object> = {};
+  const configs: Record<string, object> = {};
+  const volumes: Record<string, object> = {};
+
+  for (const c of firstReplicas) {
+    const replicas = containers.filter((x) => x.workload === c.workload).length;
+    const files = c.files.map((f, i) => {
+      configs[`${c.workload}-file-${i}`] = { content: f.content };
+      return { source: `${c.workload}-file-${i}`, target: f.path };
+    });
+    if (c.kind === "Cluster") volumes[`${c.workload}-data`] = { labels: devstack };
+    services[c.workload] = {
+      image: refs.get(c.image) ?? c.image,
+      ...(c.command ? { entrypoint: c.command.map(literal) } : {}),
+      ...(c.args ? { command: c.args.map(literal) } : {}),
+      environment: literalEnv(c.env),
+      labels: { ...c.labels, ...devstack },
+      networks: { default: { aliases: c.aliases.filter((a) => a !== c.workload) } },
+      ports: c.ports.map((p) => `127.0.0.1::${p.containerPort}`),
+      ...(files.length > 0 ? { configs: files } : {}),
+      ...(c.kind === "Cluster"
+        ? { volumes: [`${c.workload}-data:/var/lib/postgresql/data`], shm_size: "256m" }
+        : {}),
+      ...(c.limits.nanoCpus ? { cpus: c.limits.nanoCpus / 1e9 } : {}),
+      ...(c.limits.memoryBytes ? { mem_limit: c.limits.memoryBytes } : {}),
+      ...(replicas > 1 ? { deploy: { replicas } } : {}),
+      healthcheck: healthcheck(c.readiness),
+      ...(c.kind !== "Cluster"
+        ? { depends_on: { "db-init": { condition: "service_completed_successfully" } } }
+        : {}),
+      restart: "unless-stopped",
+    };
+  }
+  if (database) {
+    services["db-init"] = {
+      image: opts.initImage,
+      environment: literalEnv({
+        DATABASE_URL: `postgresql://${database.env.POSTGRES_USER}:${database.env.POSTGRES_PASSWORD}@${database.aliases[0]}:5432/${database.env.POSTGRES_DB}`,
+        SEED_SIZE: opts.envFile.seed.size,
+        SEED: String(opts.envFile.seed.seed),
+      }),
+      labels: devstack,
+      depends_on: { [database.workload]: { condition: "service_healthy" } },
+      restart: "no",
+    };
+  }
+  const header = [
+    `# Environment '${opts.name}' (envs/${opts.envFile.name}.yaml, kind/overlays/${opts.envFile.overlay}) as a compose file,`,
+    "# exported by `pnpm dev:export compose`. It holds generated secrets: keep it private.",
+    "# Run: docker compose -f FILE up --wait     Stop: docker compose -f FILE down --volumes",
+  ].join("\n");
+  return `${header}\n${stringify(
+    {
+      name: `${prefix(opts.name)}-compose`,
+      services,
+      configs,
+      volumes,
+      networks: { default: { labels: devstack } },
+    },
+    { lineWidth: 0 },
+  )}`;
+}
