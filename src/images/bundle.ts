@@ -1,4 +1,4 @@
-import { cp, mkdtemp, rm } from "node:fs/promises";
+import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
 import { build } from "esbuild";
@@ -23,9 +23,13 @@ export async function bundleContext(
     await cp(context, dir, { recursive: true });
     for (const folder of include)
       await cp(resolve(repoRoot, folder), join(dir, basename(folder)), { recursive: true });
-    await build({
+    // Bundled in memory as if written inside the repository, so that the source map's paths (and
+    // with them the image key) are the same in every checkout; then written to the context.
+    const result = await build({
       entryPoints: [resolve(repoRoot, entry)],
-      outfile: join(dir, "server.mjs"),
+      outfile: join(repoRoot, ".bundle", "server.mjs"),
+      write: false,
+      absWorkingDir: repoRoot,
       bundle: true,
       platform: "node",
       target: "node20",
@@ -36,10 +40,12 @@ export async function bundleContext(
         js: "import { createRequire as __devstackRequire } from 'node:module'; const require = __devstackRequire(import.meta.url);",
       },
       sourcemap: "inline",
-      sourceRoot: "/",
       logLevel: "silent",
       legalComments: "none",
     });
+    const [bundle] = result.outputFiles;
+    if (!bundle) throw new Error(`esbuild produced no output for ${entry}`);
+    await writeFile(join(dir, "server.mjs"), bundle.contents);
     return { dir, cleanup };
   } catch (error) {
     await cleanup();

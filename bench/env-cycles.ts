@@ -1,0 +1,76 @@
+// pnpm bench:env-cycles [--cycles N] [--killed K]
+// N dev:up/dev:down cycles of one environment name, K of them killed with SIGKILL (whole process
+// group) mid-up, then env:gc; prints what is left: containers, networks and volumes labelled for
+// that environment must be 0. Also times the cycles.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { parseFlags } from "../src/cli/flags.ts";
+import { runMain } from "../src/cli/main.ts";
+import { ensureEngine } from "../src/docker/cli.ts";
+import { listResources } from "../src/docker/resources.ts";
+import { UserError } from "../src/errors.ts";
+import { LABEL } from "../src/labels.ts";
+import { repoRoot } from "../src/paths.ts";
+
+await runMain(async () => {
+  const { values } = parseFlags("bench:env-cycles", process.argv.slice(2), {
+    cycles: { type: "string", default: "20" },
+    killed: { type: "string", default: "5" },
+  });
+  const cycles = Number(values.cycles);
+  const killed = Number(values.killed);
+  if (!Number.isInteger(cycles) || !Number.isInteger(killed) || killed > cycles || cycles < 1)
+    throw new UserError("--cycles and --killed: whole numbers, killed <= cycles");
+  await ensureEngine();
+  const stateDir = mkdtempSync(join(tmpdir(), "devstack-cycles-"));
+  const name = `cycles-${process.pid}`;
+  const env = { DEVSTACK_STATE_DIR: stateDir };
+  const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
+  const script = (s: string, args: string[], detached = false) =>
+    execa(tsx, [join(repoRoot, "scripts", `${s}.ts`), ...args], { env, reject: false, detached });
+  // Spread the killed cycles evenly over the run.
+  const killAt = new Set(Array.from({ length: killed }, (_, i) => Math.floor(((i + 0.5) * cycles) / killed)));
+  const began = performance.now();
+  try {
+    for (let i = 0; i < cycles; i++) {
+      if (killAt.has(i)) {
+        const child = script("dev-up", ["--name", name], true);
+        await new Promise<void>((resolve) =>
+          child.stdout?.on("data", (c: Buffer) => /starting/.test(c.toString()) && resolve()),
+        );
+        if (child.pid) process.kill(-child.pid, "SIGKILL");
+        await child;
+        console.log(`cycle ${i + 1}: dev:up killed with SIGKILL mid-way`);
+      } else {
+        const up = await script("dev-up", ["--name", name]);
+        if (up.exitCode !== 0) throw new Error(`cycle ${i + 1}: dev:up failed:\n${up.stderr}`);
+        const down = await script("dev-down", ["--name", name]);
+        if (down.exitCode !== 0) throw new Error(`cycle ${i + 1}: dev:down failed:\n${down.stderr}`);
+        console.log(`cycle ${i + 1}: up and down`);
+      }
+    }
+    const gc = await script("env-gc", []);
+    console.log(gc.stdout.split("\n").slice(-1)[0]);
+    // Ask Docker directly, not through the labels env:gc uses, for anything named after the env.
+    const named = async (what: string[]) =>
+      (await execa("docker", [...what, "--filter", `name=azora-${name}`, "-q"])).stdout
+        .split("\n")
+        .filter(Boolean).length;
+    const left = await listResources(`${LABEL.env}=${name}`);
+    const count = (kind: string) => left.filter((r) => r.kind === kind).length;
+    console.log(
+      `${cycles} cycles (${killed} killed mid-up) in ${((performance.now() - began) / 1000).toFixed(0)} s, then env:gc`,
+    );
+    console.log(
+      `left behind: containers ${count("container")} (by name: ${await named(["ps", "-a"])}), networks ${count("network")} (by name: ${await named(["network", "ls"])}), volumes ${count("volume")} (by name: ${await named(["volume", "ls"])}) (target 0 each)`,
+    );
+    console.log(
+      "firewall rules: none are created yet (NetworkPolicy enforcement is not built), so none can leak",
+    );
+  } finally {
+    await script("dev-down", ["--name", name]);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
