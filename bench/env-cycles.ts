@@ -30,8 +30,11 @@ await runMain(async () => {
   const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
   const script = (s: string, args: string[], detached = false) =>
     execa(tsx, [join(repoRoot, "scripts", `${s}.ts`), ...args], { env, reject: false, detached });
-  // Spread the killed cycles evenly over the run.
-  const killAt = new Set(Array.from({ length: killed }, (_, i) => Math.floor(((i + 0.5) * cycles) / killed)));
+  // Spread the killed cycles evenly, the last cycle among them: the next `up` of the name recovers
+  // from the others, and env:gc must collect what the last one left.
+  const killAt = new Set(
+    Array.from({ length: killed }, (_, i) => cycles - 1 - Math.floor((i * cycles) / killed)),
+  );
   const began = performance.now();
   try {
     for (let i = 0; i < cycles; i++) {
@@ -51,8 +54,11 @@ await runMain(async () => {
         console.log(`cycle ${i + 1}: up and down`);
       }
     }
+    const before = (await listResources(`${LABEL.env}=${name}`)).length;
     const gc = await script("env-gc", []);
-    console.log(gc.stdout.split("\n").slice(-1)[0]);
+    console.log(
+      `before env:gc: ${before} resource(s) of the environment; env:gc: ${gc.stdout.split("\n").slice(-1)[0]}`,
+    );
     // Ask Docker directly, not through the labels env:gc uses, for anything named after the env.
     const named = async (what: string[]) =>
       (await execa("docker", [...what, "--filter", `name=azora-${name}`, "-q"])).stdout
