@@ -101,7 +101,7 @@ export async function upEnvironment(
     const container = containerName(name, c);
     let builder = new (LoopbackOnly(GenericContainer))(images.get(c.image)?.ref ?? c.image)
       .withName(container)
-      .withLabels({ ...c.labels, ...labels, "dev.azora.devstack.workload": c.workload })
+      .withLabels({ ...c.labels, ...labels, "dev.azora.devstack.workload": c.workload, ...livenessLabel(c) })
       .withNetworkMode(network)
       .withNetworkAliases(...c.aliases)
       .withEnvironment(c.env)
@@ -172,6 +172,20 @@ export async function upEnvironment(
   }
   await Promise.all(containers.filter((c) => c.kind !== "Cluster").map(start));
 
+  // Last, the supervisor that restarts containers whose liveness probe fails (the kubelet's job).
+  if (containers.some((c) => livenessLabel(c)["dev.azora.devstack.liveness"])) {
+    const supervisor = (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor");
+    await new GenericContainer(supervisor?.ref ?? "supervisor")
+      .withName(`${prefix(name)}-supervisor`)
+      .withLabels({ ...labels, "dev.azora.devstack.workload": "supervisor" })
+      .withNetworkMode(network)
+      .withEnvironment({ DEVSTACK_ENV: name })
+      .withBindMounts([{ source: "/var/run/docker.sock", target: "/var/run/docker.sock" }])
+      .withWaitStrategy(startedOnly)
+      .start();
+    step("supervisor: watching liveness probes");
+  }
+
   recordEndpoints(state, containers);
   const ready: EnvState = { ...state, status: "ready" };
   writeEnvState(ready);
@@ -190,4 +204,11 @@ function recordEndpoints(state: EnvState, containers: ContainerPlan[]) {
       state.endpoints[c.workload] = `http://127.0.0.1:${port(c.readiness.port)}`;
     }
   }
+}
+
+/** The liveness probe as a label the supervisor reads (HTTP and TCP probes; exec is not supervised). */
+function livenessLabel(c: ContainerPlan): Record<string, string> {
+  const l = c.liveness;
+  if (!l || l.kind === "exec") return {};
+  return { "dev.azora.devstack.liveness": JSON.stringify(l) };
 }
