@@ -69,13 +69,16 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const { rows: applied } = await tables.query("SELECT name FROM pgmigrations");
     expect(applied.map((r) => r.name)).toEqual([expect.stringMatching(/_platform-schema$/)]);
     await tables.end();
-    // One container per workload of the dev overlay: the database, Redis and the four services.
+    // One container per workload of the dev overlay (the database, Redis and the four services),
+    // and the environment's liveness supervisor.
     const containers = (await envResources(envName)).filter((r) => r.kind === "container").map((r) => r.name);
-    expect(containers.sort()).toEqual(
-      ["azora-db", "course-service", "enrollment-service", "redis", "session-service", "user-service"].map(
+    expect(containers.sort()).toEqual([
+      ...["azora-db", "course-service", "enrollment-service", "redis", "session-service"].map(
         (w) => `azora-${envName}-${w}-1`,
       ),
-    );
+      `azora-${envName}-supervisor`,
+      `azora-${envName}-user-service-1`,
+    ]);
   });
 
   it("Ctrl-C during up removes what it started, keeps the data volume, and exits 130", async () => {

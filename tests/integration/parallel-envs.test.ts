@@ -27,7 +27,7 @@ describe("parallel pr environments", () => {
     expect(upB.exitCode, upB.all).toBe(0);
 
     const [ra, rb] = [await resources(a), await resources(b)];
-    expect(ra.filter((r) => r.kind === "container")).toHaveLength(6);
+    expect(ra.filter((r) => r.kind === "container")).toHaveLength(7); // six workloads and the supervisor
     expect(ra.map((r) => r.name).filter((n) => rb.some((r) => r.name === n))).toEqual([]);
     const ports = async (name: string): Promise<string[]> =>
       (await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Ports}}"])).match(
@@ -48,7 +48,7 @@ describe("parallel pr environments", () => {
     expect(logs.stdout).toMatch(new RegExp(`azora-${a}-course-service-1 \\| \\{"level":30`));
     const unknown = await runScript("dev-logs", ["nope", "--name", a], { env });
     expect(unknown.stderr).toMatch(
-      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, session-service, user-service/,
+      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, session-service, supervisor, user-service/,
     );
 
     // down of one never touches the other.
