@@ -12,14 +12,10 @@ import { listResources, removeResources } from "../src/docker/resources.ts";
 import "../src/docker/testcontainers.ts";
 import { UserError } from "../src/errors.ts";
 import { resolveImages } from "../src/images/resolve.ts";
-import { devstackLabels, LABEL } from "../src/labels.ts";
+import { devstackLabels, LABEL, labelArgs } from "../src/labels.ts";
 import { repoRoot } from "../src/paths.ts";
+import { median } from "./load.ts";
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
-};
 const seconds = async (body: () => Promise<unknown>) => {
   const began = performance.now();
   await body();
@@ -67,16 +63,7 @@ await runMain(async () => {
   try {
     for (let i = 0; i < runs; i++) {
       baseline.push(
-        await seconds(() =>
-          docker([
-            "run",
-            "--rm",
-            ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-            "--entrypoint",
-            "true",
-            ref,
-          ]),
-        ),
+        await seconds(() => docker(["run", "--rm", ...labelArgs(labels), "--entrypoint", "true", ref])),
       );
       let stop = async () => {};
       ready.push(

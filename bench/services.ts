@@ -12,7 +12,7 @@ import { listResources, removeResources } from "../src/docker/resources.ts";
 import { GenericContainer, Wait } from "../src/docker/testcontainers.ts";
 import { UserError } from "../src/errors.ts";
 import { resolveImages } from "../src/images/resolve.ts";
-import { devstackLabels, LABEL } from "../src/labels.ts";
+import { devstackLabels, LABEL, labelArgs } from "../src/labels.ts";
 import { type LoadResult, load, median } from "./load.ts";
 
 await runMain(async () => {
@@ -33,12 +33,7 @@ await runMain(async () => {
   const images = await resolveImages({ names: ["postgres", "user-service"], silent: true });
   const labels = devstackLabels({ purpose: "test", ttlMs: 3600_000 });
   const network = `devstack-bench-${process.pid}`;
-  await docker([
-    "network",
-    "create",
-    ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-    network,
-  ]);
+  await docker(["network", "create", ...labelArgs(labels), network]);
   try {
     const postgres = await new (LoopbackOnly(PostgreSqlContainer))(images.get("postgres")?.ref ?? "")
       .withNetworkMode(network)

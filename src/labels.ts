@@ -79,3 +79,8 @@ export function devstackLabels(opts: {
     ...(opts.env ? { [LABEL.env]: opts.env } : {}),
   };
 }
+
+/** Labels as `docker create`-style `--label k=v` arguments. */
+export function labelArgs(labels: Record<string, string>): string[] {
+  return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+}

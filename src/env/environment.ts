@@ -58,7 +58,3 @@ export async function removeInterrupted(env: string): Promise<void> {
 }
 
 export { stateFile };
-
-export function labelArgs(labels: Record<string, string>): string[] {
-  return Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
-}

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/db/migrate.ts";
 import { docker } from "../../src/docker/cli.ts";
 import { GenericContainer, type StartedTestContainer, Wait } from "../../src/docker/testcontainers.ts";
+import { labelArgs } from "../../src/labels.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { createTestNetwork } from "../support/network.ts";
 
@@ -159,7 +160,7 @@ describe("service images on one Docker network", () => {
   });
 
   it("refuse to start with a missing variable, naming it, without a stack trace", async () => {
-    const labels = Object.entries(testLabels()).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    const labels = labelArgs(testLabels());
     const result = await execa("docker", ["run", "--rm", ...labels, image("user-service")], {
       reject: false,
       all: true,

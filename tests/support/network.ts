@@ -1,5 +1,5 @@
 import { docker } from "../../src/docker/cli.ts";
-import { LABEL } from "../../src/labels.ts";
+import { labelArgs } from "../../src/labels.ts";
 import { testLabels } from "./labels.ts";
 
 /** A labelled user-defined bridge network for one test file (DNS aliases work on it). */
@@ -7,13 +7,6 @@ export async function createTestNetwork(
   name: string,
 ): Promise<{ name: string; remove: () => Promise<void> }> {
   const labels = testLabels();
-  await docker([
-    "network",
-    "create",
-    ...Object.entries(labels).flatMap(([k, v]) => ["--label", `${k}=${v}`]),
-    name,
-  ]);
+  await docker(["network", "create", ...labelArgs(labels), name]);
   return { name, remove: async () => void (await docker(["network", "rm", name], { reject: false })) };
 }
-
-export { LABEL };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../../src/docker/cli.ts";
 import { contractOf } from "../../support/contract.ts";
 import { startDatabase } from "../../support/database.ts";
+import { serviceClient } from "../../support/service-client.ts";
 
 const expectContract = contractOf("user-service");
 
@@ -15,25 +16,10 @@ describe("user-service against real PostgreSQL", () => {
   let app: App;
 
   // Every call goes through the contract check: status documented, body matches the schema.
-  const call = async (
-    method: "GET" | "POST" | "PATCH" | "DELETE",
-    url: string,
-    body?: unknown,
-    headers: Record<string, string> = {},
-  ) => {
-    const response = await app.inject({
-      method,
-      url,
-      headers,
-      ...(body === undefined
-        ? {}
-        : typeof body === "string"
-          ? { payload: body }
-          : { payload: body as object }),
-    });
-    const json = response.body ? response.json() : undefined;
-    expectContract(method, url, response.statusCode, json);
-    return { status: response.statusCode, body: json };
+  const client = serviceClient("user-service", () => app);
+  const call = async (...args: Parameters<typeof client>) => {
+    const { status, body } = await client(...args);
+    return { status, body };
   };
 
   beforeAll(async () => {
