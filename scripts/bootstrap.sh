@@ -86,6 +86,12 @@ ensure_image_tools() {
   if is_root_debian; then apt_install mmdebstrap; else say "mmdebstrap not found: images can only be pulled upstream"; fi
 }
 
+# NetworkPolicies are enforced with nftables on the host (Debian 12 ships the nf_tables backend).
+ensure_nftables() {
+  command -v nft >/dev/null && return
+  if is_root_debian; then apt_install nftables; else say "nft not found: dev:up cannot enforce NetworkPolicies (install nftables)"; fi
+}
+
 # The contract fuzzer (schemathesis, from PyPI) for the test suite, in its own virtualenv.
 SCHEMATHESIS_VERSION=4.32.5
 ensure_fuzzer() {
@@ -105,3 +111,4 @@ ensure_fuzzer
 ensure_docker_engine
 ensure_compose
 ensure_image_tools
+ensure_nftables

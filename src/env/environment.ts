@@ -1,7 +1,9 @@
 import { ensureEngine } from "../docker/cli.ts";
 import { listResources, removeResources } from "../docker/resources.ts";
 import { UserError } from "../errors.ts";
+import { removeTable } from "../firewall/nft.ts";
 import { LABEL } from "../labels.ts";
+import { tableName } from "../netpol/nftables.ts";
 import { type EnvState, removeEnvState, stateFile } from "./state.ts";
 
 /**
@@ -37,13 +39,18 @@ export const envResources = (env: string) => listResources(`${LABEL.env}=${env}`
 
 export type Step = (line: string) => void;
 
-/** Removes everything of `env`; with keepData its volume and secrets stay for the next `up`. */
+/**
+ * Removes everything of `env` (containers, network, its firewall table); with keepData its volume
+ * and secrets stay for the next `up`. The table goes after the containers, so no supervisor is
+ * left to re-apply it.
+ */
 export async function downEnv(env: string, { keepData = false } = {}): Promise<number> {
   await ensureEngine();
   const resources = (await envResources(env)).filter((r) => !(keepData && r.kind === "volume"));
   await removeResources(resources);
+  const table = removeTable(tableName(env)) ? 1 : 0;
   if (!keepData) removeEnvState(env);
-  return resources.length;
+  return resources.length + table;
 }
 
 /**

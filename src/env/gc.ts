@@ -1,5 +1,7 @@
 import { listResources, type Resource, removeResources } from "../docker/resources.ts";
+import { listTables, removeTable } from "../firewall/nft.ts";
 import { LABEL, runIsAlive } from "../labels.ts";
+import { envOfTable, tableName } from "../netpol/nftables.ts";
 import { type EnvState, listEnvStates, readEnvState, removeEnvState } from "./state.ts";
 
 /** Resources created together: one environment, or one test or build run. */
@@ -60,6 +62,8 @@ export function staleReason(
 export interface GcResult {
   group: Group;
   reason: string;
+  /** Only a firewall table is left: the environment's record (and any kept volume) stays. */
+  tableOnly?: boolean;
 }
 
 /** Finds (and unless dryRun removes) every DevStack resource whose creator is gone or whose TTL passed. */
@@ -99,10 +103,26 @@ export async function collectGarbage({
       });
     }
   }
+  // A firewall table whose environment has no network any more filters nothing: an interrupted
+  // `down`, or a run killed between the two. It always goes, whatever the purposes asked for.
+  const withNetwork = new Set(
+    groups.flatMap((g) => (g.env && g.resources.some((r) => r.kind === "network") ? [g.env] : [])),
+  );
+  const staleEnvs = new Set(stale.map((s) => s.group.env));
+  for (const table of listTables()) {
+    const env = envOfTable(table);
+    if (withNetwork.has(env) || staleEnvs.has(env)) continue;
+    stale.push({
+      group: { key: `env ${env}`, env, purpose: "env", run: "", expires: "", resources: [] },
+      reason: `only its firewall table (inet ${table}) was left`,
+      tableOnly: true,
+    });
+  }
   if (!dryRun) {
-    for (const { group } of stale) {
+    for (const { group, tableOnly } of stale) {
       await removeResources(group.resources);
-      if (group.env) removeEnvState(group.env);
+      if (group.env) removeTable(tableName(group.env));
+      if (group.env && !tableOnly) removeEnvState(group.env);
     }
   }
   return stale;

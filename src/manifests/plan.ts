@@ -19,6 +19,8 @@ export const RUN_ON_DOCKER = [
   "StatefulSet",
   "Service",
   "Cluster",
+  // Enforced by the environment's firewall rules (src/runtimes/docker/firewall.ts).
+  "NetworkPolicy",
 ] as const;
 
 /** The secret the CloudNativePG operator creates for a Cluster's application user. */

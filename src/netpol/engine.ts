@@ -253,6 +253,15 @@ export class Reachability {
     return (this.queries[d] as readonly PortQuery[]).filter((_, q) => this.bits[base + q] === 1);
   }
 
+  /** Indexes (into the destination's asked ports) of the ports `from` may open a connection to `to` on. */
+  allowedIndexes(from: number, to: number): number[] {
+    const base = from * this.slots + (this.slotBase[to] as number);
+    const count = (this.queries[to] as readonly PortQuery[]).length;
+    const out: number[] = [];
+    for (let q = 0; q < count; q++) if (this.bits[base + q] === 1) out.push(q);
+    return out;
+  }
+
   /** Every ordered pair (a pod to itself included) for every asked port, in matrix order. */
   *entries(): Generator<Entry> {
     for (let s = 0; s < this.pods.length; s++) {

@@ -1,10 +1,16 @@
-// The liveness supervisor: what the kubelet does with livenessProbes, for one environment on
-// Docker. It runs as a container of the environment (started last by `dev:up`, removed with it),
-// probes every container that carries a liveness label over the environment's network, and
-// restarts one after `failureThreshold` consecutive failures. It talks to the Docker API over
-// the mounted socket. Configuration: DEVSTACK_ENV (the environment's name).
+// The supervisor: a node agent for one environment on Docker. It runs as a container of the
+// environment in the host's network namespace (started last by `dev:up`, removed with it) and
+//   - does what the kubelet does with livenessProbes: probes every container that carries a
+//     liveness label at its address, and restarts one after `failureThreshold` consecutive failures;
+//   - does what Calico's agent does: whenever the environment's containers or their addresses
+//     change (a restart may hand out a new IP), it recompiles and re-applies the environment's
+//     nftables table.
+// It talks to the Docker API over the mounted socket. Configuration: DEVSTACK_ENV (the
+// environment's name) and DEVSTACK_FIREWALL (its policies, network and bridge, as JSON).
 import { request } from "node:http";
 import { connect } from "node:net";
+import { applyScript } from "../../firewall/nft.ts";
+import { type FirewallConfig, firewallFor } from "./firewall.ts";
 
 interface Liveness {
   kind: "http" | "tcp";
@@ -15,6 +21,13 @@ interface Liveness {
 }
 
 const ENV = process.env.DEVSTACK_ENV ?? "";
+const FIREWALL = process.env.DEVSTACK_FIREWALL
+  ? (JSON.parse(process.env.DEVSTACK_FIREWALL) as FirewallConfig)
+  : undefined;
+let appliedScript = "";
+let appliedAt = 0;
+/** Re-applies at least this often, so a table removed or edited by hand is restored. */
+const RESYNC_MS = 10_000;
 const log = (level: number, msg: string, extra: object = {}) =>
   console.log(
     JSON.stringify({ level, time: new Date().toISOString(), service: "devstack-supervisor", msg, ...extra }),
@@ -58,22 +71,43 @@ const failures = new Map<string, number>();
 const lastProbe = new Map<string, number>();
 
 async function tick() {
-  const filters = encodeURIComponent(
-    JSON.stringify({ label: [`dev.azora.devstack.env=${ENV}`, "dev.azora.devstack.liveness"] }),
-  );
+  const filters = encodeURIComponent(JSON.stringify({ label: [`dev.azora.devstack.env=${ENV}`] }));
   const { body } = await dockerApi("GET", `/containers/json?filters=${filters}`);
   const containers = JSON.parse(body) as {
     Id: string;
     Names: string[];
     Labels: Record<string, string>;
     State: string;
+    NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
   }[];
+  const ipOf = (c: (typeof containers)[number]) =>
+    c.State === "running"
+      ? c.NetworkSettings?.Networks?.[FIREWALL?.network ?? ""]?.IPAddress || undefined
+      : undefined;
+
+  if (FIREWALL) {
+    const firewall = firewallFor(
+      FIREWALL,
+      containers.map((c) => ({ labels: c.Labels, ip: ipOf(c) })),
+    );
+    const changed = firewall.script !== appliedScript;
+    if (changed || Date.now() - appliedAt > RESYNC_MS) {
+      applyScript(firewall.script, `environment '${ENV}'`);
+      appliedScript = firewall.script;
+      appliedAt = Date.now();
+      if (changed) log(30, "firewall applied", { table: firewall.table, ...firewall.stats });
+    }
+  }
+
   for (const c of containers) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
-    const l = JSON.parse(c.Labels["dev.azora.devstack.liveness"] ?? "{}") as Liveness;
-    if (c.State !== "running" || Date.now() - (lastProbe.get(name) ?? 0) < l.periodSeconds * 1000) continue;
+    const label = c.Labels["dev.azora.devstack.liveness"];
+    const ip = ipOf(c);
+    if (!label || !ip) continue;
+    const l = JSON.parse(label) as Liveness;
+    if (Date.now() - (lastProbe.get(name) ?? 0) < l.periodSeconds * 1000) continue;
     lastProbe.set(name, Date.now());
-    if (await probe(name, l)) {
+    if (await probe(ip, l)) {
       failures.set(name, 0);
       continue;
     }

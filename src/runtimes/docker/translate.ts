@@ -16,6 +16,8 @@ export type Probe = (
 /** One container to run: a replica of a Deployment/StatefulSet, or an instance of a Cluster. */
 export interface ContainerPlan {
   workload: string;
+  /** The Kubernetes namespace of the pod it stands for (NetworkPolicy selectors look at it). */
+  namespace: string;
   kind: string;
   replica: number;
   /** Logical image name from images/images.yaml. */
@@ -153,6 +155,7 @@ export function translate(
     for (let replica = 1; replica <= (o.spec?.replicas ?? 1); replica++) {
       containers.push({
         workload: o.metadata.name,
+        namespace: o.metadata.namespace ?? "default",
         kind: o.kind,
         replica,
         image,
@@ -196,6 +199,7 @@ function clusterContainers(
   return [
     {
       workload: name,
+      namespace: cluster.metadata.namespace ?? "default",
       kind: "Cluster",
       replica: 1,
       image: imageFor(cluster.spec?.imageName ?? "", owner),

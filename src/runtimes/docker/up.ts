@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import type { EnvFile } from "../../config/env-file.ts";
 import { migrate } from "../../db/migrate.ts";
-import { docker, ensureEngine } from "../../docker/cli.ts";
+import { docker, dockerMaybe, ensureEngine } from "../../docker/cli.ts";
 import { lastLogLines } from "../../docker/logs.ts";
 import { LoopbackOnly } from "../../docker/loopback.ts";
 import { removeResources } from "../../docker/resources.ts";
@@ -13,7 +14,9 @@ import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, labelArgs, runIsAlive } from "../../labels.ts";
 import { planObjects } from "../../manifests/plan.ts";
 import { renderOverlay } from "../../manifests/render.ts";
+import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { seed } from "../../seed/seed.ts";
+import { type FirewallConfig, firewallConfig, hostEnforcer, podLabel, policyModel } from "./firewall.ts";
 import { probeOnce, startedOnly, waitUntilReady } from "./probe.ts";
 import { generateSecrets } from "./secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
@@ -22,13 +25,9 @@ export const containerName = (env: string, c: ContainerPlan) => `${prefix(env)}-
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
 
 /**
- * Brings environment `name` up from its env file: renders the overlay, checks it, then runs it as
- * containers on the environment's own network — the database first (then migrations and seed),
- * then every other workload, each gated on its readiness probe. Idempotent: a ready environment
- * whose containers all pass their probes is returned as is; anything else left by an earlier run
- * is removed (data volumes and generated secrets stay) and started again.
+ * The containers an env file's manifests translate to, with this environment's secrets, and its
+ * NetworkPolicy model. Everything is checked here, before anything starts.
  */
-/** The containers an env file's manifests translate to, with this environment's secrets. */
 export async function containersOf(envFile: EnvFile, previousSecrets?: EnvState["secrets"]) {
   const map = loadImageMap();
   const plan = planObjects(await renderOverlay(envFile.overlay), `kind/overlays/${envFile.overlay}`);
@@ -39,25 +38,27 @@ export async function containersOf(envFile: EnvFile, previousSecrets?: EnvState[
       throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
     return image;
   });
-  return { secrets, containers };
+  return { secrets, containers, policies: policyModel(plan) };
 }
 
+/**
+ * Brings environment `name` up from its env file: renders the overlay, checks it, then runs it as
+ * containers on the environment's own network — the database first (then migrations and seed),
+ * then every other workload, each gated on its readiness probe. NetworkPolicies are in force from
+ * the moment the network exists. Idempotent: a ready environment whose containers all pass their
+ * probes is kept (its policies re-applied, in case they changed); anything else left by an earlier
+ * run is removed (data volumes and generated secrets stay) and started again.
+ */
 export async function upEnvironment(
   name: string,
   envFile: EnvFile,
   step: Step,
 ): Promise<{ state: EnvState; reused: boolean }> {
   await ensureEngine();
-  const map = loadImageMap();
-  const plan = planObjects(await renderOverlay(envFile.overlay), `kind/overlays/${envFile.overlay}`);
   const existing = readEnvState(name);
-  const secrets = generateSecrets(plan, existing?.secrets);
-  const containers = translate(plan, secrets, (reference, owner) => {
-    const image = imageForReference(map, reference);
-    if (!image)
-      throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
-    return image;
-  });
+  const { secrets, containers, policies } = await containersOf(envFile, existing?.secrets);
+  const network = prefix(name);
+  const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
 
   if (existing?.status === "ready") {
     const checks = await Promise.all(
@@ -65,7 +66,12 @@ export async function upEnvironment(
         probeOnce(containerName(name, c), c.readiness, (port) => existing.ports[`${c.workload}:${port}`]),
       ),
     );
-    if (checks.every(Boolean)) return { state: existing, reused: true };
+    if (checks.every(Boolean)) {
+      const firewall = await firewallConfig(name, policies);
+      reportPolicies(step, await hostEnforcer(firewall).apply());
+      await startSupervisor(name, firewall, labels);
+      return { state: existing, reused: true };
+    }
   }
   if (existing?.status === "starting" && existing.run !== currentRun() && runIsAlive(existing.run)) {
     throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
@@ -91,17 +97,27 @@ export async function upEnvironment(
   writeEnvState(state);
 
   const images = await resolveImages({ names: [...new Set(containers.map((c) => c.image))], silent: true });
-  const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
-  const network = prefix(name);
   await docker(["network", "create", ...labelArgs(labels), network]);
-  step(`network ${network}; ${containers.length} container(s) from kind/overlays/${envFile.overlay}`);
+  // Policies first: from here on, a container that starts can talk only as they allow.
+  const firewall = await firewallConfig(name, policies);
+  const enforcer = hostEnforcer(firewall);
+  await enforcer.apply();
+  step(
+    `network ${network}; ${containers.length} container(s) from kind/overlays/${envFile.overlay}; ${policies.policies.length} NetworkPolicies enforced on ${firewall.bridge}`,
+  );
 
   const start = async (c: ContainerPlan) => {
     const began = performance.now();
     const container = containerName(name, c);
     let builder = new (LoopbackOnly(GenericContainer))(images.get(c.image)?.ref ?? c.image)
       .withName(container)
-      .withLabels({ ...c.labels, ...labels, "dev.azora.devstack.workload": c.workload, ...livenessLabel(c) })
+      .withLabels({
+        ...c.labels,
+        ...labels,
+        "dev.azora.devstack.workload": c.workload,
+        ...livenessLabel(c),
+        ...podLabel(c),
+      })
       .withNetworkMode(network)
       .withNetworkAliases(...c.aliases)
       .withEnvironment(c.env)
@@ -133,6 +149,8 @@ export async function upEnvironment(
     step(`${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}: starting`);
     try {
       const started = await builder.start();
+      // Its address is known now: it joins the rules before anything waits on it.
+      await enforcer.apply();
       await waitUntilReady(
         container,
         c.readiness,
@@ -172,19 +190,9 @@ export async function upEnvironment(
   }
   await Promise.all(containers.filter((c) => c.kind !== "Cluster").map(start));
 
-  // Last, the supervisor that restarts containers whose liveness probe fails (the kubelet's job).
-  if (containers.some((c) => livenessLabel(c)["dev.azora.devstack.liveness"])) {
-    const supervisor = (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor");
-    await new GenericContainer(supervisor?.ref ?? "supervisor")
-      .withName(`${prefix(name)}-supervisor`)
-      .withLabels({ ...labels, "dev.azora.devstack.workload": "supervisor" })
-      .withNetworkMode(network)
-      .withEnvironment({ DEVSTACK_ENV: name })
-      .withBindMounts([{ source: "/var/run/docker.sock", target: "/var/run/docker.sock" }])
-      .withWaitStrategy(startedOnly)
-      .start();
-    step("supervisor: watching liveness probes");
-  }
+  reportPolicies(step, await enforcer.apply());
+  await startSupervisor(name, firewall, labels);
+  step("supervisor: watching liveness probes and container addresses");
 
   recordEndpoints(state, containers);
   const ready: EnvState = { ...state, status: "ready" };
@@ -204,6 +212,47 @@ function recordEndpoints(state: EnvState, containers: ContainerPlan[]) {
       state.endpoints[c.workload] = `http://127.0.0.1:${port(c.readiness.port)}`;
     }
   }
+}
+
+function reportPolicies(step: Step, firewall: CompiledFirewall) {
+  const { policies, pods, elements, rules } = firewall.stats;
+  step(
+    `network policies: ${policies} policies over ${pods} pods -> ${elements} set elements and ${rules} rules in table inet ${firewall.table}`,
+  );
+}
+
+/**
+ * The supervisor: restarts containers whose liveness probe fails (the kubelet's job) and re-applies
+ * the firewall when a container comes back with another address (Calico's). It runs in the host's
+ * network namespace, like a node agent: it needs the host's nftables, and its probes, like the
+ * kubelet's, are not pod traffic. It is replaced when the policies it enforces changed.
+ */
+async function startSupervisor(name: string, firewall: FirewallConfig, labels: Record<string, string>) {
+  const config = JSON.stringify(firewall);
+  const digest = createHash("sha256").update(config).digest("hex").slice(0, 16);
+  const container = `${prefix(name)}-supervisor`;
+  const current = await dockerMaybe([
+    "inspect",
+    "--format",
+    '{{index .Config.Labels "dev.azora.devstack.firewall"}}',
+    container,
+  ]);
+  if (current === digest) return;
+  if (current !== undefined) await docker(["rm", "--force", container]);
+  const supervisor = (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor");
+  await new GenericContainer(supervisor?.ref ?? "supervisor")
+    .withName(container)
+    .withLabels({
+      ...labels,
+      "dev.azora.devstack.workload": "supervisor",
+      "dev.azora.devstack.firewall": digest,
+    })
+    .withNetworkMode("host")
+    .withAddedCapabilities("NET_ADMIN")
+    .withEnvironment({ DEVSTACK_ENV: name, DEVSTACK_FIREWALL: config })
+    .withBindMounts([{ source: "/var/run/docker.sock", target: "/var/run/docker.sock" }])
+    .withWaitStrategy(startedOnly)
+    .start();
 }
 
 /** The liveness probe as a label the supervisor reads (HTTP and TCP probes; exec is not supervised). */

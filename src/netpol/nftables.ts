@@ -1,0 +1,233 @@
+import { buildCluster, type Cluster, type ClusterInput, type ClusterPod } from "./cluster.ts";
+import { evaluate } from "./engine.ts";
+import type { CompiledPeer, CompiledPort } from "./match.ts";
+import { type PortQuery, PROTOCOLS, type Protocol } from "./model.ts";
+import type { CompiledPolicy, CompiledRule } from "./policy.ts";
+
+/**
+ * Compiles the engine's model of one environment into an nftables table of its own, scoped to the
+ * environment's bridge. The table only ever drops: its base chain hooks `forward` just before
+ * Docker's own filter chains (priority filter - 10), and its `return`s merely hand the packet on to
+ * them, so nothing here can open a path Docker would close.
+ *
+ * - Replies of allowed connections pass (`ct state established,related`), invalid packets drop.
+ * - Pod to pod (in and out of the bridge): a new connection passes iff (source IP, destination IP,
+ *   protocol, port) is in the `allowed` set. The set holds, per ordered pair of pods, the port
+ *   ranges the engine allows: ports are cut into intervals at every declared container port and at
+ *   every port and endPort of a policy, the engine is asked once per interval, and adjacent
+ *   allowed intervals are merged. So undeclared ports behave as on Kubernetes (e.g. a rule without
+ *   `ports` opens every port), not just the declared ones.
+ * - Protocols other than TCP, UDP and SCTP (ICMP...) pass only between pods isolated in neither
+ *   direction, as Calico does.
+ * - Pod to outside the bridge: per source pod, its egress rules with `ipBlock` (IPv4) or absent
+ *   `to`; outside to pod: per destination pod, its ingress rules likewise. Named ports towards
+ *   outside addresses match nothing (there is no pod to resolve them against).
+ * - A pod talking to its own IP never crosses the bridge, so pairs of a pod with itself are left out.
+ * - An address on the bridge that belongs to no known pod (a container that just started and is
+ *   not yet in the model) gets nothing: its new connections drop until the next apply.
+ * Traffic of the host itself (published ports, the liveness supervisor in the host's network
+ * namespace) is not forwarded and never meets these rules, as kubelet probes on a node.
+ */
+
+export interface FirewallModel extends ClusterInput {}
+
+export interface CompiledFirewall {
+  table: string;
+  /** An `nft -f` script that replaces the table atomically (one transaction). */
+  script: string;
+  stats: { pods: number; policies: number; elements: number; rules: number };
+}
+
+/** The table's name for an environment: `devstack_` and the name, `-` as `_` (names are [a-z0-9-]). */
+export const tableName = (env: string) => `devstack_${env.replace(/-/g, "_")}`;
+export const TABLE_PREFIX = "devstack_";
+export const envOfTable = (table: string) => table.slice(TABLE_PREFIX.length).replace(/_/g, "-");
+
+const NFT_PROTOCOL: Record<Protocol, string> = { TCP: "tcp", UDP: "udp", SCTP: "sctp" };
+const MAX_PORT = 65_535;
+
+export function compileFirewall(
+  env: string,
+  bridge: string,
+  model: FirewallModel,
+  cluster: Cluster = buildCluster(model),
+): CompiledFirewall {
+  const table = tableName(env);
+  const pods = cluster.pods;
+  const ipv4 = pods.map((pod) => pod.ips.find((ip) => !ip.includes(":")));
+
+  // Intervals per protocol: cut at every declared port and every port/endPort a policy names.
+  const cuts = new Map<Protocol, Set<number>>(PROTOCOLS.map((p) => [p, new Set([1, MAX_PORT + 1])]));
+  const cut = (protocol: Protocol, from: number, to: number) => {
+    cuts.get(protocol)?.add(from);
+    cuts.get(protocol)?.add(to + 1);
+  };
+  for (const pod of pods) for (const port of pod.ports) cut(port.protocol, port.port, port.port);
+  for (const policy of cluster.policies)
+    for (const rule of [...(policy.ingress ?? []), ...(policy.egress ?? [])])
+      if (rule.ports !== "all")
+        for (const port of rule.ports) if (port.kind === "range") cut(port.protocol, port.from, port.to);
+  const intervals: { protocol: Protocol; from: number; to: number }[] = [];
+  for (const protocol of PROTOCOLS) {
+    const points = [...(cuts.get(protocol) as Set<number>)].sort((a, b) => a - b);
+    for (let i = 0; i + 1 < points.length; i++)
+      intervals.push({ protocol, from: points[i] as number, to: (points[i + 1] as number) - 1 });
+  }
+  const queries: PortQuery[] = intervals.map((i) => ({ protocol: i.protocol, port: i.from }));
+  const matrix = evaluate(cluster, { ports: queries });
+
+  const allowed: string[] = [];
+  const openPairs: string[] = [];
+  for (let s = 0; s < pods.length; s++) {
+    const from = ipv4[s];
+    if (!from) continue;
+    for (let d = 0; d < pods.length; d++) {
+      const to = ipv4[d];
+      if (!to || d === s) continue;
+      if (!matrix.isolation.egress[s] && !matrix.isolation.ingress[d]) openPairs.push(`${from} . ${to}`);
+      // Merge adjacent allowed intervals of one protocol into one range.
+      let open: { protocol: Protocol; from: number; to: number } | undefined;
+      const flush = () => {
+        if (open)
+          allowed.push(`${from} . ${to} . ${NFT_PROTOCOL[open.protocol]} . ${range(open.from, open.to)}`);
+        open = undefined;
+      };
+      for (const q of matrix.allowedIndexes(s, d)) {
+        const interval = intervals[q] as (typeof intervals)[number];
+        if (open && open.protocol === interval.protocol && open.to + 1 === interval.from)
+          open.to = interval.to;
+        else {
+          flush();
+          open = { ...interval };
+        }
+      }
+      flush();
+    }
+  }
+
+  const outbound: string[] = [];
+  const inbound: string[] = [];
+  pods.forEach((pod, i) => {
+    const ip = ipv4[i];
+    if (!ip) return;
+    outbound.push(...outsideRules(`ip saddr ${ip}`, "daddr", selecting(cluster, pod, "egress"), undefined));
+    inbound.push(...outsideRules(`ip daddr ${ip}`, "saddr", selecting(cluster, pod, "ingress"), pod));
+  });
+
+  const quoted = JSON.stringify(bridge);
+  const set = (name: string, type: string, elements: string[]) =>
+    [
+      `  set ${name} {`,
+      `    type ${type}; flags interval;`,
+      ...(elements.length > 0 ? [`    elements = {\n      ${elements.join(",\n      ")}\n    }`] : []),
+      "  }",
+    ].join("\n");
+  const script = [
+    // Creating then deleting makes the delete safe when the table does not exist yet; the whole
+    // file is one transaction, so the old table stays in force until the new one is complete.
+    `add table inet ${table}`,
+    `delete table inet ${table}`,
+    `table inet ${table} {`,
+    `  comment ${JSON.stringify(`azora devstack env ${env}, bridge ${bridge}`)}`,
+    set("allowed", "ipv4_addr . ipv4_addr . inet_proto . inet_service", allowed),
+    set("open_pairs", "ipv4_addr . ipv4_addr", openPairs),
+    "  chain forward {",
+    "    type filter hook forward priority filter - 10; policy accept;",
+    `    iifname != ${quoted} oifname != ${quoted} return`,
+    "    ct state established,related return",
+    "    ct state invalid drop",
+    `    iifname ${quoted} oifname ${quoted} goto pod_to_pod`,
+    `    iifname ${quoted} goto pod_to_outside`,
+    "    goto outside_to_pod",
+    "  }",
+    "  chain pod_to_pod {",
+    "    ip saddr . ip daddr . meta l4proto . th dport @allowed return",
+    "    meta l4proto != { tcp, udp, sctp } ip saddr . ip daddr @open_pairs return",
+    "    drop",
+    "  }",
+    "  chain pod_to_outside {",
+    ...outbound.map((r) => `    ${r}`),
+    "    drop",
+    "  }",
+    "  chain outside_to_pod {",
+    ...inbound.map((r) => `    ${r}`),
+    "    drop",
+    "  }",
+    "}",
+    "",
+  ].join("\n");
+  return {
+    table,
+    script,
+    stats: {
+      pods: pods.length,
+      policies: cluster.policies.length,
+      elements: allowed.length + openPairs.length,
+      rules: outbound.length + inbound.length + 11,
+    },
+  };
+}
+
+const range = (from: number, to: number) => (from === to ? `${from}` : `${from}-${to}`);
+
+/** The rules of one direction that apply to a pod, or undefined when no policy isolates it. */
+function selecting(
+  cluster: Cluster,
+  pod: ClusterPod,
+  direction: "ingress" | "egress",
+): CompiledRule[] | undefined {
+  const policies = cluster.policies.filter(
+    (p: CompiledPolicy) => p.namespace === pod.namespace && p[direction] && p.podSelector.matches(pod.labels),
+  );
+  return policies.length === 0 ? undefined : policies.flatMap((p) => p[direction] ?? []);
+}
+
+/** nft rules for traffic between a pod (`match`) and addresses outside the bridge (`field`). */
+function outsideRules(
+  match: string,
+  field: "saddr" | "daddr",
+  rules: CompiledRule[] | undefined,
+  pod: ClusterPod | undefined,
+): string[] {
+  if (!rules) return [`${match} return`];
+  const out: string[] = [];
+  for (const rule of rules) {
+    const peers: (string | undefined)[] =
+      rule.peers === "all" ? [""] : rule.peers.map((peer) => ipBlockMatch(peer, field));
+    const ports = rule.ports === "all" ? [""] : rule.ports.flatMap((port) => portMatch(port, pod));
+    for (const peer of peers) {
+      if (peer === undefined) continue;
+      for (const port of ports) out.push(`${match}${peer}${port} return`);
+    }
+  }
+  return out;
+}
+
+function ipBlockMatch(peer: CompiledPeer, field: "saddr" | "daddr"): string | undefined {
+  if (peer.kind !== "ipBlock" || peer.block.cidr.family !== "ipv4") return undefined;
+  const except = peer.block.except.map((e) => network(e.address, e.prefix));
+  const cidr = network(peer.block.cidr.address, peer.block.cidr.prefix);
+  return ` ip ${field} ${cidr}${except.length > 0 ? ` ip ${field} != { ${except.join(", ")} }` : ""}`;
+}
+
+function portMatch(port: CompiledPort, pod: ClusterPod | undefined): string[] {
+  const proto = NFT_PROTOCOL[port.protocol];
+  switch (port.kind) {
+    case "any":
+      return [` meta l4proto ${proto}`];
+    case "range":
+      return [` meta l4proto ${proto} th dport ${range(port.from, port.to)}`];
+    case "named":
+      return (pod?.namedPorts.get(port.name) ?? [])
+        .filter((p) => p.protocol === port.protocol)
+        .map((p) => ` meta l4proto ${proto} th dport ${p.port}`);
+  }
+}
+
+/** `a.b.c.d/n` with the host bits cleared, as Kubernetes reads a CIDR (nft refuses host bits). */
+function network(address: string, prefix: number): string {
+  const value = address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+  const size = 2 ** (32 - prefix);
+  const base = Math.floor(value / size) * size;
+  return `${[24, 16, 8, 0].map((shift) => Math.floor(base / 2 ** shift) % 256).join(".")}/${prefix}`;
+}

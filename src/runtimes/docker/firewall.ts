@@ -1,0 +1,149 @@
+import { docker } from "../../docker/cli.ts";
+import { prefix } from "../../env/environment.ts";
+import { applyScript, removeTable } from "../../firewall/nft.ts";
+import type { Plan } from "../../manifests/plan.ts";
+import { buildCluster } from "../../netpol/cluster.ts";
+import type { NamespaceInput, PodInput } from "../../netpol/model.ts";
+import { type CompiledFirewall, compileFirewall, tableName } from "../../netpol/nftables.ts";
+import type { ContainerPlan } from "./translate.ts";
+
+/**
+ * NetworkPolicy on the Docker runtime: the environment's NetworkPolicies and Namespaces (from the
+ * rendered manifests) plus its running containers (each labelled with the pod it stands for, and
+ * its current IP) make the engine's model; that is compiled into the environment's nftables table
+ * (src/netpol/nftables.ts) and applied in one transaction. `dev:up` applies it when the network
+ * exists (nothing can talk yet) and again after every container starts; the supervisor re-applies
+ * it whenever a container's IP changes (a restart), as Calico's agent would.
+ */
+
+export const POD_LABEL = "dev.azora.devstack.pod";
+
+export interface PolicyModel {
+  namespaces: NamespaceInput[];
+  policies: unknown[];
+}
+
+/** What the supervisor needs to enforce the environment's policies on its own. */
+export interface FirewallConfig extends PolicyModel {
+  env: string;
+  network: string;
+  bridge: string;
+}
+
+/** The environment's NetworkPolicies and Namespaces; invalid policies fail here, before anything starts. */
+export function policyModel(plan: Plan): PolicyModel {
+  const objects = [...plan.run, ...plan.ignored.map((i) => i.object)];
+  const model: PolicyModel = {
+    namespaces: objects
+      .filter((o) => o.kind === "Namespace")
+      .map((o) => ({ name: o.metadata.name, labels: o.metadata.labels ?? {} })),
+    policies: objects.filter((o) => o.kind === "NetworkPolicy"),
+  };
+  buildCluster({ ...model, pods: [] });
+  return model;
+}
+
+/** The label that tells the firewall which pod a container is (its name, namespace, labels, ports). */
+export function podLabel(c: ContainerPlan): Record<string, string> {
+  const pod: PodInput = {
+    namespace: c.namespace,
+    name: `${c.workload}-${c.replica}`,
+    labels: c.labels,
+    ports: c.ports.map((p) => ({
+      containerPort: p.containerPort,
+      protocol: p.protocol as "TCP",
+      ...(p.name ? { name: p.name } : {}),
+    })),
+  };
+  return { [POD_LABEL]: JSON.stringify(pod) };
+}
+
+export interface RunningContainer {
+  labels: Record<string, string>;
+  /** Its IPv4 address on the environment's network, if it is running. */
+  ip?: string;
+  name?: string;
+  /** Its main process on the host (to enter its network namespace). */
+  pid?: number;
+}
+
+/** The compiled table for the environment as its containers are now. */
+export function firewallFor(
+  config: FirewallConfig,
+  containers: readonly RunningContainer[],
+): CompiledFirewall {
+  const pods: PodInput[] = [];
+  for (const c of containers) {
+    const pod = c.labels[POD_LABEL];
+    if (pod && c.ip) pods.push({ ...(JSON.parse(pod) as PodInput), podIP: c.ip });
+  }
+  return compileFirewall(config.env, config.bridge, {
+    namespaces: config.namespaces,
+    policies: config.policies,
+    pods,
+  });
+}
+
+/** The Linux bridge behind a Docker network: its configured name, else `br-` and 12 characters of its id. */
+export async function bridgeOf(network: string): Promise<string> {
+  const [info] = JSON.parse(await docker(["network", "inspect", network])) as {
+    Id: string;
+    Options?: Record<string, string>;
+  }[];
+  if (!info) throw new Error(`no network ${network}`);
+  return info.Options?.["com.docker.network.bridge.name"] ?? `br-${info.Id.slice(0, 12)}`;
+}
+
+/** The running containers of the environment's network, with their labels and IPs. */
+export async function runningContainers(network: string): Promise<RunningContainer[]> {
+  const [info] = JSON.parse(await docker(["network", "inspect", network])) as {
+    Containers?: Record<string, { IPv4Address?: string }>;
+  }[];
+  const ids = Object.keys(info?.Containers ?? {});
+  if (ids.length === 0) return [];
+  const inspected = JSON.parse(await docker(["inspect", ...ids])) as {
+    Id: string;
+    Config: { Labels?: Record<string, string> };
+    Name: string;
+    State: { Running: boolean; Pid: number };
+    NetworkSettings: { Networks: Record<string, { IPAddress?: string }> };
+  }[];
+  return inspected
+    .filter((c) => c.State.Running)
+    .map((c) => ({
+      labels: c.Config.Labels ?? {},
+      ip: c.NetworkSettings.Networks[network]?.IPAddress || undefined,
+      name: c.Name.replace(/^\//, ""),
+      pid: c.State.Pid,
+    }));
+}
+
+/** Applies the environment's rules from the host, serialized: concurrent starts each re-apply in turn. */
+export function hostEnforcer(config: FirewallConfig) {
+  let chain: Promise<unknown> = Promise.resolve();
+  let last: CompiledFirewall | undefined;
+  const apply = async () => {
+    const firewall = firewallFor(config, await runningContainers(config.network));
+    applyScript(firewall.script, `environment '${config.env}'`);
+    last = firewall;
+    return firewall;
+  };
+  return {
+    apply: (): Promise<CompiledFirewall> => {
+      const next = chain.then(apply);
+      chain = next.catch(() => undefined);
+      return next;
+    },
+    get last() {
+      return last;
+    },
+  };
+}
+
+export async function firewallConfig(env: string, model: PolicyModel): Promise<FirewallConfig> {
+  const network = prefix(env);
+  return { env, network, bridge: await bridgeOf(network), ...model };
+}
+
+/** Removes the environment's table (if any). */
+export const removeFirewall = (env: string): boolean => removeTable(tableName(env));

@@ -1,0 +1,109 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { docker } from "../../src/docker/cli.ts";
+import { listTables, removeTable, tableText } from "../../src/firewall/nft.ts";
+import { labelArgs } from "../../src/labels.ts";
+import { tableName } from "../../src/netpol/nftables.ts";
+import { runningContainers } from "../../src/runtimes/docker/firewall.ts";
+import { probePairs, probePods } from "../../src/runtimes/docker/policy-probe.ts";
+import { runScript } from "../support/cli.ts";
+import { image, testLabels } from "../support/labels.ts";
+
+// NetworkPolicy on the Docker runtime, live: the Azora policy set of kind/base enforced on a pr
+// environment, probed from inside the containers.
+const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
+const env = { DEVSTACK_STATE_DIR: stateDir };
+const name = `netpol-${process.pid}`;
+const network = `azora-${name}`;
+const table = tableName(name);
+const testPolicy = () => runScript("test-policy", ["--name", name], { env });
+const ipOf = (container: string) =>
+  docker(["inspect", "--format", `{{(index .NetworkSettings.Networks "${network}").IPAddress}}`, container]);
+
+beforeAll(async () => {
+  const up = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
+  expect(up.exitCode, up.all).toBe(0);
+  expect(up.stdout).toMatch(/10 NetworkPolicies enforced on br-/);
+}, 180_000);
+
+afterAll(async () => {
+  await docker(["rm", "--force", `${name}-squatter`], { reject: false });
+  await runScript("dev-down", ["--name", name], { env });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("NetworkPolicy enforcement on Docker", () => {
+  it("lets through exactly what the engine allows, probed live (pnpm test:policy)", async () => {
+    const result = await testPolicy();
+    expect(result.exitCode, result.all).toBe(0);
+    // 6 pods (db, redis, 4 services): 30 ordered pairs, one declared port each; 5 flows allowed.
+    expect(result.stdout).toMatch(
+      /6 pods, 30 probes \(5 expected allowed, 25 denied\) .*all as the policies say/,
+    );
+    expect(tableText(table)).toMatch(new RegExp(`comment "azora devstack env ${name}, bridge br-`));
+  });
+
+  it("reports every denied pair as a mismatch when the rules are gone, and the supervisor restores them", async () => {
+    expect(removeTable(table)).toBe(true);
+    const open = await testPolicy();
+    expect(open.exitCode).toBe(1);
+    expect(open.stdout).toMatch(/25 MISMATCH\(ES\)/);
+    expect(open.stdout).toMatch(
+      /azora\/redis-1\s+azora\/azora-db-1\s+5432\/TCP\s+deny\s+allow \(open\)\s+MISMATCH/,
+    );
+    // The supervisor re-applies at least every 10 s.
+    await expect
+      .poll(async () => (await testPolicy()).exitCode, { timeout: 30_000, interval: 2_000 })
+      .toBe(0);
+  });
+
+  it("re-applies when a container comes back with another address, and the old one gets nothing", async () => {
+    const user = `${network}-user-service-1`;
+    const oldIp = await ipOf(user);
+    await docker(["stop", "--time", "2", user]);
+    // Take its address while it is down (the engine hands out the lowest free address), so that
+    // it must come back with another one.
+    await docker([
+      "run",
+      "--detach",
+      "--name",
+      `${name}-squatter`,
+      ...labelArgs(testLabels()),
+      "--network",
+      network,
+      image("node"),
+      "node",
+      "-e",
+      "setInterval(() => {}, 1000)",
+    ]);
+    await docker(["start", user]);
+    const newIp = await ipOf(user);
+    expect(await ipOf(`${name}-squatter`)).toBe(oldIp);
+    expect(newIp).not.toBe(oldIp);
+    // session-service -> user-service must work at the new address once the supervisor re-applied.
+    await expect
+      .poll(async () => (await testPolicy()).exitCode, { timeout: 30_000, interval: 2_000 })
+      .toBe(0);
+    expect(tableText(table)).toContain(`. ${newIp} . tcp . 8080`);
+
+    // The squatter is no pod of the environment: nothing it opens gets through.
+    const containers = await runningContainers(network);
+    const squatter = containers.find((c) => c.name === `${name}-squatter`);
+    const db = probePods(containers).find((p) => p.name === "azora-db-1");
+    if (!squatter?.pid || !squatter.ip || !db) throw new Error("the squatter or the database is not running");
+    const observed = await probePairs(
+      [{ namespace: "azora", name: "squatter", podIP: squatter.ip, pid: squatter.pid }, db],
+      () => false,
+    );
+    expect(observed.filter((o) => o.from === "azora/squatter").map((o) => o.outcome)).toEqual(["timeout"]);
+  }, 90_000);
+
+  it("removes the environment's table on down", async () => {
+    await docker(["rm", "--force", `${name}-squatter`]);
+    const down = await runScript("dev-down", ["--name", name], { env });
+    expect(down.exitCode, down.all).toBe(0);
+    expect(listTables()).not.toContain(table);
+  });
+});
