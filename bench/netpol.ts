@@ -1,0 +1,125 @@
+// pnpm bench:netpol [--runs N]
+// NetworkPolicy on Docker, timed (medians of N runs):
+//   1. the Azora policy set (kind/overlays/dev): compile, and compile + apply to the host's nftables
+//      (on a bridge name no interface has, so no traffic is touched), against applying an empty
+//      table (what spawning nft costs) as the baseline;
+//   2. at scale, 200 workloads x 500 policies: compile (target < 2 s), apply, and the rules and set
+//      elements generated per policy;
+//   3. a live dev environment: the supervisor-style re-apply (inspect containers + compile + apply)
+//      and the live probe of its full matrix (pnpm test:policy), against spawning one prober with
+//      nothing to probe as the baseline.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { parseFlags } from "../src/cli/flags.ts";
+import { runMain } from "../src/cli/main.ts";
+import { loadEnvFile } from "../src/config/env-file.ts";
+import { ensureEngine } from "../src/docker/cli.ts";
+import { prefix } from "../src/env/environment.ts";
+import { UserError } from "../src/errors.ts";
+import { applyScript, removeTable } from "../src/firewall/nft.ts";
+import type { PodInput } from "../src/netpol/model.ts";
+import { compileFirewall } from "../src/netpol/nftables.ts";
+import { syntheticCluster } from "../src/netpol/synthetic.ts";
+import { repoRoot } from "../src/paths.ts";
+import {
+  firewallConfig,
+  hostEnforcer,
+  POD_LABEL,
+  podLabel,
+  runningContainers,
+} from "../src/runtimes/docker/firewall.ts";
+import { mismatches, probeAgainstEngine, probePods } from "../src/runtimes/docker/policy-probe.ts";
+import { containersOf } from "../src/runtimes/docker/up.ts";
+import { median } from "./load.ts";
+
+const ms = (x: number) => `${x.toFixed(1)} ms`;
+
+async function timeRuns(runs: number, body: () => unknown | Promise<unknown>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const began = performance.now();
+    await body();
+    times.push(performance.now() - began);
+  }
+  return median(times);
+}
+
+await runMain(async () => {
+  const { values } = parseFlags("bench:netpol", process.argv.slice(2), {
+    runs: { type: "string", default: "5" },
+  });
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) throw new UserError("--runs: expected a whole number >= 1");
+  const bench = `bench-netpol-${process.pid}`;
+  const bridge = "br-devstack-none";
+
+  // 1. The Azora policy set over the dev environment's pods (addresses made up).
+  const { containers, policies } = await containersOf(loadEnvFile("dev"));
+  const pods = containers.map((c, i) => ({
+    ...(JSON.parse(podLabel(c)[POD_LABEL] as string) as PodInput),
+    podIP: `10.250.0.${i + 2}`,
+  }));
+  const azora = { ...policies, pods };
+  const empty = compileFirewall(bench, bridge, { pods: [] });
+  try {
+    const baseline = await timeRuns(runs, () => applyScript(empty.script, "bench"));
+    const compile = await timeRuns(runs, () => compileFirewall(bench, bridge, azora));
+    const both = await timeRuns(runs, () =>
+      applyScript(compileFirewall(bench, bridge, azora).script, "bench"),
+    );
+    const stats = compileFirewall(bench, bridge, azora).stats;
+    console.log(
+      `Azora policy set: ${stats.policies} policies, ${stats.pods} pods -> ${stats.elements} set elements, ${stats.rules} rules`,
+    );
+    console.log(
+      `  compile ${ms(compile)}; compile + apply ${ms(both)} (target < 1000 ms); apply of an empty table ${ms(baseline)} (ratio ${(both / baseline).toFixed(2)})`,
+    );
+
+    // 2. At scale.
+    const scale = syntheticCluster(200, 500);
+    const scaleCompile = await timeRuns(runs, () => compileFirewall(bench, bridge, scale));
+    const big = compileFirewall(bench, bridge, scale);
+    const scaleApply = await timeRuns(Math.min(runs, 3), () => applyScript(big.script, "bench"));
+    console.log(
+      `200 workloads x 500 policies -> ${big.stats.elements} set elements, ${big.stats.rules} rules (${(big.stats.elements / 500).toFixed(1)} elements and ${(big.stats.rules / 500).toFixed(1)} rules per policy), ${(big.script.length / 2 ** 20).toFixed(1)} MiB of nft script`,
+    );
+    console.log(`  compile ${ms(scaleCompile)} (target < 2000 ms); apply ${ms(scaleApply)}`);
+  } finally {
+    removeTable(empty.table);
+  }
+
+  // 3. A live dev environment.
+  await ensureEngine();
+  const stateDir = mkdtempSync(join(tmpdir(), "devstack-bench-"));
+  const script = (s: string, args: string[]) =>
+    execa(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", `${s}.ts`), ...args], {
+      env: { DEVSTACK_STATE_DIR: stateDir },
+    });
+  try {
+    await script("dev-up", ["--name", bench]);
+    const enforcer = hostEnforcer(await firewallConfig(bench, policies));
+    const reapply = await timeRuns(runs, () => enforcer.apply());
+    const live = probePods(await runningContainers(prefix(bench)));
+    const prober = join(repoRoot, "src", "runtimes", "docker", "prober.ts");
+    const spawnBaseline = await timeRuns(runs, () =>
+      execa("nsenter", [`--target=${live[0]?.pid}`, "--net", "--", process.execPath, prober, "[]", "1000"]),
+    );
+    let probes = 0;
+    let wrong = 0;
+    const probe = await timeRuns(runs, async () => {
+      const observed = await probeAgainstEngine(live, policies);
+      probes = observed.length;
+      wrong += mismatches(observed).length;
+    });
+    console.log(`live dev environment (${live.length} pods):`);
+    console.log(`  re-apply from the running containers (inspect + compile + apply) ${ms(reapply)}`);
+    console.log(
+      `  full-matrix probe, ${probes} probes with a 1000 ms timeout: ${ms(probe)}; one prober spawn with nothing to probe ${ms(spawnBaseline)}; mismatches over all runs: ${wrong}`,
+    );
+  } finally {
+    await script("dev-down", ["--name", bench]).catch(() => undefined);
+    rmSync(stateDir, { recursive: true, force: true });
+  }
+});
