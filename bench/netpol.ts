@@ -53,7 +53,7 @@ await runMain(async () => {
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1) throw new UserError("--runs: expected a whole number >= 1");
   const bench = `bench-netpol-${process.pid}`;
-  const bridge = "br-devstack-none";
+  const bridge = "br-nonexistent"; // no interface has this name: nothing is filtered
 
   // 1. The Azora policy set over the dev environment's pods (addresses made up).
   const { containers, policies } = await containersOf(loadEnvFile("dev"));
