@@ -92,22 +92,26 @@ ensure_nftables() {
   if is_root_debian; then apt_install nftables; else say "nft not found: dev:up cannot enforce NetworkPolicies (install nftables)"; fi
 }
 
-# The contract fuzzer (schemathesis, from PyPI) for the test suite, in its own virtualenv.
+# Python tools from PyPI, in their own virtualenv: the contract fuzzer (schemathesis) and the
+# offline Kubernetes schemas the Kind runtime's manifests are validated with (kubernetes-validate).
 SCHEMATHESIS_VERSION=4.32.5
-ensure_fuzzer() {
+KUBERNETES_VALIDATE_VERSION=1.37.0
+ensure_python_tools() {
   local venv="$TOOLS/venv"
-  [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ] && return
-  command -v python3 >/dev/null || { say "python3 not found: the contract fuzz tests will be skipped"; return; }
+  [ "$("$venv/bin/schemathesis" --version 2>/dev/null)" = "schemathesis, version $SCHEMATHESIS_VERSION" ] &&
+    [ "$("$venv/bin/kubernetes-validate" --version 2>/dev/null)" = "$KUBERNETES_VALIDATE_VERSION" ] && return
+  command -v python3 >/dev/null || { say "python3 not found: the contract fuzz tests and kind:check will be skipped"; return; }
   if ! python3 -m venv "$venv" >/dev/null 2>&1; then
     is_root_debian && apt_install python3-venv && python3 -m venv "$venv" >/dev/null || die "cannot create a Python virtualenv in $venv"
   fi
-  say "installing schemathesis $SCHEMATHESIS_VERSION into .tools/venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" || die "pip could not install schemathesis"
+  say "installing schemathesis $SCHEMATHESIS_VERSION and kubernetes-validate $KUBERNETES_VALIDATE_VERSION into .tools/venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" \
+    "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" || die "pip could not install the Python tools"
 }
 
 ensure_node_and_pnpm
 ensure_dependencies
-ensure_fuzzer
+ensure_python_tools
 ensure_docker_engine
 ensure_compose
 ensure_image_tools
