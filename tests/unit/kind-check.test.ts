@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -31,11 +31,15 @@ describe("kind:check", () => {
       ]);
     }
     expect(checks["kind/cluster.yaml"]).toMatchObject({ ok: true, details: [] });
-    // The pinned manifest could not be fetched on these machines (see kind/calico/README.md).
-    expect(checks["kind/calico/calico.yaml"]?.ok).toBe(false);
-    expect(checks["kind/calico/calico.yaml"]?.details[0]).toMatch(
-      /not vendored: .* Run `pnpm kind:vendor-calico`/,
-    );
+    // Until the pinned manifest is vendored (it cannot be fetched on our machines, see
+    // kind/calico/README.md), the check fails and says what to run.
+    const calico = checks["kind/calico/calico.yaml"];
+    if (existsSync(join(kindDir(), "calico", "calico.yaml")))
+      expect(calico).toMatchObject({ ok: true, details: [] });
+    else {
+      expect(calico?.ok).toBe(false);
+      expect(calico?.details[0]).toMatch(/not vendored: .* Run `pnpm kind:vendor-calico`/);
+    }
   });
 
   it("names the object and field of a manifest that Kubernetes would reject", async () => {
