@@ -1,7 +1,7 @@
 // pnpm bench:env-cycles [--cycles N] [--killed K]
 // N dev:up/dev:down cycles of one environment name, K of them killed with SIGKILL (whole process
 // group) mid-up, then env:gc; prints what is left: containers, networks and volumes labelled for
-// that environment must be 0. Also times the cycles.
+// that environment and its nftables table must be 0. Also times the cycles.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,9 @@ import { runMain } from "../src/cli/main.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { listResources } from "../src/docker/resources.ts";
 import { UserError } from "../src/errors.ts";
+import { listTables } from "../src/firewall/nft.ts";
 import { LABEL } from "../src/labels.ts";
+import { tableName } from "../src/netpol/nftables.ts";
 import { repoRoot } from "../src/paths.ts";
 
 await runMain(async () => {
@@ -72,9 +74,8 @@ await runMain(async () => {
     console.log(
       `left behind: containers ${count("container")} (by name: ${await named(["ps", "-a"])}), networks ${count("network")} (by name: ${await named(["network", "ls"])}), volumes ${count("volume")} (by name: ${await named(["volume", "ls"])}) (target 0 each)`,
     );
-    console.log(
-      "firewall rules: none are created yet (NetworkPolicy enforcement is not built), so none can leak",
-    );
+    const tables = listTables().filter((t) => t === tableName(name)).length;
+    console.log(`firewall tables: ${tables} (inet ${tableName(name)}; target 0)`);
   } finally {
     await script("dev-down", ["--name", name]);
     rmSync(stateDir, { recursive: true, force: true });

@@ -1,5 +1,6 @@
 // pnpm dev:status [--name NAME]
-// A table of the environment's workloads: replicas ready (probed now), health, ports, age.
+// A table of the environment's workloads: replicas ready (probed now), health, ports, age; and
+// whether its NetworkPolicies are enforced. Exits 1 unless everything is ready and enforced.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
@@ -7,6 +8,8 @@ import { ensureEngine } from "../src/docker/cli.ts";
 import { checkEnvName } from "../src/env/environment.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
+import { listTables } from "../src/firewall/nft.ts";
+import { tableName } from "../src/netpol/nftables.ts";
 import { environmentStatus } from "../src/runtimes/docker/status.ts";
 
 await runMain(async () => {
@@ -30,5 +33,12 @@ await runMain(async () => {
   ]);
   console.log(`environment '${name}' (env ${state.env}, ${state.status}, expires ${state.expiresAt})`);
   printTable(["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"], rows);
-  if (rows.some((r) => r[2] !== "ready")) process.exitCode = 1;
+  const table = tableName(name);
+  const enforced = listTables().includes(table);
+  console.log(
+    enforced
+      ? `network policies: enforced by nftables table inet ${table}`
+      : `network policies: NOT enforced (no table inet ${table}; the supervisor restores it within 10 s, \`pnpm dev:up\` re-applies it)`,
+  );
+  if (rows.some((r) => r[2] !== "ready") || !enforced) process.exitCode = 1;
 });

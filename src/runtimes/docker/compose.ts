@@ -96,6 +96,8 @@ export function composeFile(opts: {
     `# Environment '${opts.name}' (envs/${opts.envFile.name}.yaml, kind/overlays/${opts.envFile.overlay}) as a compose file,`,
     "# exported by `pnpm dev:export compose`. It holds generated secrets: keep it private.",
     "# Run: docker compose -f FILE up --wait     Stop: docker compose -f FILE down --volumes",
+    "# NetworkPolicies are NOT enforced under compose (every container can reach every other):",
+    "# `pnpm dev:up` enforces them with nftables rules on the environment's bridge.",
   ].join("\n");
   return `${header}\n${stringify(
     {
