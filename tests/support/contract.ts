@@ -8,6 +8,7 @@ import { loadContract } from "../../src/contract/openapi.ts";
 export function contractOf(service: string) {
   const contract = loadContract(service);
   return function expectContract(method: string, url: string, status: number, body: unknown) {
-    expect(contract.check(method, url, status, body).problems).toEqual([]);
+    const { problems } = contract.check(method, url, status, body);
+    expect(problems.length, problems.join("\n")).toBe(0);
   };
 }
