@@ -5,7 +5,7 @@ import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { checkEnvName, removeInterrupted, stateFile } from "../src/env/environment.ts";
-import { upEnvironment } from "../src/runtimes/docker/up.ts";
+import { LOAD_BALANCER_PREFIX, upEnvironment } from "../src/runtimes/docker/up.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("dev:up", process.argv.slice(2), {
@@ -40,10 +40,19 @@ await runMain(async () => {
       ? `environment '${name}' is already up and healthy`
       : `environment '${name}' (env ${envFile.name}) is up in ${seconds}s`,
   );
-  const { postgres, redis, ...services } = state.endpoints;
+  const { postgres, redis, ...rest } = state.endpoints;
+  const entries = Object.entries(rest);
+  const gateways = entries.filter(([key]) => key.startsWith(LOAD_BALANCER_PREFIX));
+  for (const [key, url] of gateways)
+    console.log(`  gateway   ${url} (LoadBalancer ${key.slice(LOAD_BALANCER_PREFIX.length)})`);
+  if (gateways.length === 0)
+    console.log(
+      "  gateway   none: no LoadBalancer Service in the manifests (the Tyk gateway is not built yet, images/tyk/README.md)",
+    );
   console.log(`  postgres  ${postgres}`);
   console.log(`  redis     ${redis}`);
-  for (const [service, url] of Object.entries(services)) console.log(`  ${service.padEnd(20)} ${url}`);
+  for (const [service, url] of entries.filter(([key]) => !key.startsWith(LOAD_BALANCER_PREFIX)))
+    console.log(`  ${service.padEnd(20)} ${url}`);
   console.log(`  secrets   ${stateFile(name)} (mode 0600)`);
   console.log(`  expires   ${state.expiresAt} (collected by pnpm env:gc after that)`);
   console.log(`  stop with pnpm dev:down${name === "dev" ? "" : ` --name ${name}`}`);

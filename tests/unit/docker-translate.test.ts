@@ -50,6 +50,18 @@ describe("Docker runtime: manifests to containers", () => {
     expect(redis?.readiness?.kind).toBe("exec");
   });
 
+  it("publishes the ports of a LoadBalancer Service as the environment's entry points", async () => {
+    const objects = await renderOverlay("dev");
+    const service = objects.find((o) => o.kind === "Service" && o.metadata.name === "user-service");
+    if (service) service.spec = { ...service.spec, type: "LoadBalancer" };
+    const plan = planObjects(objects, "dev");
+    const containers = translate(plan, generateSecrets(plan), imageFor);
+    expect(containers.find((c) => c.workload === "user-service")?.loadBalancers).toEqual([
+      { service: "user-service", port: 8080 },
+    ]);
+    expect(containers.find((c) => c.workload === "course-service")?.loadBalancers).toEqual([]);
+  });
+
   it("runs the CloudNativePG Cluster as PostgreSQL reachable by the operator's service names", async () => {
     const { secrets, containers } = await translated("dev");
     const db = containers.filter((c) => c.kind === "Cluster");

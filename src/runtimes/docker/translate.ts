@@ -27,6 +27,8 @@ export interface ContainerPlan {
   args?: string[];
   /** DNS names on the environment's network: every Service selecting the pod (and CNPG's -rw/-ro/-r). */
   aliases: string[];
+  /** Ports of LoadBalancer Services selecting the pod: the environment's entry points on 127.0.0.1. */
+  loadBalancers: { service: string; port: number }[];
   ports: { name?: string; containerPort: number; protocol: string }[];
   labels: Record<string, string>;
   readiness?: Probe;
@@ -139,9 +141,11 @@ export function translate(
 
     // Docker has no kube-proxy: a Service is a DNS alias, so its port must be the container's port.
     const aliases: string[] = [];
+    const loadBalancers: ContainerPlan["loadBalancers"] = [];
     for (const s of services.filter((svc) => matches(svc.spec?.selector, labels))) {
       aliases.push(s.metadata.name);
       for (const p of s.spec?.ports ?? []) {
+        if (s.spec?.type === "LoadBalancer") loadBalancers.push({ service: s.metadata.name, port: p.port });
         const target = portNumber(p.targetPort ?? p.port);
         if (target !== p.port)
           problems.push(
@@ -163,6 +167,7 @@ export function translate(
         command: c.command?.map((a) => expand(a, env)),
         args: c.args?.map((a) => expand(a, env)),
         aliases,
+        loadBalancers,
         ports,
         labels,
         readiness: probe(c.readinessProbe, "readinessProbe"),
@@ -209,6 +214,7 @@ function clusterContainers(
         POSTGRES_DB: app.dbname ?? "app",
       },
       aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
+      loadBalancers: [],
       ports: [{ name: "postgresql", containerPort: 5432, protocol: "TCP" }],
       labels: {
         "cnpg.io/cluster": name,

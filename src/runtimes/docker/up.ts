@@ -21,6 +21,9 @@ import { probeOnce, startedOnly, waitUntilReady } from "./probe.ts";
 import { generateSecrets } from "./secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
+/** Endpoints of LoadBalancer Services are recorded as `loadbalancer/<service>`. */
+export const LOAD_BALANCER_PREFIX = "loadbalancer/";
+
 export const containerName = (env: string, c: ContainerPlan) => `${prefix(env)}-${c.workload}-${c.replica}`;
 const seconds = (since: number) => `${((performance.now() - since) / 1000).toFixed(1)}s`;
 
@@ -200,10 +203,13 @@ export async function upEnvironment(
   return { state: ready, reused: false };
 }
 
-/** Host-side URLs: the database and Redis with credentials, HTTP services by name. */
+/** Host-side URLs: the database and Redis with credentials, HTTP services by name, LoadBalancers. */
 function recordEndpoints(state: EnvState, containers: ContainerPlan[]) {
   for (const c of containers.filter((x) => x.replica === 1)) {
     const port = (containerPort: number) => state.ports[`${c.workload}:${containerPort}`];
+    for (const lb of c.loadBalancers)
+      if (port(lb.port))
+        state.endpoints[`${LOAD_BALANCER_PREFIX}${lb.service}`] = `http://127.0.0.1:${port(lb.port)}`;
     if (c.kind === "Cluster" && port(5432)) {
       state.endpoints.postgres ??= `postgresql://${c.env.POSTGRES_USER}:${c.env.POSTGRES_PASSWORD}@127.0.0.1:${port(5432)}/${c.env.POSTGRES_DB}`;
     } else if (c.image === "redis" && port(6379)) {
