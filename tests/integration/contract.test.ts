@@ -1,19 +1,10 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { runContractSuite } from "../../src/contract/suite.ts";
 import { readEnvState } from "../../src/env/state.ts";
 import { runScript } from "../support/cli.ts";
+import { testEnvironment } from "../support/environment.ts";
 
-const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
-const env = { DEVSTACK_STATE_DIR: stateDir };
-const name = `contract-${process.pid}`;
-
-afterAll(async () => {
-  await runScript("dev-down", ["--name", name], { env });
-  rmSync(stateDir, { recursive: true, force: true });
-});
+const { name, env, stateDir } = testEnvironment("contract");
 
 describe("pnpm test:contract", () => {
   it("exercises every documented operation of a running environment and finds every response conforming", async () => {

@@ -1,20 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { runScript } from "../support/cli.ts";
+import { testEnvironment } from "../support/environment.ts";
 
-const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
-const env = { DEVSTACK_STATE_DIR: stateDir };
-const name = `live-${process.pid}`;
+const { name, env } = testEnvironment("live");
 const container = `azora-${name}-user-service-1`;
 const startedAt = () => docker(["inspect", "--format", "{{.State.StartedAt}}", container]);
-
-afterAll(async () => {
-  await runScript("dev-down", ["--name", name], { env });
-  rmSync(stateDir, { recursive: true, force: true });
-});
 
 describe("the liveness supervisor", () => {
   it("restarts a container whose liveness probe keeps failing, as the kubelet would", async () => {

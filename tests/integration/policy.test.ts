@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { listTables, removeTable, tableText } from "../../src/firewall/nft.ts";
@@ -9,13 +6,12 @@ import { tableName } from "../../src/netpol/nftables.ts";
 import { runningContainers } from "../../src/runtimes/docker/firewall.ts";
 import { probePairs, probePods } from "../../src/runtimes/docker/policy-probe.ts";
 import { runScript } from "../support/cli.ts";
+import { testEnvironment } from "../support/environment.ts";
 import { image, testLabels } from "../support/labels.ts";
 
 // NetworkPolicy on the Docker runtime, live: the Azora policy set of kind/base enforced on a pr
 // environment, probed from inside the containers.
-const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
-const env = { DEVSTACK_STATE_DIR: stateDir };
-const name = `netpol-${process.pid}`;
+const { name, env } = testEnvironment("netpol");
 const network = `azora-${name}`;
 const table = tableName(name);
 const testPolicy = () => runScript("test-policy", ["--name", name], { env });
@@ -28,10 +24,9 @@ beforeAll(async () => {
   expect(up.stdout).toMatch(/10 NetworkPolicies enforced on br-/);
 }, 180_000);
 
+// Runs before testEnvironment's dev:down (vitest runs afterAll hooks in reverse order).
 afterAll(async () => {
   await docker(["rm", "--force", `${name}-squatter`], { reject: false });
-  await runScript("dev-down", ["--name", name], { env });
-  rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe("NetworkPolicy enforcement on Docker", () => {
