@@ -12,6 +12,7 @@ import { ensureEngine } from "../src/docker/cli.ts";
 import { listResources } from "../src/docker/resources.ts";
 import { UserError } from "../src/errors.ts";
 import { listTables } from "../src/firewall/nft.ts";
+import { firewallRunner } from "../src/firewall/runner.ts";
 import { LABEL } from "../src/labels.ts";
 import { tableName } from "../src/netpol/nftables.ts";
 import { repoRoot } from "../src/paths.ts";
@@ -74,7 +75,7 @@ await runMain(async () => {
     console.log(
       `left behind: containers ${count("container")} (by name: ${await named(["ps", "-a"])}), networks ${count("network")} (by name: ${await named(["network", "ls"])}), volumes ${count("volume")} (by name: ${await named(["volume", "ls"])}) (target 0 each)`,
     );
-    const tables = listTables().filter((t) => t === tableName(name)).length;
+    const tables = (await listTables(await firewallRunner())).filter((t) => t === tableName(name)).length;
     console.log(`firewall tables: ${tables} (inet ${tableName(name)}; target 0)`);
   } finally {
     await script("dev-down", ["--name", name]);

@@ -19,6 +19,7 @@ import { ensureEngine } from "../src/docker/cli.ts";
 import { prefix } from "../src/env/environment.ts";
 import { UserError } from "../src/errors.ts";
 import { applyScript, removeTable } from "../src/firewall/nft.ts";
+import { firewallRunner } from "../src/firewall/runner.ts";
 import type { PodInput } from "../src/netpol/model.ts";
 import { compileFirewall } from "../src/netpol/nftables.ts";
 import { syntheticCluster } from "../src/netpol/synthetic.ts";
@@ -63,11 +64,12 @@ await runMain(async () => {
   }));
   const azora = { ...policies, pods };
   const empty = compileFirewall(bench, bridge, { pods: [] });
+  const nft = await firewallRunner();
   try {
-    const baseline = await timeRuns(runs, () => applyScript(empty.script, "bench"));
+    const baseline = await timeRuns(runs, () => applyScript(empty.script, "bench", nft));
     const compile = await timeRuns(runs, () => compileFirewall(bench, bridge, azora));
     const both = await timeRuns(runs, () =>
-      applyScript(compileFirewall(bench, bridge, azora).script, "bench"),
+      applyScript(compileFirewall(bench, bridge, azora).script, "bench", nft),
     );
     const stats = compileFirewall(bench, bridge, azora).stats;
     console.log(
@@ -81,13 +83,13 @@ await runMain(async () => {
     const scale = syntheticCluster(200, 500);
     const scaleCompile = await timeRuns(runs, () => compileFirewall(bench, bridge, scale));
     const big = compileFirewall(bench, bridge, scale);
-    const scaleApply = await timeRuns(Math.min(runs, 3), () => applyScript(big.script, "bench"));
+    const scaleApply = await timeRuns(Math.min(runs, 3), () => applyScript(big.script, "bench", nft));
     console.log(
       `200 workloads x 500 policies -> ${big.stats.elements} set elements, ${big.stats.rules} rules (${(big.stats.elements / 500).toFixed(1)} elements and ${(big.stats.rules / 500).toFixed(1)} rules per policy), ${(big.script.length / 2 ** 20).toFixed(1)} MiB of nft script`,
     );
     console.log(`  compile ${ms(scaleCompile)} (target < 2000 ms); apply ${ms(scaleApply)}`);
   } finally {
-    removeTable(empty.table);
+    await removeTable(empty.table, nft);
   }
 
   // 3. A live dev environment.

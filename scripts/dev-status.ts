@@ -9,6 +9,7 @@ import { checkEnvName } from "../src/env/environment.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
 import { listTables } from "../src/firewall/nft.ts";
+import { firewallRunner } from "../src/firewall/runner.ts";
 import { tableName } from "../src/netpol/nftables.ts";
 import { environmentStatus } from "../src/runtimes/docker/status.ts";
 
@@ -34,7 +35,7 @@ await runMain(async () => {
   console.log(`environment '${name}' (env ${state.env}, ${state.status}, expires ${state.expiresAt})`);
   printTable(["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"], rows);
   const table = tableName(name);
-  const enforced = listTables().includes(table);
+  const enforced = (await listTables(await firewallRunner())).includes(table);
   console.log(
     enforced
       ? `network policies: enforced by nftables table inet ${table}`

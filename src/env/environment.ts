@@ -2,6 +2,7 @@ import { ensureEngine } from "../docker/cli.ts";
 import { listResources, removeResources } from "../docker/resources.ts";
 import { UserError } from "../errors.ts";
 import { removeTable } from "../firewall/nft.ts";
+import { firewallRunner } from "../firewall/runner.ts";
 import { LABEL } from "../labels.ts";
 import { tableName } from "../netpol/nftables.ts";
 import { type EnvState, removeEnvState, stateFile } from "./state.ts";
@@ -48,7 +49,7 @@ export async function downEnv(env: string, { keepData = false } = {}): Promise<n
   await ensureEngine();
   const resources = (await envResources(env)).filter((r) => !(keepData && r.kind === "volume"));
   await removeResources(resources);
-  const table = removeTable(tableName(env)) ? 1 : 0;
+  const table = (await removeTable(tableName(env), await firewallRunner())) ? 1 : 0;
   if (!keepData) removeEnvState(env);
   return resources.length + table;
 }

@@ -1,5 +1,6 @@
 import { listResources, type Resource, removeResources } from "../docker/resources.ts";
 import { listTables, removeTable } from "../firewall/nft.ts";
+import { firewallRunner } from "../firewall/runner.ts";
 import { LABEL, runIsAlive } from "../labels.ts";
 import { envOfTable, tableName } from "../netpol/nftables.ts";
 import { type EnvState, listEnvStates, readEnvState, removeEnvState } from "./state.ts";
@@ -109,7 +110,8 @@ export async function collectGarbage({
     groups.flatMap((g) => (g.env && g.resources.some((r) => r.kind === "network") ? [g.env] : [])),
   );
   const staleEnvs = new Set(stale.map((s) => s.group.env));
-  for (const table of listTables()) {
+  const nft = await firewallRunner();
+  for (const table of await listTables(nft)) {
     const env = envOfTable(table);
     if (withNetwork.has(env) || staleEnvs.has(env)) continue;
     stale.push({
@@ -121,7 +123,7 @@ export async function collectGarbage({
   if (!dryRun) {
     for (const { group, tableOnly } of stale) {
       await removeResources(group.resources);
-      if (group.env) removeTable(tableName(group.env));
+      if (group.env) await removeTable(tableName(group.env), nft);
       if (group.env && !tableOnly) removeEnvState(group.env);
     }
   }

@@ -1,51 +1,79 @@
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { UserError } from "../errors.ts";
 import { TABLE_PREFIX } from "../netpol/nftables.ts";
 
 /**
- * The host's nftables, through the `nft` CLI: applying a compiled script (one transaction, so a
- * table is replaced whole or not at all), removing a table, listing DevStack's tables. Used by
- * `dev:up`/`dev:down`/`env:gc` on the host and by the supervisor (in the host's network namespace).
- * No dependency beyond node:child_process, as the supervisor image bundles it.
+ * nftables through the `nft` CLI: applying a compiled script (one transaction, so a table is
+ * replaced whole or not at all), removing a table, listing DevStack's tables. Where `nft` runs is
+ * the runner's business (see runner.ts): on the host, or in a throwaway container in the Docker
+ * host's network namespace. The supervisor, in that namespace already, uses `hostNft`. No
+ * dependency beyond node:child_process, as the supervisor image bundles this.
  */
 
 export class FirewallError extends UserError {}
 
-function nft(args: string[], input?: string): { ok: boolean; out: string; err: string } {
-  const result = spawnSync("nft", args, { input, encoding: "utf8", maxBuffer: 256 * 2 ** 20 });
-  if (result.error) {
-    throw new FirewallError(
-      (result.error as NodeJS.ErrnoException).code === "ENOENT"
-        ? "the `nft` command is not installed (Debian: apt-get install nftables); NetworkPolicies cannot be enforced"
-        : `nft could not run: ${result.error.message}`,
+export interface NftResult {
+  ok: boolean;
+  out: string;
+  err: string;
+}
+export type NftRunner = (args: string[], input?: string) => Promise<NftResult>;
+
+/** Runs a command, feeding `input`; resolves with its exit status and output, never rejects on exit codes. */
+export function run(command: string, args: string[], input?: string): Promise<NftResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: [input === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    child.stdout?.on("data", (chunk) => {
+      out += chunk;
+    });
+    child.stderr?.on("data", (chunk) => {
+      err += chunk;
+    });
+    child.on("error", (error: NodeJS.ErrnoException) =>
+      reject(
+        new FirewallError(
+          error.code === "ENOENT"
+            ? `\`${command}\` is not installed${command === "nft" ? " (Debian: apt-get install nftables)" : ""}`
+            : `${command} could not run: ${error.message}`,
+        ),
+      ),
     );
-  }
-  return { ok: result.status === 0, out: result.stdout, err: result.stderr.trim() };
+    child.on("close", (code) => resolve({ ok: code === 0, out, err: err.trim() }));
+    // A command that exits without reading its input (an error) must not crash us with EPIPE: its
+    // exit status says what happened.
+    child.stdin?.on("error", () => undefined);
+    child.stdin?.end(input);
+  });
 }
 
+/** `nft` on this machine, in this network namespace. */
+export const hostNft: NftRunner = (args, input) => run("nft", args, input);
+
 /** Applies an `nft -f` script atomically: on any error nothing of it is in force. */
-export function applyScript(script: string, what: string): void {
-  const result = nft(["-f", "-"], script);
+export async function applyScript(script: string, what: string, nft: NftRunner = hostNft): Promise<void> {
+  const result = await nft(["-f", "-"], script);
   if (!result.ok) {
     const hint = /Operation not permitted/.test(result.err)
-      ? " (enforcing NetworkPolicies needs root, or CAP_NET_ADMIN, in the host's network namespace)"
+      ? " (enforcing NetworkPolicies needs CAP_NET_ADMIN in the Docker host's network namespace)"
       : "";
     throw new FirewallError(`could not apply the firewall rules of ${what}${hint}: ${result.err}`);
   }
 }
 
 /** Removes a table if it exists; true if there was one. */
-export function removeTable(table: string): boolean {
-  if (!listTables().includes(table)) return false;
-  const result = nft(["delete", "table", "inet", table]);
-  if (!result.ok && listTables().includes(table))
+export async function removeTable(table: string, nft: NftRunner = hostNft): Promise<boolean> {
+  if (!(await listTables(nft)).includes(table)) return false;
+  const result = await nft(["delete", "table", "inet", table]);
+  if (!result.ok && (await listTables(nft)).includes(table))
     throw new FirewallError(`could not remove nftables table inet ${table}: ${result.err}`);
   return true;
 }
 
 /** DevStack's tables (family inet, name starting with `devstack_`). */
-export function listTables(): string[] {
-  const result = nft(["list", "tables", "inet"]);
+export async function listTables(nft: NftRunner = hostNft): Promise<string[]> {
+  const result = await nft(["list", "tables", "inet"]);
   if (!result.ok) throw new FirewallError(`could not list nftables tables: ${result.err}`);
   return result.out
     .split("\n")
@@ -54,8 +82,8 @@ export function listTables(): string[] {
     .map((w) => w[2] as string);
 }
 
-/** The current text of a table (for `dev:status` and tests), or undefined. */
-export function tableText(table: string): string | undefined {
-  const result = nft(["list", "table", "inet", table]);
+/** The current text of a table, or undefined. */
+export async function tableText(table: string, nft: NftRunner = hostNft): Promise<string | undefined> {
+  const result = await nft(["list", "table", "inet", table]);
   return result.ok ? result.out : undefined;
 }

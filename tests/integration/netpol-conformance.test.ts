@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { applyScript, removeTable } from "../../src/firewall/nft.ts";
+import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
 import { compileFirewall } from "../../src/netpol/nftables.ts";
 import { bridgeOf } from "../../src/runtimes/docker/firewall.ts";
@@ -72,7 +73,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  removeTable(compileFirewall(run, bridge, { pods: [] }).table);
+  await removeTable(compileFirewall(run, bridge, { pods: [] }).table, await firewallRunner());
   await docker(["rm", "--force", ...ALL_PODS.map(containerOf)], { reject: false });
   await docker(["network", "rm", network], { reject: false });
 });
@@ -104,7 +105,7 @@ function snapshot(k8s: Topology, policies: readonly Policy[], testCase: TestCase
 /** Enforces the step's policies over the step's pods, probes, and fails with both truth tables. */
 async function enforceAndProbe({ k8s, policies, protocol, toPort, expected }: Step) {
   const firewall = compileFirewall(run, bridge, { namespaces: k8s.namespaces, pods: k8s.pods, policies });
-  applyScript(firewall.script, `conformance run ${run}`);
+  await applyScript(firewall.script, `conformance run ${run}`, await firewallRunner());
   const pods: ProbePod[] = k8s.pods.map((p) => ({
     ...p,
     podIP: p.podIP as string,

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { listTables, removeTable, tableText } from "../../src/firewall/nft.ts";
+import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
 import { tableName } from "../../src/netpol/nftables.ts";
 import { runningContainers } from "../../src/runtimes/docker/firewall.ts";
@@ -37,11 +38,13 @@ describe("NetworkPolicy enforcement on Docker", () => {
     expect(result.stdout).toMatch(
       /6 pods, 30 probes \(5 expected allowed, 25 denied\) .*all as the policies say/,
     );
-    expect(tableText(table)).toMatch(new RegExp(`comment "azora devstack env ${name}, bridge br-`));
+    expect(await tableText(table, await firewallRunner())).toMatch(
+      new RegExp(`comment "azora devstack env ${name}, bridge br-`),
+    );
   });
 
   it("reports every denied pair as a mismatch when the rules are gone, and the supervisor restores them", async () => {
-    expect(removeTable(table)).toBe(true);
+    expect(await removeTable(table, await firewallRunner())).toBe(true);
     const open = await testPolicy();
     expect(open.exitCode).toBe(1);
     expect(open.stdout).toMatch(/25 MISMATCH\(ES\)/);
@@ -81,7 +84,9 @@ describe("NetworkPolicy enforcement on Docker", () => {
     await expect
       .poll(async () => (await testPolicy()).exitCode, { timeout: 30_000, interval: 2_000 })
       .toBe(0);
-    expect(tableText(table)).toContain(`. ${newIp} . tcp . 8080`);
+    const text = await tableText(table, await firewallRunner());
+    // (nft 1.1, in the node-nft image, prints the protocol as its number.)
+    expect(text).toMatch(new RegExp(`\\. ${newIp.replaceAll(".", "\\.")} \\. (tcp|6) \\. 8080`));
 
     // The squatter is no pod of the environment: nothing it opens gets through.
     const containers = await runningContainers(network);
@@ -99,6 +104,6 @@ describe("NetworkPolicy enforcement on Docker", () => {
     await docker(["rm", "--force", `${name}-squatter`]);
     const down = await runScript("dev-down", ["--name", name], { env });
     expect(down.exitCode, down.all).toBe(0);
-    expect(listTables()).not.toContain(table);
+    expect(await listTables(await firewallRunner())).not.toContain(table);
   });
 });

@@ -1,10 +1,11 @@
 import { docker } from "../../docker/cli.ts";
 import { prefix } from "../../env/environment.ts";
-import { applyScript, removeTable } from "../../firewall/nft.ts";
+import { applyScript } from "../../firewall/nft.ts";
+import { firewallRunner } from "../../firewall/runner.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import { buildCluster } from "../../netpol/cluster.ts";
 import type { NamespaceInput, PodInput } from "../../netpol/model.ts";
-import { type CompiledFirewall, compileFirewall, tableName } from "../../netpol/nftables.ts";
+import { type CompiledFirewall, compileFirewall } from "../../netpol/nftables.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 /**
@@ -124,7 +125,7 @@ export function hostEnforcer(config: FirewallConfig) {
   let last: CompiledFirewall | undefined;
   const apply = async () => {
     const firewall = firewallFor(config, await runningContainers(config.network));
-    applyScript(firewall.script, `environment '${config.env}'`);
+    await applyScript(firewall.script, `environment '${config.env}'`, await firewallRunner());
     last = firewall;
     return firewall;
   };
@@ -144,6 +145,3 @@ export async function firewallConfig(env: string, model: PolicyModel): Promise<F
   const network = prefix(env);
   return { env, network, bridge: await bridgeOf(network), ...model };
 }
-
-/** Removes the environment's table (if any). */
-export const removeFirewall = (env: string): boolean => removeTable(tableName(env));

@@ -92,7 +92,7 @@ async function tick() {
     );
     const changed = firewall.script !== appliedScript;
     if (changed || Date.now() - appliedAt > RESYNC_MS) {
-      applyScript(firewall.script, `environment '${ENV}'`);
+      await applyScript(firewall.script, `environment '${ENV}'`);
       appliedScript = firewall.script;
       appliedAt = Date.now();
       if (changed) log(30, "firewall applied", { table: firewall.table, ...firewall.stats });
