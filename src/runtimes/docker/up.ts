@@ -16,7 +16,15 @@ import { planObjects } from "../../manifests/plan.ts";
 import { renderOverlay } from "../../manifests/render.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { seed } from "../../seed/seed.ts";
-import { type FirewallConfig, firewallConfig, hostEnforcer, podLabel, policyModel } from "./firewall.ts";
+import {
+  type FirewallConfig,
+  firewallConfig,
+  hostEnforcer,
+  POD_LABEL,
+  podLabel,
+  policyModel,
+  runningContainers,
+} from "./firewall.ts";
 import { probeOnce, startedOnly, waitUntilReady } from "./probe.ts";
 import { generateSecrets } from "./secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
@@ -69,7 +77,10 @@ export async function upEnvironment(
         probeOnce(containerName(name, c), c.readiness, (port) => existing.ports[`${c.workload}:${port}`]),
       ),
     );
-    if (checks.every(Boolean)) {
+    // Containers made by a DevStack without NetworkPolicy support carry no pod label: the firewall
+    // would not know them, so such an environment is recreated rather than reused.
+    const labelled = (await runningContainers(network)).filter((c) => c.labels[POD_LABEL]).length;
+    if (checks.every(Boolean) && labelled === containers.length) {
       const firewall = await firewallConfig(name, policies);
       reportPolicies(step, await hostEnforcer(firewall).apply());
       await startSupervisor(name, firewall, labels);
