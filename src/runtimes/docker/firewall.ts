@@ -1,4 +1,4 @@
-import { docker } from "../../docker/cli.ts";
+import { docker, dockerMaybe } from "../../docker/cli.ts";
 import { prefix } from "../../env/environment.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
@@ -97,9 +97,9 @@ export async function bridgeOf(network: string): Promise<string> {
 
 /** The running containers of the environment's network, with their labels and IPs. */
 export async function runningContainers(network: string): Promise<RunningContainer[]> {
-  const [info] = JSON.parse(await docker(["network", "inspect", network])) as {
-    Containers?: Record<string, { IPv4Address?: string }>;
-  }[];
+  // No network (an environment taken down with --keep-data): nothing runs.
+  const listing = await dockerMaybe(["network", "inspect", network]);
+  const [info] = JSON.parse(listing ?? "[]") as { Containers?: Record<string, { IPv4Address?: string }> }[];
   const ids = Object.keys(info?.Containers ?? {});
   if (ids.length === 0) return [];
   const inspected = JSON.parse(await docker(["inspect", ...ids])) as {

@@ -79,8 +79,8 @@ export async function upEnvironment(
     );
     // Containers made by a DevStack without NetworkPolicy support carry no pod label: the firewall
     // would not know them, so such an environment is recreated rather than reused.
-    const labelled = (await runningContainers(network)).filter((c) => c.labels[POD_LABEL]).length;
-    if (checks.every(Boolean) && labelled === containers.length) {
+    const labelled = async () => (await runningContainers(network)).filter((c) => c.labels[POD_LABEL]).length;
+    if (checks.every(Boolean) && (await labelled()) === containers.length) {
       const firewall = await firewallConfig(name, policies);
       reportPolicies(step, await hostEnforcer(firewall).apply());
       await startSupervisor(name, firewall, labels);
