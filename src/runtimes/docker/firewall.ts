@@ -119,24 +119,35 @@ export async function runningContainers(network: string): Promise<RunningContain
     }));
 }
 
-/** Applies the environment's rules from the host, serialized: concurrent starts each re-apply in turn. */
+/**
+ * Applies the environment's rules from the host. Each apply reads the containers as they are when
+ * it starts, so callers arriving while one is under way share the single next one instead of
+ * queueing an apply each (containers starting together need one re-apply, not one per container).
+ */
 export function hostEnforcer(config: FirewallConfig) {
-  let chain: Promise<unknown> = Promise.resolve();
-  let last: CompiledFirewall | undefined;
-  const apply = async () => {
-    const firewall = firewallFor(config, await runningContainers(config.network));
-    await applyScript(firewall.script, `environment '${config.env}'`, await firewallRunner());
-    last = firewall;
-    return firewall;
+  let running: Promise<CompiledFirewall> | undefined;
+  let next: Promise<CompiledFirewall> | undefined;
+  const start = () => {
+    running = (async () => {
+      const firewall = firewallFor(config, await runningContainers(config.network));
+      await applyScript(firewall.script, `environment '${config.env}'`, await firewallRunner());
+      return firewall;
+    })().finally(() => {
+      running = undefined;
+    });
+    return running;
   };
   return {
-    apply: (): Promise<CompiledFirewall> => {
-      const next = chain.then(apply);
-      chain = next.catch(() => undefined);
+    apply(): Promise<CompiledFirewall> {
+      if (next) return next;
+      if (!running) return start();
+      next = running
+        .catch(() => undefined)
+        .then(() => {
+          next = undefined;
+          return start();
+        });
       return next;
-    },
-    get last() {
-      return last;
     },
   };
 }

@@ -10,7 +10,8 @@
 import { request } from "node:http";
 import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
-import { type FirewallConfig, firewallFor } from "./firewall.ts";
+import type { CompiledFirewall } from "../../netpol/nftables.ts";
+import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 
 interface Liveness {
   kind: "http" | "tcp";
@@ -24,7 +25,8 @@ const ENV = process.env.DEVSTACK_ENV ?? "";
 const FIREWALL = process.env.DEVSTACK_FIREWALL
   ? (JSON.parse(process.env.DEVSTACK_FIREWALL) as FirewallConfig)
   : undefined;
-let appliedScript = "";
+let compiled: CompiledFirewall | undefined;
+let appliedInputs = "";
 let appliedAt = 0;
 /** Re-applies at least this often, so a table removed or edited by hand is restored. */
 const RESYNC_MS = 10_000;
@@ -86,16 +88,16 @@ async function tick() {
       : undefined;
 
   if (FIREWALL) {
-    const firewall = firewallFor(
-      FIREWALL,
-      containers.map((c) => ({ labels: c.Labels, ip: ipOf(c) })),
-    );
-    const changed = firewall.script !== appliedScript;
+    // Recompiled only when the pods or their addresses changed; re-applied then, or to resync.
+    const running = containers.map((c) => ({ labels: c.Labels, ip: ipOf(c) }));
+    const inputs = JSON.stringify(running.map((c) => [c.labels[POD_LABEL], c.ip]));
+    const changed = inputs !== appliedInputs;
+    if (changed || !compiled) compiled = firewallFor(FIREWALL, running);
     if (changed || Date.now() - appliedAt > RESYNC_MS) {
-      await applyScript(firewall.script, `environment '${ENV}'`);
-      appliedScript = firewall.script;
+      await applyScript(compiled.script, `environment '${ENV}'`);
+      appliedInputs = inputs;
       appliedAt = Date.now();
-      if (changed) log(30, "firewall applied", { table: firewall.table, ...firewall.stats });
+      if (changed) log(30, "firewall applied", { table: compiled.table, ...compiled.stats });
     }
   }
 
