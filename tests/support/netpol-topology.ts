@@ -88,27 +88,22 @@ export type Policy = {
 };
 type SetFunc = (policy: Policy) => void;
 
-/** upstream SetSpecIngressRules: adds the rules, and "Ingress" to policyTypes the first time. */
-export const setSpecIngressRules =
+/**
+ * upstream SetSpecIngressRules / SetSpecEgressRules: add the rules, and the direction to
+ * policyTypes the first time.
+ */
+const setSpecRules =
+  (direction: "ingress" | "egress", policyType: "Ingress" | "Egress") =>
   (...rules: object[]): SetFunc =>
   (policy) => {
-    if (policy.spec.ingress === undefined) {
-      policy.spec.ingress = [];
-      policy.spec.policyTypes = [...(policy.spec.policyTypes ?? []), "Ingress"];
+    if (policy.spec[direction] === undefined) {
+      policy.spec[direction] = [];
+      policy.spec.policyTypes = [...(policy.spec.policyTypes ?? []), policyType];
     }
-    policy.spec.ingress.push(...rules);
+    policy.spec[direction]?.push(...rules);
   };
-
-/** upstream SetSpecEgressRules: adds the rules, and "Egress" to policyTypes the first time. */
-export const setSpecEgressRules =
-  (...rules: object[]): SetFunc =>
-  (policy) => {
-    if (policy.spec.egress === undefined) {
-      policy.spec.egress = [];
-      policy.spec.policyTypes = [...(policy.spec.policyTypes ?? []), "Egress"];
-    }
-    policy.spec.egress.push(...rules);
-  };
+export const setSpecIngressRules = setSpecRules("ingress", "Ingress");
+export const setSpecEgressRules = setSpecRules("egress", "Egress");
 
 /** upstream GenNetworkPolicyWithNameAndPodSelector. */
 export function genNetworkPolicyWithNameAndPodSelector(
