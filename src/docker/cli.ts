@@ -38,3 +38,18 @@ export function ensureEngine(): Promise<string> {
   })();
   return engineChecked;
 }
+
+/**
+ * `docker inspect` of objects that may be going away: those removed since their ids were listed are
+ * left out. (docker still prints the others then, and fails only for the missing ones.)
+ */
+export async function inspectExisting<T>(ids: string[]): Promise<T[]> {
+  if (ids.length === 0) return [];
+  const result = await execa("docker", ["inspect", ...ids], { reject: false });
+  const missing = String(result.stderr)
+    .split("\n")
+    .filter((line) => line.trim() !== "");
+  if (result.exitCode !== 0 && !missing.every((line) => /No such object/i.test(line)))
+    throw new Error(`docker inspect failed: ${result.stderr}`);
+  return JSON.parse(String(result.stdout).trim() || "[]") as T[];
+}

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker } from "../../src/docker/cli.ts";
+import { docker, inspectExisting } from "../../src/docker/cli.ts";
 import { listTables, removeTable, tableText } from "../../src/firewall/nft.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
-import { labelArgs } from "../../src/labels.ts";
+import { LABEL, labelArgs } from "../../src/labels.ts";
 import { tableName } from "../../src/netpol/nftables.ts";
 import { runningContainers } from "../../src/runtimes/docker/firewall.ts";
 import { probePairs, probePods } from "../../src/runtimes/docker/policy-probe.ts";
@@ -40,6 +40,21 @@ describe("NetworkPolicy enforcement on Docker", () => {
     );
     expect(await tableText(table, await firewallRunner())).toMatch(
       new RegExp(`comment "azora devstack env ${name}, bridge br-`),
+    );
+  });
+
+  it("puts each workload on its environment's network alone: none is on Docker's default bridge, around the rules", async () => {
+    const names = (
+      await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Names}}"])
+    ).split("\n");
+    const workloads = names.filter((n) => !n.endsWith("-supervisor")); // the supervisor is on the host network
+    expect(workloads).toHaveLength(6);
+    const attached = await inspectExisting<{ Name: string; NetworkSettings: { Networks: object } }>([
+      ...workloads,
+      `${name}-never-created`, // left out, not an error
+    ]);
+    expect(attached.map((c) => [c.Name, Object.keys(c.NetworkSettings.Networks)])).toEqual(
+      workloads.map((n) => [`/${n}`, [network]]),
     );
   });
 

@@ -1,4 +1,4 @@
-import { docker, dockerMaybe } from "../../docker/cli.ts";
+import { docker, dockerMaybe, inspectExisting } from "../../docker/cli.ts";
 import { prefix } from "../../env/environment.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
@@ -101,14 +101,13 @@ export async function runningContainers(network: string): Promise<RunningContain
   const listing = await dockerMaybe(["network", "inspect", network]);
   const [info] = JSON.parse(listing ?? "[]") as { Containers?: Record<string, { IPv4Address?: string }> }[];
   const ids = Object.keys(info?.Containers ?? {});
-  if (ids.length === 0) return [];
-  const inspected = JSON.parse(await docker(["inspect", ...ids])) as {
+  const inspected = await inspectExisting<{
     Id: string;
     Config: { Labels?: Record<string, string> };
     Name: string;
     State: { Running: boolean; Pid: number };
     NetworkSettings: { Networks: Record<string, { IPAddress?: string }> };
-  }[];
+  }>(ids);
   return inspected
     .filter((c) => c.State.Running)
     .map((c) => ({

@@ -3,9 +3,9 @@ import type { EnvFile } from "../../config/env-file.ts";
 import { migrate } from "../../db/migrate.ts";
 import { docker, dockerMaybe, ensureEngine } from "../../docker/cli.ts";
 import { lastLogLines } from "../../docker/logs.ts";
-import { LoopbackOnly } from "../../docker/loopback.ts";
 import { removeResources } from "../../docker/resources.ts";
 import { GenericContainer } from "../../docker/testcontainers.ts";
+import { WorkloadContainer } from "../../docker/workload-container.ts";
 import { envResources, prefix, type Step } from "../../env/environment.ts";
 import { type EnvState, readEnvState, writeEnvState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
@@ -123,7 +123,7 @@ export async function upEnvironment(
   const start = async (c: ContainerPlan) => {
     const began = performance.now();
     const container = containerName(name, c);
-    let builder = new (LoopbackOnly(GenericContainer))(images.get(c.image)?.ref ?? c.image)
+    let builder = new WorkloadContainer(images.get(c.image)?.ref ?? c.image)
       .withName(container)
       .withLabels({
         ...c.labels,
@@ -132,8 +132,7 @@ export async function upEnvironment(
         ...livenessLabel(c),
         ...podLabel(c),
       })
-      .withNetworkMode(network)
-      .withNetworkAliases(...c.aliases)
+      .withSoleNetwork(network, c.aliases)
       .withEnvironment(c.env)
       .withExposedPorts(...c.ports.map((p) => p.containerPort))
       .withWaitStrategy(startedOnly)
