@@ -5,12 +5,13 @@ import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
-import { checkEnvName } from "../src/env/environment.ts";
+import { checkEnvName, prefix } from "../src/env/environment.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
 import { listTables } from "../src/firewall/nft.ts";
 import { firewallRunner } from "../src/firewall/runner.ts";
 import { tableName } from "../src/netpol/nftables.ts";
+import { offNetworkProblem, runningContainers } from "../src/runtimes/docker/firewall.ts";
 import { environmentStatus } from "../src/runtimes/docker/status.ts";
 
 await runMain(async () => {
@@ -35,11 +36,14 @@ await runMain(async () => {
   console.log(`environment '${name}' (env ${state.env}, ${state.status}, expires ${state.expiresAt})`);
   printTable(["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"], rows);
   const table = tableName(name);
-  const enforced = (await listTables(await firewallRunner())).includes(table);
+  const hasTable = (await listTables(await firewallRunner())).includes(table);
+  const bypass = offNetworkProblem(await runningContainers(prefix(name)), prefix(name));
   console.log(
-    enforced
-      ? `network policies: enforced by nftables table inet ${table}`
-      : `network policies: NOT enforced (no table inet ${table}; the supervisor restores it within 10 s, \`pnpm dev:up\` re-applies it)`,
+    !hasTable
+      ? `network policies: NOT enforced (no table inet ${table}; the supervisor restores it within 10 s, \`pnpm dev:up\` re-applies it)`
+      : bypass
+        ? `network policies: ${bypass}`
+        : `network policies: enforced by nftables table inet ${table}`,
   );
-  if (rows.some((r) => r[2] !== "ready") || !enforced) process.exitCode = 1;
+  if (rows.some((r) => r[2] !== "ready") || !hasTable || bypass) process.exitCode = 1;
 });

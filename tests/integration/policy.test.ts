@@ -56,7 +56,22 @@ describe("NetworkPolicy enforcement on Docker", () => {
     expect(attached.map((c) => [c.Name, Object.keys(c.NetworkSettings.Networks)])).toEqual(
       workloads.map((n) => [`/${n}`, [network]]),
     );
-  });
+
+    // A pod joined to the default bridge by hand: the probe and status say so; up recreates the env.
+    await docker(["network", "connect", "bridge", `${network}-redis-1`]);
+    const problem = new RegExp(`NOT enforced for ${network}-redis-1 \\(also on 'bridge'\\)`);
+    const probed = await testPolicy();
+    expect(probed.exitCode).toBe(1);
+    expect(probed.stdout).toMatch(problem);
+    const status = await runScript("dev-status", ["--name", name], { env });
+    expect(status.exitCode).toBe(1);
+    expect(status.stdout).toMatch(problem);
+    const up = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    expect(up.stdout).toMatch(/removing \d+ leftover resource/);
+    const after = await testPolicy();
+    expect(after.exitCode, after.all).toBe(0);
+  }, 180_000);
 
   it("reports every denied pair as a mismatch when the rules are gone, and the supervisor restores them", async () => {
     expect(await removeTable(table, await firewallRunner())).toBe(true);

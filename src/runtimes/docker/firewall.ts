@@ -66,12 +66,33 @@ export interface RunningContainer {
   name?: string;
   /** Its main process on the host (to enter its network namespace). */
   pid?: number;
+  /** The networks it is attached to: the environment's and, wrongly, any other. */
+  networks: string[];
+}
+
+/**
+ * Pods also attached to a network other than the environment's, with those networks: there they
+ * can be reached, and reach out, without meeting the environment's rules.
+ */
+export function podsOffNetwork(containers: readonly RunningContainer[], network: string) {
+  return containers.flatMap((c) => {
+    const others = c.networks.filter((n) => n !== network);
+    return c.labels[POD_LABEL] && others.length > 0 ? [{ name: c.name ?? "?", others }] : [];
+  });
+}
+
+/** What `podsOffNetwork` found, in one sentence for status and probe reports, or undefined. */
+export function offNetworkProblem(containers: readonly RunningContainer[], network: string) {
+  const found = podsOffNetwork(containers, network);
+  if (found.length === 0) return undefined;
+  const list = found.map((p) => `${p.name} (also on ${p.others.map((n) => `'${n}'`).join(", ")})`);
+  return `NOT enforced for ${list.join(", ")}: traffic on those networks bypasses the rules; \`pnpm dev:up\` recreates the environment with every pod on its network alone`;
 }
 
 /** The compiled table for the environment as its containers are now. */
 export function firewallFor(
   config: FirewallConfig,
-  containers: readonly RunningContainer[],
+  containers: readonly Pick<RunningContainer, "labels" | "ip">[],
 ): CompiledFirewall {
   const pods: PodInput[] = [];
   for (const c of containers) {
@@ -115,6 +136,7 @@ export async function runningContainers(network: string): Promise<RunningContain
       ip: c.NetworkSettings.Networks[network]?.IPAddress || undefined,
       name: c.Name.replace(/^\//, ""),
       pid: c.State.Pid,
+      networks: Object.keys(c.NetworkSettings.Networks),
     }));
 }
 

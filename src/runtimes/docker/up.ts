@@ -22,6 +22,7 @@ import {
   hostEnforcer,
   POD_LABEL,
   podLabel,
+  podsOffNetwork,
   policyModel,
   runningContainers,
 } from "./firewall.ts";
@@ -77,10 +78,15 @@ export async function upEnvironment(
         probeOnce(containerName(name, c), c.readiness, (port) => existing.ports[`${c.workload}:${port}`]),
       ),
     );
-    // Containers made by a DevStack without NetworkPolicy support carry no pod label: the firewall
-    // would not know them, so such an environment is recreated rather than reused.
-    const labelled = async () => (await runningContainers(network)).filter((c) => c.labels[POD_LABEL]).length;
-    if (checks.every(Boolean) && (await labelled()) === containers.length) {
+    // Containers made by an older DevStack may carry no pod label (the firewall would not know
+    // them) or sit on Docker's default bridge too (out of the firewall's reach): such an
+    // environment is recreated rather than reused.
+    const contained = async () => {
+      const running = await runningContainers(network);
+      const pods = running.filter((c) => c.labels[POD_LABEL]);
+      return pods.length === containers.length && podsOffNetwork(running, network).length === 0;
+    };
+    if (checks.every(Boolean) && (await contained())) {
       const firewall = await firewallConfig(name, policies);
       reportPolicies(step, await hostEnforcer(firewall).apply());
       await startSupervisor(name, firewall, labels);
