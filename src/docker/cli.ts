@@ -46,10 +46,10 @@ export function ensureEngine(): Promise<string> {
 export async function inspectExisting<T>(ids: string[]): Promise<T[]> {
   if (ids.length === 0) return [];
   const result = await execa("docker", ["inspect", ...ids], { reject: false });
-  const missing = String(result.stderr)
+  const complaints = String(result.stderr)
     .split("\n")
     .filter((line) => line.trim() !== "");
-  if (result.exitCode !== 0 && !missing.every((line) => /No such object/i.test(line)))
+  if (result.exitCode !== 0 && !complaints.every((line) => /No such object/i.test(line)))
     throw new Error(`docker inspect failed: ${result.stderr}`);
   return JSON.parse(String(result.stdout).trim() || "[]") as T[];
 }

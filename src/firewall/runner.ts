@@ -1,3 +1,4 @@
+import { UserError } from "../errors.ts";
 import { resolveImages } from "../images/resolve.ts";
 import { devstackLabels, labelArgs } from "../labels.ts";
 import { hostNft, type NftRunner, run } from "./nft.ts";
@@ -19,7 +20,7 @@ export function firewallRunner(): Promise<NftRunner> {
   chosen ??= (async () => {
     const mode = process.env.DEVSTACK_NFT;
     if (mode && mode !== "host" && mode !== "docker")
-      throw new Error(`DEVSTACK_NFT: '${mode}' is not one of: host, docker`);
+      throw new UserError(`DEVSTACK_NFT: '${mode}' is not one of: host, docker`);
     if (mode === "host") return hostNft;
     if (
       mode !== "docker" &&

@@ -1,4 +1,5 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { UserError } from "../../src/errors.ts";
 import { runScript } from "../support/cli.ts";
 
 // These run the real entry points; none of them reaches a Docker engine.
@@ -13,6 +14,15 @@ describe("command errors", () => {
     );
     expect(result.stderr).toMatch(/Start Docker/);
     expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it("DEVSTACK_NFT other than host or docker: an error naming it and the choices, before any nft runs", async () => {
+    vi.stubEnv("DEVSTACK_NFT", "iptables");
+    const { firewallRunner } = await import("../../src/firewall/runner.ts");
+    const failure = firewallRunner();
+    await expect(failure).rejects.toBeInstanceOf(UserError);
+    await expect(failure).rejects.toThrow("DEVSTACK_NFT: 'iptables' is not one of: host, docker");
+    vi.unstubAllEnvs();
   });
 
   it("an unknown flag lists the valid ones", async () => {
