@@ -1,4 +1,5 @@
 // pnpm env:list — every DevStack environment and test run that has resources in Docker.
+import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
@@ -8,6 +9,7 @@ import { readEnvState } from "../src/env/state.ts";
 import { LABEL } from "../src/labels.ts";
 
 await runMain(async () => {
+  parseFlags("env:list", process.argv.slice(2), {});
   await ensureEngine();
   const groups = groupResources(await listResources(`${LABEL.managed}=true`));
   if (groups.length === 0) {

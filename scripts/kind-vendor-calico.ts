@@ -3,6 +3,7 @@
 // records its sha256 there. Needs the release host (not reachable from our CI machines); commit both
 // files afterwards. `pnpm kind:check` verifies them.
 import { writeFileSync } from "node:fs";
+import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { UserError } from "../src/errors.ts";
 import {
@@ -14,6 +15,7 @@ import {
 } from "../src/runtimes/kind/check.ts";
 
 await runMain(async () => {
+  parseFlags("kind:vendor-calico", process.argv.slice(2), {});
   const lock = loadCalicoLock();
   const response = await fetch(lock.source, { signal: AbortSignal.timeout(60_000) }).catch((error: Error) => {
     throw new UserError(`cannot download ${lock.source}: ${error.message}`);

@@ -8,30 +8,29 @@ export { envsDir };
 
 import { loadYamlFile } from "./yaml-file.ts";
 
-const duration = (what: string) =>
-  z
-    .string()
-    .regex(/^\d+(s|m|h|d)$/, `${what}: a duration such as 90s, 30m, 24h or 2d`)
-    .transform(
-      (text) =>
-        Number(text.slice(0, -1)) *
-        { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[text.slice(-1) as "s"],
-    );
+const DURATION_UNITS = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+
+const DURATION = "a duration such as 90s, 30m, 24h or 2d (a positive whole number and s, m, h or d)";
+/** A positive whole number of seconds, minutes, hours or days, in milliseconds. */
+const duration = z
+  .string(DURATION)
+  .regex(/^[1-9]\d*[smhd]$/, DURATION)
+  .transform(
+    (text) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1) as keyof typeof DURATION_UNITS],
+  );
+
+const SEED_MAX = 2 ** 31 - 1;
+const SEED = `an integer from 0 to ${SEED_MAX}`;
 
 /** An env file chooses an overlay and sizes, nothing more: the stack itself lives in kind/. */
 export const envFileSchema = z.strictObject({
   overlay: z.string().regex(/^[a-z][a-z0-9-]*$/, "the name of a folder in kind/overlays"),
-  ttl: duration("ttl"),
+  ttl: duration,
   seed: z.strictObject({
     size: z.enum(["none", "small", "medium", "large"]),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1)
-      .default(42),
+    seed: z.number(SEED).int(SEED).min(0, SEED).max(SEED_MAX, SEED).default(42),
   }),
-  startupTimeout: duration("startupTimeout").default(120_000),
+  startupTimeout: duration.default(120_000),
 });
 
 export type EnvFile = z.infer<typeof envFileSchema> & { name: string; file: string };

@@ -5,7 +5,8 @@ import { repoRoot } from "../../src/paths.ts";
 const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
 
 /**
- * Runs a DevStack entry point (scripts/NAME.ts) the way `pnpm NAME` does, without throwing.
+ * Runs a DevStack entry point (scripts/NAME.ts, or DIR/NAME.ts when given a folder) the way
+ * `pnpm NAME` does, without throwing.
  * `detached` puts it in its own process group, so a test can kill it whole like a closed terminal.
  */
 export function runScript(
@@ -13,7 +14,8 @@ export function runScript(
   args: string[] = [],
   { env = {}, detached = false }: { env?: Record<string, string>; detached?: boolean } = {},
 ) {
-  return execa(tsx, [join(repoRoot, "scripts", `${script}.ts`), ...args], {
+  const file = script.includes("/") ? `${script}.ts` : join("scripts", `${script}.ts`);
+  return execa(tsx, [join(repoRoot, file), ...args], {
     cwd: repoRoot,
     reject: false,
     all: true,

@@ -3,6 +3,7 @@ import { UserError } from "../../src/errors.ts";
 import { imageForReference, loadImageMap } from "../../src/images/image-map.ts";
 import { planObjects } from "../../src/manifests/plan.ts";
 import { renderOverlay } from "../../src/manifests/render.ts";
+import { describeDockerPlan } from "../../src/runtimes/docker/plan-view.ts";
 import { memoryBytes, nanoCpus } from "../../src/runtimes/docker/quantities.ts";
 import { generateSecrets } from "../../src/runtimes/docker/secrets.ts";
 import { expand, translate } from "../../src/runtimes/docker/translate.ts";
@@ -120,5 +121,30 @@ describe("Docker runtime: manifests to containers", () => {
     expect(() => memoryBytes("lots", "Deployment/x resources.limits.memory")).toThrow(
       /Deployment\/x resources\.limits\.memory: 'lots' is not a memory quantity/,
     );
+  });
+});
+
+describe("manifests:plan's view of what runs on Docker", () => {
+  it("tells the truth about each object: containers started, pods a policy selects, what is ignored", async () => {
+    const { plan, containers } = await translated("nightly");
+    const line = (object: string) =>
+      describeDockerPlan(plan, containers).find((l) => l.object === object)?.detail;
+    expect(line("Deployment/user-service")).toBe("replicas 2 -> 2 containers of image user-service");
+    expect(line("Cluster/azora-db")).toBe(
+      "instances 3 -> 1 PostgreSQL container of image postgres (production runs 3; HA instances do not run on Docker yet)",
+    );
+    expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 1 pod");
+    expect(line("NetworkPolicy/default-deny-all")).toBe(
+      "selects 10 pods; ingress 0 rules, egress 0 rules -> nftables rules on the env's bridge",
+    );
+    expect(line("NetworkPolicy/session-service-egress")).toBe(
+      "selects 2 pods; egress 2 rules -> nftables rules on the env's bridge",
+    );
+    expect(line("Secret/redis-auth")).toBe("1 key, values generated per environment");
+    expect(line("HorizontalPodAutoscaler/user-service")).toMatch(/^no autoscaling/);
+    const dev = await translated("dev");
+    expect(
+      describeDockerPlan(dev.plan, dev.containers).find((l) => l.object === "Cluster/azora-db")?.detail,
+    ).toBe("instances 1 -> 1 PostgreSQL container of image postgres");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { oneOf, parseFlags } from "../../src/cli/flags.ts";
-import { UserError } from "../../src/errors.ts";
+import { userErrorFrom } from "../support/thrown.ts";
 
 describe("flags", () => {
   const spec = {
@@ -13,14 +13,9 @@ describe("flags", () => {
   });
 
   it("rejects an unknown flag and lists the valid ones", () => {
-    try {
-      parseFlags("dev:down", ["--keep-dta"], spec);
-      expect.unreachable();
-    } catch (e) {
-      expect(e).toBeInstanceOf(UserError);
-      expect((e as UserError).message).toMatch(/^dev:down: Unknown option '--keep-dta'/);
-      expect((e as UserError).hint).toBe("valid flags: --name VALUE, --keep-data");
-    }
+    const error = userErrorFrom(() => parseFlags("dev:down", ["--keep-dta"], spec));
+    expect(error.message).toMatch(/^dev:down: Unknown option '--keep-dta'/);
+    expect(error.hint).toBe("valid flags: --name VALUE, --keep-data");
   });
 
   it("checks enumerated values", () => {

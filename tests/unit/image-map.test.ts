@@ -2,8 +2,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { UserError } from "../../src/errors.ts";
 import { buildOrder, loadImageMap } from "../../src/images/image-map.ts";
+import { userErrorFrom } from "../support/thrown.ts";
 
 const write = (text: string) => {
   const file = join(mkdtempSync(join(tmpdir(), "devstack-map-")), "images.yaml");
@@ -31,14 +31,7 @@ describe("image map", () => {
         "      colour: red",
       ].join("\n"),
     );
-    let error: unknown;
-    try {
-      loadImageMap(file);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(UserError);
-    const message = (error as Error).message;
+    const { message } = userErrorFrom(() => loadImageMap(file));
     expect(message).toMatch(/images\.yaml:6: images\.pg\.recipe\.packages\.0: a Debian package name/);
     expect(message).toMatch(/images\.yaml:8: images\.pg\.recipe\.colour: Unrecognized key/);
   });
@@ -70,10 +63,8 @@ describe("image map", () => {
     expect(buildOrder(map, ["svc"])).toEqual(["node", "svc"]);
     expect(buildOrder(map, [])).toEqual(["node", "svc"]);
     expect(() => buildOrder(map, ["svc", "nginx"])).toThrow(/unknown image: nginx/);
-    try {
-      buildOrder(map, ["nginx"]);
-    } catch (e) {
-      expect((e as UserError).hint).toBe("valid images: svc, node");
-    }
+    const unknown = userErrorFrom(() => buildOrder(map, ["nginx"]));
+    expect(unknown.message).toBe("unknown image: nginx");
+    expect(unknown.hint).toBe("valid images: svc, node");
   });
 });

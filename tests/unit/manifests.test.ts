@@ -1,12 +1,6 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { envFileSchema, loadEnvFile } from "../../src/config/env-file.ts";
-import { loadYamlFile } from "../../src/config/yaml-file.ts";
 import { planObjects } from "../../src/manifests/plan.ts";
 import { type K8sObject, renderOverlay } from "../../src/manifests/render.ts";
-import { runScript } from "../support/cli.ts";
 
 const byName = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -61,37 +55,6 @@ describe("kind/ manifests rendered with kustomize", () => {
     );
     expect(() => planObjects(broken, "dev")).toThrow(
       /Deployment\/user-service container user-service env X: references key 'NOPE' of ConfigMap 'azora-config'/,
-    );
-  });
-});
-
-describe("env files", () => {
-  it("load dev, pr and nightly", () => {
-    expect(loadEnvFile("dev")).toMatchObject({
-      overlay: "dev",
-      ttl: 24 * 3_600_000,
-      seed: { size: "small", seed: 42 },
-    });
-    expect(loadEnvFile("nightly")).toMatchObject({
-      overlay: "nightly",
-      seed: { size: "large" },
-      startupTimeout: 300_000,
-    });
-  });
-
-  it("name file, line and field of a bad env file", () => {
-    const file = join(mkdtempSync(join(tmpdir(), "devstack-env-")), "bad.yaml");
-    writeFileSync(file, "overlay: dev\nttl: forever\nseed:\n  size: huge\nreplicas: 3\n");
-    expect(() => loadYamlFile(file, envFileSchema)).toThrow(/bad\.yaml:2: ttl: ttl: a duration/);
-    expect(() => loadYamlFile(file, envFileSchema)).toThrow(/bad\.yaml:4: seed\.size: Invalid option/);
-    expect(() => loadYamlFile(file, envFileSchema)).toThrow(/bad\.yaml:5: replicas: Unrecognized key/);
-  });
-
-  it("an unknown env name lists the known ones", async () => {
-    const result = await runScript("manifests-plan", ["--env", "staging"]);
-    expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(
-      /--env: unknown environment 'staging'\nknown environments: dev, nightly, pr/,
     );
   });
 });

@@ -149,10 +149,17 @@ describe("compileFirewall", () => {
       "delete table inet devstack_pr_101",
       "table inet devstack_pr_101 {",
     ]);
-    expect(script).toContain("type filter hook forward priority filter - 10; policy accept;");
-    expect(chain(script, "forward")[1]).toBe(
+    // The whole dispatch chain, in order: other bridges untouched, replies of allowed connections
+    // pass before any policy is consulted (without it no reply would ever get back), invalid drops.
+    expect(chain(script, "forward")).toEqual([
+      "type filter hook forward priority filter - 10; policy accept;",
       'iifname != "br-0123456789ab" oifname != "br-0123456789ab" return',
-    );
+      "ct state established,related return",
+      "ct state invalid drop",
+      'iifname "br-0123456789ab" oifname "br-0123456789ab" goto pod_to_pod',
+      'iifname "br-0123456789ab" goto pod_to_outside',
+      "goto outside_to_pod",
+    ]);
     // Only drops are final: every allow is a `return` to Docker's own chains.
     expect(script).not.toMatch(/\baccept\b(?!;)/);
   });

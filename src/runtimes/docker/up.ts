@@ -50,7 +50,7 @@ export async function containersOf(envFile: EnvFile, previousSecrets?: EnvState[
       throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
     return image;
   });
-  return { secrets, containers, policies: policyModel(plan) };
+  return { plan, secrets, containers, policies: policyModel(plan) };
 }
 
 /**

@@ -1,0 +1,75 @@
+import type { Plan } from "../../manifests/plan.ts";
+import type { K8sObject } from "../../manifests/render.ts";
+import { effectivePolicyTypes } from "../../netpol/policy.ts";
+import { selectorMatches } from "../../netpol/selector.ts";
+import { GENERATE_ANNOTATION } from "./secrets.ts";
+import type { ContainerPlan } from "./translate.ts";
+
+export interface PlanLine {
+  verb: "run" | "ignore";
+  object: string;
+  detail: string;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+/**
+ * What the Docker runtime makes of each object of the plan, read from the containers it will
+ * actually start (so a 3-instance Cluster that runs as one container says so) and from the
+ * policies it will enforce. Pure: the text `manifests:plan` prints.
+ */
+export function describeDockerPlan(plan: Plan, containers: readonly ContainerPlan[]): PlanLine[] {
+  const lines: PlanLine[] = plan.run.map((o) => ({
+    verb: "run",
+    object: `${o.kind}/${o.metadata.name}`,
+    detail: describe(o, containers),
+  }));
+  for (const { object, reason } of plan.ignored)
+    lines.push({ verb: "ignore", object: `${object.kind}/${object.metadata.name}`, detail: reason });
+  return lines;
+}
+
+function describe(o: K8sObject, containers: readonly ContainerPlan[]): string {
+  const spec = o.spec ?? {};
+  const runs = containers.filter((c) => c.workload === o.metadata.name && c.kind === o.kind);
+  const image = runs[0]?.image ?? "?";
+  switch (o.kind) {
+    case "Deployment":
+    case "StatefulSet":
+      return `replicas ${spec.replicas ?? 1} -> ${plural(runs.length, "container")} of image ${image}`;
+    case "Cluster": {
+      const instances = spec.instances ?? 1;
+      const shortfall =
+        runs.length < instances
+          ? ` (production runs ${instances}; HA instances do not run on Docker yet)`
+          : "";
+      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${shortfall}`;
+    }
+    case "Service": {
+      const ports = (spec.ports ?? []).map((p: { port: number }) => p.port).join(",");
+      const pods = containers.filter((c) => c.aliases.includes(o.metadata.name)).length;
+      const entry = spec.type === "LoadBalancer" ? "; published on 127.0.0.1 as the entry point" : "";
+      return `${spec.type ?? "ClusterIP"} ${ports} -> DNS alias on ${plural(pods, "pod")}${entry}`;
+    }
+    case "NetworkPolicy": {
+      const selected = containers.filter(
+        (c) => c.namespace === o.metadata.namespace && selectorMatches(spec.podSelector ?? {}, c.labels),
+      ).length;
+      const types = effectivePolicyTypes(spec);
+      const directions = [
+        types.ingress ? `ingress ${plural((spec.ingress ?? []).length, "rule")}` : "",
+        types.egress ? `egress ${plural((spec.egress ?? []).length, "rule")}` : "",
+      ].filter(Boolean);
+      return `selects ${plural(selected, "pod")}; ${directions.join(", ")} -> nftables rules on the env's bridge`;
+    }
+    case "Secret": {
+      const keys = Object.keys({ ...o.data, ...o.stringData }).length;
+      const generated = o.metadata.annotations?.[GENERATE_ANNOTATION] === "true";
+      return `${plural(keys, "key")}${generated ? ", values generated per environment" : ""}`;
+    }
+    case "ConfigMap":
+      return `${plural(Object.keys(o.data ?? {}).length, "key")}`;
+    default:
+      return "";
+  }
+}
