@@ -1,7 +1,11 @@
-// pnpm bench:foundation [--runs N] [--skip-cold]
-// Prints the foundation's figures: a cold images:build (every DevStack image removed first), the
-// warm no-op rebuild as a user runs it, and PostgreSqlContainer start-to-ready on the built image,
-// each as a median of N runs, with `docker run` of the same image as a same-run baseline.
+// pnpm bench:foundation [--runs N] [--skip-cold | --cold-image NAME]
+// Prints the foundation's figures: a cold images:build (every DevStack image removed first, and an
+// empty Go build cache), the warm no-op rebuild as a user runs it, and PostgreSqlContainer
+// start-to-ready on the built image, each as a median of N runs, with `docker run` of the same
+// image as a same-run baseline. `--cold-image tyk` makes the cold build one image's alone (its own
+// recipe images removed; the others stay), e.g. the Tyk gateway compiled from its Go module.
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { execa } from "execa";
@@ -11,7 +15,7 @@ import { docker, ensureEngine } from "../src/docker/cli.ts";
 import { listResources, removeResources } from "../src/docker/resources.ts";
 import "../src/docker/testcontainers.ts";
 import { UserError } from "../src/errors.ts";
-import { resolveImages } from "../src/images/resolve.ts";
+import { type ResolvedImage, resolveImages } from "../src/images/resolve.ts";
 import { devstackLabels, LABEL, labelArgs } from "../src/labels.ts";
 import { repoRoot } from "../src/paths.ts";
 import { median } from "./load.ts";
@@ -24,10 +28,38 @@ const seconds = async (body: () => Promise<unknown>) => {
 const fmt = (xs: number[]) =>
   `median ${median(xs).toFixed(2)} s  (runs: ${xs.map((x) => x.toFixed(2)).join(", ")})`;
 
+/** Runs `body` with an empty Go build cache, as on a fresh machine (downloaded modules stay). */
+async function withEmptyGoCache<T>(body: () => Promise<T>): Promise<T> {
+  const cache = mkdtempSync(join(tmpdir(), "devstack-bench-gocache-"));
+  const saved = process.env.GOCACHE;
+  process.env.GOCACHE = cache;
+  try {
+    return await body();
+  } finally {
+    if (saved === undefined) delete process.env.GOCACHE;
+    else process.env.GOCACHE = saved;
+    rmSync(cache, { recursive: true, force: true });
+  }
+}
+
+/** One line per image of a cold build, with the compile of a Go module on its own. */
+const perImage = (images: Map<string, ResolvedImage>) =>
+  [...images.values()]
+    .map(
+      (i) =>
+        `  ${i.name}: ${i.seconds.toFixed(1)} s${i.note ? ` (${i.note})` : ""}${
+          i.goBuildSeconds !== undefined
+            ? `, of which go build (empty Go build cache): ${i.goBuildSeconds.toFixed(1)} s`
+            : ""
+        }`,
+    )
+    .join("\n");
+
 await runMain(async () => {
   const { values } = parseFlags("bench:foundation", process.argv.slice(2), {
     runs: { type: "string", default: "5" },
     "skip-cold": { type: "boolean", default: false },
+    "cold-image": { type: "string" },
   });
   const runs = Number(values.runs);
   if (!Number.isInteger(runs) || runs < 1)
@@ -35,20 +67,53 @@ await runMain(async () => {
   await ensureEngine();
   const labels = devstackLabels({ purpose: "test", ttlMs: 3600_000 });
 
-  if (!values["skip-cold"]) {
+  const coldImage = values["cold-image"];
+  if (coldImage !== undefined) {
+    // Only this image's own recipe builds (and root filesystem) go; docker refuses if one is in use.
+    const own = (
+      await docker([
+        "images",
+        "--format",
+        "{{.Repository}}:{{.Tag}}",
+        "--filter",
+        `reference=azora-devstack/${coldImage}`,
+        "--filter",
+        `reference=azora-devstack/${coldImage}-rootfs`,
+      ])
+    )
+      .split("\n")
+      .filter(Boolean);
+    if (own.length > 0) {
+      const removed = await execa("docker", ["rmi", ...own], { reject: false });
+      if (removed.exitCode !== 0)
+        throw new UserError(
+          `cannot remove the images of '${coldImage}': ${removed.stderr}`,
+          "Stop the containers that use them first.",
+        );
+    }
+    console.log(`cold build of ${coldImage} (${own.length} of its images removed first) ...`);
+    const began = performance.now();
+    const images = await withEmptyGoCache(() => resolveImages({ names: [coldImage], source: "recipe" }));
+    console.log(`cold build of ${coldImage}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    console.log(perImage(images));
+  } else if (!values["skip-cold"]) {
     const inUse = (await listResources(`${LABEL.managed}=true`)).filter((r) => r.kind === "container");
     if (inUse.length > 0)
       throw new UserError(
         `${inUse.length} DevStack container(s) are running; the cold build removes their images`,
         "Stop them first (pnpm dev:down / env:gc), or pass --skip-cold.",
       );
-    const images = (await docker(["images", "--quiet", "--filter", `label=${LABEL.managed}=true`]))
+    const ids = (await docker(["images", "--quiet", "--filter", `label=${LABEL.managed}=true`]))
       .split("\n")
       .filter(Boolean);
-    if (images.length > 0) await docker(["rmi", "--force", ...new Set(images)]);
-    console.log(`cold images:build (${new Set(images).size} images removed first) ...`);
-    const cold = await seconds(() => resolveImages({ source: "recipe" }));
+    if (ids.length > 0) await docker(["rmi", "--force", ...new Set(ids)]);
+    console.log(`cold images:build (${new Set(ids).size} images removed first) ...`);
+    let images = new Map<string, ResolvedImage>();
+    const cold = await seconds(async () => {
+      images = await withEmptyGoCache(() => resolveImages({ source: "recipe" }));
+    });
     console.log(`cold images:build: ${cold.toFixed(1)} s (target <= 180 s)`);
+    console.log(perImage(images));
   }
 
   const tsx = join(repoRoot, "node_modules", ".bin", "tsx");

@@ -67,6 +67,14 @@ ensure_docker_engine() {
   die "dockerd did not answer within 60 s (last log lines above)"
 }
 
+# The gateway image (Tyk) is compiled from the Go module proxy with the host's Go (go.mod asks for
+# 1.26): found on PATH or in Go's usual install folder.
+ensure_go() {
+  command -v go >/dev/null || { [ -x /usr/local/go/bin/go ] && export PATH="$PATH:/usr/local/go/bin"; }
+  command -v go >/dev/null || die "Go 1.26 or newer is needed to build the gateway image (images/tyk); install it and put it on PATH"
+  say "$(go version)"
+}
+
 # `dev:export compose` output is run with the compose v2 plugin; Debian bookworm only has v1, so
 # without a plugin it is built from the Go module proxy (pinned) into .tools/bin and linked in.
 COMPOSE_VERSION=v2.26.1
@@ -112,6 +120,7 @@ ensure_python_tools() {
 ensure_node_and_pnpm
 ensure_dependencies
 ensure_python_tools
+ensure_go
 ensure_docker_engine
 ensure_compose
 ensure_image_tools

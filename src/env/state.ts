@@ -2,10 +2,13 @@ import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, wr
 import { join } from "node:path";
 import { z } from "zod";
 import { stateDir } from "../paths.ts";
+import { RUNTIME_NAMES } from "../runtimes/runtime.ts";
 
 /** What DevStack remembers of one environment between commands (ports, generated secrets, status). */
 export const envStateSchema = z.object({
   name: z.string(),
+  /** The runtime that runs it (states written before runtimes existed are Docker's). */
+  runtime: z.enum(RUNTIME_NAMES).default("docker"),
   /** The env file (envs/ENV.yaml) it was brought up from. */
   env: z.string().default("dev"),
   /** `starting` until `up` finishes; a `starting` env whose run is gone was interrupted. */

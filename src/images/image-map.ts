@@ -14,6 +14,10 @@ const recipeSchema = z
     bundle: z.string().min(1).optional(),
     /** Folders (relative to the repository) copied into a bundled context under their own name. */
     include: z.array(z.string().min(1)).optional(),
+    /** A Go main module folder (relative to the repository), compiled on the host into the context as `app`. */
+    go: z.string().min(1).optional(),
+    /** What the recipe builds where that differs from the upstream, shown with how it was resolved. */
+    note: z.string().min(1).optional(),
   })
   .refine((r) => (r.packages === undefined) !== (r.from === undefined), {
     message:
@@ -21,6 +25,15 @@ const recipeSchema = z
   })
   .refine((r) => r.bundle === undefined || r.from !== undefined, {
     message: "`bundle` (a Node entry point to bundle into the context) needs `from` (the Node runtime image)",
+  })
+  .refine((r) => r.go === undefined || r.bundle === undefined, {
+    message:
+      "`go` (a Go main module compiled into the context) and `bundle` (a Node entry point bundled into it) exclude each other",
+    path: ["go"],
+  })
+  .refine((r) => r.include === undefined || r.bundle !== undefined, {
+    message: "`include` (folders copied next to the bundle) needs `bundle`",
+    path: ["include"],
   });
 
 const imageSchema = z.strictObject({

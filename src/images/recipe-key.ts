@@ -32,9 +32,21 @@ export function contextKey(dir: string): string {
   return hash.digest("hex");
 }
 
-/** Key of an image: what it is built on (a root filesystem key or a parent image id) plus its context. */
-export function imageKey(baseIdentity: string, context: string): string {
-  return sha256(`${baseIdentity}\n${contextKey(context)}`);
+/**
+ * Key of a Go main module compiled into an image: its files (go.mod, go.sum, sources), the
+ * toolchain (`go version`, or none when there is no `go`) and the build settings. Computed without
+ * compiling, so an unchanged module is a no-op.
+ */
+export function goModuleKey(dir: string, toolchain: string | undefined, settings: string): string {
+  return sha256(JSON.stringify({ module: contextKey(dir), toolchain: toolchain ?? "none", settings }));
+}
+
+/**
+ * Key of an image: what it is built on (a root filesystem key or a parent image id) plus its
+ * context, and the key of what is compiled into the context (a Go module), if anything.
+ */
+export function imageKey(baseIdentity: string, context: string, compiled?: string): string {
+  return sha256(`${baseIdentity}\n${contextKey(context)}${compiled ? `\n${compiled}` : ""}`);
 }
 
 export const shortKey = (key: string) => key.slice(0, 12);

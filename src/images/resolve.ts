@@ -4,9 +4,10 @@ import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
 import { bundleContext } from "./bundle.ts";
+import { goBuildSettings, goContext, goModuleDir, goVersion } from "./go-build.ts";
 import { buildOrder, type ImageMap, loadImageMap } from "./image-map.ts";
 import { buildDockerfile, buildRootfs, type Progress } from "./recipe-build.ts";
-import { imageKey, rootfsKey, shortKey } from "./recipe-key.ts";
+import { goModuleKey, imageKey, rootfsKey, shortKey } from "./recipe-key.ts";
 
 /** Where an image may come from: `auto` tries local, then upstream, then the recipe. */
 export const IMAGE_SOURCES = ["auto", "recipe", "upstream"] as const;
@@ -20,6 +21,10 @@ export interface ResolvedImage {
   ref: string;
   how: HowResolved;
   seconds: number;
+  /** The recipe's note (e.g. which version it builds), when the image is the recipe's. */
+  note?: string;
+  /** How long compiling the recipe's Go module took, when it was compiled. */
+  goBuildSeconds?: number;
 }
 
 const recipeTag = (name: string, key: string) => `azora-devstack/${name}:${shortKey(key)}`;
@@ -34,15 +39,18 @@ async function resolveOne(
   progress: Progress,
 ): Promise<ResolvedImage> {
   const started = performance.now();
+  const entry = map.images[name];
+  if (!entry) throw new UserError(`unknown image '${name}'`);
+  const { recipe, upstream } = entry;
+  let goBuildSeconds: number | undefined;
   const done = (ref: string, how: HowResolved): ResolvedImage => ({
     name,
     ref,
     how,
     seconds: (performance.now() - started) / 1000,
+    ...(recipe.note && ref !== upstream ? { note: recipe.note } : {}),
+    ...(goBuildSeconds !== undefined ? { goBuildSeconds } : {}),
   });
-  const entry = map.images[name];
-  if (!entry) throw new UserError(`unknown image '${name}'`);
-  const { recipe, upstream } = entry;
   // A bundled service gets a temporary context: the recipe's files plus the fresh bundle.
   const bundled = recipe.bundle
     ? await bundleContext(name, resolve(repoRoot, recipe.context), recipe.bundle, recipe.include)
@@ -68,7 +76,11 @@ async function resolveOne(
       if (!parent) throw new Error(`internal: parent '${recipe.from}' of '${name}' was not resolved first`);
       base = { ref: parent.ref, identity: `image:${await imageId(parent.ref)}` };
     }
-    const key = imageKey(base.identity, context);
+    // A Go module is keyed by its files and the toolchain, so that a no-op needs no compile.
+    const compiled = recipe.go
+      ? goModuleKey(goModuleDir(name, recipe.go), await goVersion(), goBuildSettings())
+      : undefined;
+    const key = imageKey(base.identity, context, compiled);
     const tag = recipeTag(name, key);
 
     if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
@@ -97,7 +109,13 @@ async function resolveOne(
         progress,
       });
     }
-    await buildDockerfile({ image: name, context, base: base.ref, tag, key, progress });
+    const go = recipe.go ? await goContext(name, context, recipe.go, progress) : undefined;
+    try {
+      goBuildSeconds = go?.seconds;
+      await buildDockerfile({ image: name, context: go?.dir ?? context, base: base.ref, tag, key, progress });
+    } finally {
+      await go?.cleanup();
+    }
     return done(tag, "built from recipe");
   }
 }
@@ -123,7 +141,11 @@ export async function resolveImages(
           task.output = line;
         });
         resolved.set(name, image);
-        task.title = `${name}: ${image.how} (${image.ref}) in ${image.seconds.toFixed(1)}s`;
+        const details = [
+          image.note,
+          image.goBuildSeconds !== undefined ? `go build ${image.goBuildSeconds.toFixed(1)}s` : undefined,
+        ].filter(Boolean);
+        task.title = `${name}: ${image.how}${details.length > 0 ? ` (${details.join("; ")})` : ""} (${image.ref}) in ${image.seconds.toFixed(1)}s`;
       },
     })),
     {

@@ -1,6 +1,6 @@
 import { stringify } from "yaml";
 import type { EnvFile } from "../../config/env-file.ts";
-import { prefix } from "../../env/environment.ts";
+import { prefix } from "./names.ts";
 import { LABEL, owner } from "../../labels.ts";
 import type { ContainerPlan, Probe } from "./translate.ts";
 

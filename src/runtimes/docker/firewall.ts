@@ -1,11 +1,10 @@
 import { docker, dockerMaybe, inspectExisting } from "../../docker/cli.ts";
-import { prefix } from "../../env/environment.ts";
+import { prefix } from "./names.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
-import type { Plan } from "../../manifests/plan.ts";
-import { buildCluster } from "../../netpol/cluster.ts";
-import type { NamespaceInput, PodInput } from "../../netpol/model.ts";
+import type { PodInput } from "../../netpol/model.ts";
 import { type CompiledFirewall, compileFirewall } from "../../netpol/nftables.ts";
+import type { PolicyModel } from "../../netpol/policy-model.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 /**
@@ -19,29 +18,11 @@ import type { ContainerPlan } from "./translate.ts";
 
 export const POD_LABEL = "dev.azora.devstack.pod";
 
-export interface PolicyModel {
-  namespaces: NamespaceInput[];
-  policies: unknown[];
-}
-
 /** What the supervisor needs to enforce the environment's policies on its own. */
 export interface FirewallConfig extends PolicyModel {
   env: string;
   network: string;
   bridge: string;
-}
-
-/** The environment's NetworkPolicies and Namespaces; invalid policies fail here, before anything starts. */
-export function policyModel(plan: Plan): PolicyModel {
-  const objects = [...plan.run, ...plan.ignored.map((i) => i.object)];
-  const model: PolicyModel = {
-    namespaces: objects
-      .filter((o) => o.kind === "Namespace")
-      .map((o) => ({ name: o.metadata.name, labels: o.metadata.labels ?? {} })),
-    policies: objects.filter((o) => o.kind === "NetworkPolicy"),
-  };
-  buildCluster({ ...model, pods: [] });
-  return model;
 }
 
 /** The label that tells the firewall which pod a container is (its name, namespace, labels, ports). */
@@ -176,4 +157,10 @@ export function hostEnforcer(config: FirewallConfig) {
 export async function firewallConfig(env: string, model: PolicyModel): Promise<FirewallConfig> {
   const network = prefix(env);
   return { env, network, bridge: await bridgeOf(network), ...model };
+}
+
+/** The compiled table in one line: what `up` and `dev:status` say about enforcement. */
+export function policySummary(firewall: CompiledFirewall): string {
+  const { policies, pods, elements, rules } = firewall.stats;
+  return `${policies} policies over ${pods} pods -> ${elements} set elements and ${rules} rules in table inet ${firewall.table}`;
 }

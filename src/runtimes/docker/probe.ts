@@ -1,5 +1,5 @@
-import { execa } from "execa";
 import type { WaitStrategy } from "testcontainers";
+import { execExitCode, inspectContainer } from "../../docker/api.ts";
 import type { Probe } from "./translate.ts";
 
 /**
@@ -16,7 +16,7 @@ export const startedOnly: WaitStrategy = {
   getStartupTimeout: () => 0,
 };
 
-const describe = (probe: Probe | undefined) =>
+export const describeProbe = (probe: Probe | undefined) =>
   !probe
     ? "running"
     : probe.kind === "http"
@@ -25,19 +25,16 @@ const describe = (probe: Probe | undefined) =>
         ? `exec ${probe.command.join(" ")}`
         : `tcp :${probe.port}`;
 
-/** One readiness check of a running container. */
+/** One readiness check of a running container, through the Docker API (no process spawned). */
 export async function probeOnce(
   container: string,
   probe: Probe | undefined,
   hostPort: (port: number) => number | undefined,
 ): Promise<boolean> {
-  const running = await execa("docker", ["inspect", "--format", "{{.State.Running}}", container], {
-    reject: false,
-  });
-  if (String(running.stdout).trim() !== "true") return false;
+  const inspection = await inspectContainer(container);
+  if (!inspection?.State.Running) return false;
   if (!probe || probe.kind === "tcp") return true;
-  if (probe.kind === "exec")
-    return (await execa("docker", ["exec", container, ...probe.command], { reject: false })).exitCode === 0;
+  if (probe.kind === "exec") return (await execExitCode(container, probe.command).catch(() => 1)) === 0;
   const port = hostPort(probe.port);
   if (!port) return false;
   try {
@@ -50,10 +47,10 @@ export async function probeOnce(
   }
 }
 
-/**
- * Probes until the readiness probe passes, the container exits, or the timeout passes. Start-up
- * probes every 250 ms rather than every periodSeconds, so that `up` is not slower than it must be.
- */
+/** How often start-up probes run: far more often than periodSeconds, so `up` waits no longer than it must. */
+const STARTUP_PROBE_MS = 100;
+
+/** Probes until the readiness probe passes, the container exits, or the timeout passes. */
 export async function waitUntilReady(
   container: string,
   probe: Probe | undefined,
@@ -63,18 +60,13 @@ export async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await probeOnce(container, probe, hostPort)) return;
-    const state = await execa(
-      "docker",
-      ["inspect", "--format", "{{.State.Status}} {{.State.ExitCode}}", container],
-      { reject: false },
-    );
-    const [status, code] = String(state.stdout).trim().split(" ");
-    if (status === "exited" || status === "dead")
+    const state = (await inspectContainer(container))?.State;
+    if (!state || state.Status === "exited" || state.Status === "dead")
       throw new Error(
-        `the container exited (code ${code}) before its readiness probe (${describe(probe)}) passed`,
+        `the container ${state ? `exited (code ${state.ExitCode})` : "is gone"} before its readiness probe (${describeProbe(probe)}) passed`,
       );
     if (Date.now() > deadline)
-      throw new Error(`its readiness probe (${describe(probe)}) did not pass within ${timeoutMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, 250));
+      throw new Error(`its readiness probe (${describeProbe(probe)}) did not pass within ${timeoutMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, STARTUP_PROBE_MS));
   }
 }

@@ -10,6 +10,7 @@
 import { request } from "node:http";
 import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
+import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 
@@ -103,7 +104,7 @@ async function tick() {
 
   for (const c of containers) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
-    const label = c.Labels["dev.azora.devstack.liveness"];
+    const label = c.Labels[LABEL.liveness];
     const ip = ipOf(c);
     if (!label || !ip) continue;
     const l = JSON.parse(label) as Liveness;

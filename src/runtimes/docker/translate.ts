@@ -2,7 +2,7 @@ import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import { memoryBytes, nanoCpus } from "./quantities.ts";
-import type { SecretValues } from "./secrets.ts";
+import type { SecretValues } from "../../manifests/secrets.ts";
 
 export type Probe = (
   | { kind: "http"; path: string; port: number }

@@ -1,22 +1,16 @@
-import { listResources, type Resource, removeResources } from "../docker/resources.ts";
-import { listTables, removeTable } from "../firewall/nft.ts";
-import { firewallRunner } from "../firewall/runner.ts";
-import { LABEL, runIsAlive } from "../labels.ts";
-import { envOfTable, tableName } from "../netpol/nftables.ts";
-import { type EnvState, listEnvStates, readEnvState, removeEnvState } from "./state.ts";
+import { listResources, type Resource, removeResources } from "../../docker/resources.ts";
+import { type Group, staleReason } from "../../env/stale.ts";
+import { listEnvStates, readEnvState, removeEnvState } from "../../env/state.ts";
+import { listTables, removeTable } from "../../firewall/nft.ts";
+import { firewallRunner } from "../../firewall/runner.ts";
+import { LABEL } from "../../labels.ts";
+import { envOfTable, tableName } from "../../netpol/nftables.ts";
 
-/** Resources created together: one environment, or one test or build run. */
-export interface Group {
-  key: string;
-  env?: string;
-  purpose: string;
-  run: string;
-  expires: string;
-  resources: Resource[];
-}
+/** DevStack's resources in Docker, by environment or by the test or build run that made them. */
+export type DockerGroup = Group<Resource>;
 
-export function groupResources(resources: Resource[]): Group[] {
-  const groups = new Map<string, Group>();
+export function groupResources(resources: Resource[]): DockerGroup[] {
+  const groups = new Map<string, DockerGroup>();
   for (const r of resources) {
     const env = r.labels[LABEL.env];
     const run = r.labels[LABEL.run] ?? "";
@@ -40,28 +34,8 @@ export function groupResources(resources: Resource[]): Group[] {
   return [...groups.values()];
 }
 
-/**
- * Why a group is garbage, or undefined if it must be kept. Pure, so the rules are unit-tested:
- * expired TTL; a test or build run that is gone; an environment whose `up` was interrupted
- * (state `starting` and its run gone) or of which nothing is recorded and whose creator is gone.
- */
-export function staleReason(
-  group: Group,
-  state: EnvState | undefined,
-  now: Date,
-  alive: (run: string) => boolean = runIsAlive,
-): string | undefined {
-  if (group.expires && new Date(group.expires) < now) return `TTL expired at ${group.expires}`;
-  if (!group.env) return alive(group.run) ? undefined : `the run that created it (${group.run}) is gone`;
-  if (!state)
-    return alive(group.run) ? undefined : "no state is recorded for it and the run that created it is gone";
-  if (state.status === "starting" && !alive(state.run))
-    return `its \`up\` was interrupted (run ${state.run} is gone)`;
-  return undefined;
-}
-
 export interface GcResult {
-  group: Group;
+  group: DockerGroup;
   reason: string;
   /** Only a firewall table is left: the environment's record (and any kept volume) stays. */
   tableOnly?: boolean;
@@ -90,7 +64,8 @@ export async function collectGarbage({
   // mislead `dev:up` and `dev:seed`: they go too. Test-only runs never look at records.
   if (!purposes || purposes.includes("env")) {
     const withResources = new Set(groups.map((g) => g.env).filter(Boolean));
-    for (const state of listEnvStates().filter((s) => !withResources.has(s.name))) {
+    const records = listEnvStates().filter((s) => s.runtime === "docker" && !withResources.has(s.name));
+    for (const state of records) {
       stale.push({
         group: {
           key: `env ${state.name}`,

@@ -1,0 +1,63 @@
+import { UserError } from "../errors.ts";
+import type { PlannedAction, Progress } from "./runtime.ts";
+
+/**
+ * One step of bringing an environment up, in the manner of kind's create actions: it does one
+ * thing, reports it in one status line, and knows how to undo what it started.
+ */
+export interface Action<C> {
+  /** What it is called in status lines and failures, e.g. "network". */
+  readonly name: string;
+  /** What it would do, for `--dry-run` (exact commands or objects where it has them). */
+  plan(ctx: C): string[];
+  /** Does it; resolves to its status line (what it did, with figures). */
+  execute(ctx: C): Promise<string>;
+  /** Undoes what `execute` started, when a later action fails. */
+  undo?(ctx: C): Promise<void>;
+}
+
+/**
+ * A failure whose evidence is worth keeping: the loop leaves everything in place for inspection
+ * (e.g. a workload that never became ready stays for `dev:logs`) instead of undoing.
+ */
+export class KeptFailure extends UserError {}
+
+/**
+ * Runs actions in order, one status line each. When one fails, the ones that ran are undone in
+ * reverse order (unless the failure is a KeptFailure) and the error names the failed action.
+ */
+export async function runActions<C>(actions: readonly Action<C>[], ctx: C, progress: Progress): Promise<void> {
+  const done: Action<C>[] = [];
+  for (const action of actions) {
+    const began = performance.now();
+    try {
+      const line = await action.execute(ctx);
+      progress(`${action.name}: ${line} (${((performance.now() - began) / 1000).toFixed(1)}s)`);
+      done.push(action);
+    } catch (error) {
+      if (error instanceof KeptFailure) throw new KeptFailure(`${action.name}: ${error.message}`, error.hint);
+      const undone: string[] = [];
+      for (const earlier of [action, ...done.reverse()]) {
+        if (!earlier.undo) continue;
+        await earlier.undo(ctx).then(
+          () => undone.push(earlier.name),
+          (undoError: Error) => undone.push(`${earlier.name} (could not: ${undoError.message})`),
+        );
+      }
+      const why = error instanceof Error ? error.message : String(error);
+      throw new UserError(
+        `${action.name}: ${why}`,
+        [
+          error instanceof UserError ? error.hint : undefined,
+          undone.length > 0 ? `undone: ${undone.join(", ")}` : undefined,
+        ]
+          .filter(Boolean)
+          .join("\n") || undefined,
+      );
+    }
+  }
+}
+
+/** The dry-run view of the actions: each one's name and what it would do. */
+export const planActions = <C>(actions: readonly Action<C>[], ctx: C): PlannedAction[] =>
+  actions.map((a) => ({ action: a.name, does: a.plan(ctx) }));

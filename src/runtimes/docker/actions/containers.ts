@@ -1,0 +1,98 @@
+import { docker } from "../../../docker/cli.ts";
+import { removeResources } from "../../../docker/resources.ts";
+import type { StartedTestContainer } from "../../../docker/testcontainers.ts";
+import { WorkloadContainer } from "../../../docker/workload-container.ts";
+import { writeEnvState } from "../../../env/state.ts";
+import { LABEL, labelArgs } from "../../../labels.ts";
+import type { Action } from "../../actions.ts";
+import { endpointsOf } from "../endpoints.ts";
+import { podLabel } from "../firewall.ts";
+import { containerName, envResources } from "../names.ts";
+import { startedOnly } from "../probe.ts";
+import type { ContainerPlan } from "../translate.ts";
+import { type DockerUpContext, replicaName } from "./context.ts";
+
+const dataVolume = (ctx: DockerUpContext, c: ContainerPlan) => `${containerName(ctx.name, c)}-data`;
+
+/**
+ * Every pod of the environment as a container on its network, all started at once (the database's
+ * first): nothing here waits for readiness, so services boot while Postgres initialises. Services
+ * connect to their dependencies on demand, as on Kubernetes, where pods start in no fixed order.
+ */
+export const containers: Action<DockerUpContext> = {
+  name: "containers",
+  plan: (ctx) =>
+    ordered(ctx.containers).map(
+      (c) =>
+        `docker create+start ${containerName(ctx.name, c)}: image ${c.image}, network ${ctx.network} (aliases ${c.aliases.join(", ") || "none"}), ports ${c.ports.map((p) => `127.0.0.1::${p.containerPort}`).join(", ") || "none"}${c.kind === "Cluster" ? `, volume ${dataVolume(ctx, c)}` : ""}`,
+    ),
+  async execute(ctx) {
+    for (const c of ordered(ctx.containers)) ctx.starting.set(containerName(ctx.name, c), start(ctx, c));
+    await Promise.all(ctx.starting.values());
+    ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers);
+    writeEnvState(ctx.state);
+    return `${ctx.starting.size} started on ${ctx.network}`;
+  },
+  async undo(ctx) {
+    // Starts still in flight land after a first removal; wait for them to settle first.
+    await Promise.allSettled(ctx.starting.values());
+    await removeResources((await envResources(ctx.name)).filter((r) => r.kind === "container"));
+  },
+};
+
+/** The database first: its start (and the initialisation of its volume) takes longest. */
+const ordered = (all: readonly ContainerPlan[]) => [
+  ...all.filter((c) => c.kind === "Cluster"),
+  ...all.filter((c) => c.kind !== "Cluster"),
+];
+
+async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTestContainer> {
+  const name = containerName(ctx.name, c);
+  const image = ctx.images?.get(c.image)?.ref ?? c.image;
+  let builder = new WorkloadContainer(image)
+    .withName(name)
+    .withLabels({
+      ...c.labels,
+      ...ctx.labels,
+      [LABEL.workload]: c.workload,
+      ...livenessLabel(c),
+      ...podLabel(c),
+    })
+    .withSoleNetwork(ctx.network, c.aliases)
+    .withEnvironment(c.env)
+    .withExposedPorts(...c.ports.map((p) => p.containerPort))
+    .withWaitStrategy(startedOnly);
+  if (c.command) builder = builder.withEntrypoint(c.command);
+  if (c.args) builder = builder.withCommand(c.args);
+  if (c.limits.nanoCpus || c.limits.memoryBytes) {
+    builder = builder.withResourcesQuota({
+      cpu: c.limits.nanoCpus ? c.limits.nanoCpus / 1e9 : undefined,
+      memory: c.limits.memoryBytes ? c.limits.memoryBytes / 1024 ** 3 : undefined,
+    });
+  }
+  if (c.files.length > 0)
+    builder = builder.withCopyContentToContainer(c.files.map((f) => ({ content: f.content, target: f.path })));
+  if (c.kind === "Cluster") {
+    // Data survives `down --keep-data` and interrupted runs; shared memory as CNPG pods get it.
+    const volume = dataVolume(ctx, c);
+    if (!ctx.hadData) await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
+    builder = builder
+      .withBindMounts([{ source: volume, target: "/var/lib/postgresql/data" }])
+      .withSharedMemorySize(256 * 2 ** 20);
+  }
+  const started = await builder.start();
+  ctx.started.set(name, started);
+  if (c.replica === 1)
+    for (const p of c.ports) ctx.state.ports[`${c.workload}:${p.containerPort}`] = started.getMappedPort(p.containerPort);
+  // Its address is known now: it joins the rules before anything waits on it.
+  await ctx.enforcer?.apply();
+  ctx.progress(`  ${replicaName(c)}: started`);
+  return started;
+}
+
+/** The liveness probe as a label the supervisor reads (HTTP and TCP probes; exec is not supervised). */
+function livenessLabel(c: ContainerPlan): Record<string, string> {
+  const l = c.liveness;
+  if (!l || l.kind === "exec") return {};
+  return { [LABEL.liveness]: JSON.stringify(l) };
+}

@@ -1,0 +1,30 @@
+import type { StartedTestContainer } from "../../../docker/testcontainers.ts";
+import type { EnvState } from "../../../env/state.ts";
+import type { ResolvedImage } from "../../../images/resolve.ts";
+import type { PreparedEnvironment } from "../../../manifests/prepare.ts";
+import type { Progress } from "../../runtime.ts";
+import type { FirewallConfig, hostEnforcer } from "../firewall.ts";
+import type { ContainerPlan } from "../translate.ts";
+
+/** What the Docker runtime's `up` actions share: the plan, then what each action made. */
+export interface DockerUpContext {
+  name: string;
+  prepared: PreparedEnvironment;
+  containers: ContainerPlan[];
+  /** The environment's network (and the prefix of all its names). */
+  network: string;
+  labels: Record<string, string>;
+  state: EnvState;
+  progress: Progress;
+  /** Whether the data volume was there before this `up` (then an undo keeps the state's secrets). */
+  hadData: boolean;
+  images?: Map<string, ResolvedImage>;
+  firewall?: FirewallConfig;
+  enforcer?: ReturnType<typeof hostEnforcer>;
+  /** Started containers by name, as their starts finish. */
+  started: Map<string, StartedTestContainer>;
+  /** Each container's start, by name (the readiness actions wait on these). */
+  starting: Map<string, Promise<StartedTestContainer>>;
+}
+
+export const replicaName = (c: ContainerPlan) => `${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}`;

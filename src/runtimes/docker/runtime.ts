@@ -1,0 +1,275 @@
+import { execa } from "execa";
+import { ensureEngine } from "../../docker/cli.ts";
+import { listResources, removeResources } from "../../docker/resources.ts";
+import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
+import { staleReason } from "../../env/stale.ts";
+import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
+import { UserError } from "../../errors.ts";
+import { listTables, removeTable } from "../../firewall/nft.ts";
+import { firewallRunner } from "../../firewall/runner.ts";
+import { resolveImages } from "../../images/resolve.ts";
+import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
+import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
+import { tableName } from "../../netpol/nftables.ts";
+import { planActions, runActions } from "../actions.ts";
+import type {
+  Collected,
+  EnvironmentHandle,
+  EnvironmentListing,
+  EnvironmentStatus,
+  LogOptions,
+  PlannedAction,
+  PolicyProbeReport,
+  Progress,
+  Runtime,
+  UpOptions,
+  UpResult,
+} from "../runtime.ts";
+import type { DockerUpContext } from "./actions/context.ts";
+import { UP_ACTIONS } from "./actions/index.ts";
+import { composeFile } from "./compose.ts";
+import { dockerFaults, podsOf } from "./faults.ts";
+import {
+  firewallConfig,
+  hostEnforcer,
+  offNetworkProblem,
+  POD_LABEL,
+  podsOffNetwork,
+  policySummary,
+  runningContainers,
+} from "./firewall.ts";
+import { collectGarbage, groupResources } from "./gc.ts";
+import { containerName, envResources, prefix } from "./names.ts";
+import { probeAgainstEngine, probePods } from "./policy-probe.ts";
+import { probeOnce } from "./probe.ts";
+import { environmentStatus } from "./status.ts";
+import { ensureSupervisor } from "./supervisor.ts";
+import { containersOf, DOCKER_SUPPORT } from "./support.ts";
+import type { ContainerPlan } from "./translate.ts";
+
+/** An environment's checked manifests and the containers they become, with its kept secrets. */
+async function prepare(envFile: EnvFile, state?: EnvState) {
+  const prepared = await prepareEnvironment(envFile, DOCKER_SUPPORT, state?.secrets);
+  return { prepared, containers: containersOf(prepared) };
+}
+
+function newContext(
+  name: string,
+  { prepared, containers }: { prepared: PreparedEnvironment; containers: ContainerPlan[] },
+  progress: Progress,
+) {
+  const { envFile } = prepared;
+  const now = new Date();
+  return {
+    name,
+    prepared,
+    containers,
+    network: prefix(name),
+    labels: devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }),
+    state: {
+      name,
+      runtime: "docker",
+      env: envFile.name,
+      status: "starting",
+      run: currentRun(),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
+      ports: {},
+      endpoints: {},
+      secrets: prepared.secrets,
+    },
+    progress,
+    hadData: false,
+    started: new Map(),
+    starting: new Map(),
+  } satisfies DockerUpContext;
+}
+
+function requireState(name: string): EnvState {
+  const state = readEnvState(name);
+  if (!state)
+    throw new UserError(`environment '${name}' is not known here`, "See `pnpm env:list`, or start it with `pnpm dev:up`.");
+  return state;
+}
+
+function requireReady(name: string): EnvState {
+  const state = readEnvState(name);
+  if (state?.status !== "ready")
+    throw new UserError(
+      `environment '${name}' is not up${state ? ` (it is ${state.status})` : ""}`,
+      `Start it with \`pnpm dev:up${name === "dev" ? "" : ` --name ${name}`}\`.`,
+    );
+  return state;
+}
+
+/**
+ * The Docker runtime: the manifests run as containers on one engine, one network per environment,
+ * NetworkPolicies compiled to nftables rules on its bridge, and a supervisor container doing the
+ * kubelet's liveness restarts and Calico's re-applies.
+ */
+export const dockerRuntime: Runtime & {
+  exportCompose(name: string, envFile: EnvFile): Promise<string>;
+} = {
+  name: "docker",
+  support: DOCKER_SUPPORT,
+
+  async ensureAvailable() {
+    await ensureEngine();
+  },
+
+  async dryRun({ name, envFile }) {
+    const planned = await prepare(envFile, readEnvState(name));
+    return planActions(UP_ACTIONS, newContext(name, planned, () => {}));
+  },
+
+  async up({ name, envFile, progress }): Promise<UpResult> {
+    await ensureEngine();
+    const existing = readEnvState(name);
+    const planned = await prepare(envFile, existing);
+    const { prepared, containers } = planned;
+    if (existing?.status === "ready" && (await reusable(name, existing, containers))) {
+      // Policies may have changed since: re-applied, and the supervisor follows them.
+      const firewall = await firewallConfig(name, prepared.policies);
+      progress(`network policies: ${policySummary(await hostEnforcer(firewall).apply())}`);
+      const image = (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor");
+      const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
+      if (await ensureSupervisor(name, image?.ref ?? "supervisor", firewall, labels))
+        progress("supervisor: restarted for the changed policies");
+      return { state: existing, reused: true };
+    }
+    if (existing?.status === "starting" && existing.run !== currentRun() && runIsAlive(existing.run))
+      throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
+    const ctx = newContext(name, planned, progress);
+    ctx.hadData = (await envResources(name)).some((r) => r.kind === "volume");
+    await runActions(UP_ACTIONS, ctx, progress);
+    return { state: ctx.state, reused: false };
+  },
+
+  async abandon(name) {
+    // A container create already sent to the engine can land after a first removal: again until
+    // a listing comes back empty.
+    for (let round = 0; round < 10; round++) {
+      if ((await this.down(name, { keepData: true })) === 0 && round > 0) return;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  },
+
+  async down(name, { keepData = false } = {}) {
+    await ensureEngine();
+    const resources = (await envResources(name)).filter((r) => !(keepData && r.kind === "volume"));
+    await removeResources(resources);
+    // The table goes after the containers, so no supervisor is left to re-apply it.
+    const table = (await removeTable(tableName(name), await firewallRunner())) ? 1 : 0;
+    if (!keepData) removeEnvState(name);
+    return resources.length + table;
+  },
+
+  async status(name): Promise<EnvironmentStatus> {
+    await ensureEngine();
+    const state = requireState(name);
+    const { containers } = await prepare(loadEnvFile(state.env), state);
+    const workloads = await environmentStatus(state, containers);
+    const table = tableName(name);
+    const hasTable = (await listTables(await firewallRunner())).includes(table);
+    const bypass = offNetworkProblem(await runningContainers(prefix(name)), prefix(name));
+    const detail = !hasTable
+      ? `NOT enforced (no table inet ${table}; the supervisor restores it within 10 s, \`pnpm dev:up\` re-applies it)`
+      : (bypass ?? `enforced by nftables table inet ${table}`);
+    return { state, workloads, policies: { enforced: hasTable && !bypass, detail } };
+  },
+
+  async logs(name, { workload, follow, tail, line }: LogOptions) {
+    await ensureEngine();
+    const found = (await envResources(name)).filter((r) => r.kind === "container");
+    if (found.length === 0)
+      throw new UserError(`environment '${name}' has no containers`, "Start it with `pnpm dev:up`.");
+    const workloads = [...new Set(found.map((c) => c.labels[LABEL.workload] ?? c.name))].sort();
+    if (workload && !workloads.includes(workload))
+      throw new UserError(`unknown workload '${workload}' in environment '${name}'`, `workloads: ${workloads.join(", ")}`);
+    const chosen = found
+      .filter((c) => !workload || c.labels[LABEL.workload] === workload)
+      .sort((a, b) => a.name.localeCompare(b.name));
+    await Promise.all(
+      chosen.map(async (c) => {
+        const args = ["logs", "--tail", String(tail), ...(follow ? ["--follow"] : []), c.name];
+        const run = execa("docker", args, { all: true, reject: false });
+        for await (const text of run.iterable({ from: "all" })) line(c.name, String(text));
+      }),
+    );
+  },
+
+  async open(name): Promise<EnvironmentHandle> {
+    await ensureEngine();
+    const state = requireReady(name);
+    return {
+      name,
+      runtime: "docker",
+      endpoints: state.endpoints,
+      pods: () => podsOf(name),
+      faults: dockerFaults(name),
+    };
+  },
+
+  async list(): Promise<EnvironmentListing[]> {
+    await ensureEngine();
+    const groups = groupResources(await listResources(`${LABEL.managed}=true`));
+    return groups.map((g) => {
+      const state = g.env ? readEnvState(g.env) : undefined;
+      const count = (kind: string) => g.resources.filter((r) => r.kind === kind).length;
+      return {
+        name: g.env ?? `(${g.purpose} run)`,
+        runtime: "docker",
+        status: state?.status ?? "-",
+        holds: `${count("container")}/${count("network")}/${count("volume")} ctr/net/vol`,
+        expires: g.expires || "-",
+        stale: staleReason(g, state, new Date()),
+      };
+    });
+  },
+
+  async gc({ dryRun = false } = {}): Promise<Collected[]> {
+    await ensureEngine();
+    return (await collectGarbage({ dryRun })).map(({ group, reason }) => ({
+      what: group.key,
+      reason,
+      removed: group.resources.map((r) => `${r.kind} ${r.name}`),
+    }));
+  },
+
+  async probePolicies(name, { timeoutMs }): Promise<PolicyProbeReport> {
+    await ensureEngine();
+    const state = requireReady(name);
+    const { prepared } = await prepare(loadEnvFile(state.env), state);
+    const running = await runningContainers(prefix(name));
+    const pods = probePods(running);
+    const observations = await probeAgainstEngine(pods, prepared.policies, { timeoutMs });
+    // Probes go over the environment's network; a pod on another network too is open there.
+    const bypass = offNetworkProblem(running, prefix(name));
+    return { pods: pods.length, observations, problems: bypass ? [bypass] : [] };
+  },
+
+  async exportCompose(name, envFile) {
+    const { containers } = await prepare(envFile, readEnvState(name));
+    const images = await resolveImages({
+      names: [...new Set([...containers.map((c) => c.image), "db-init"])],
+      silent: true,
+    });
+    const refs = new Map([...images].map(([n, i]) => [n, i.ref]));
+    return composeFile({ name, envFile, containers, refs, initImage: refs.get("db-init") ?? "db-init" });
+  },
+};
+
+/**
+ * A ready environment is reused when every container passes its probe now, each is a pod the
+ * firewall knows (made by this DevStack), and none is on another network too (out of the rules'
+ * reach): otherwise it is recreated.
+ */
+async function reusable(name: string, state: EnvState, containers: readonly ContainerPlan[]) {
+  const checks = await Promise.all(
+    containers.map((c) => probeOnce(containerName(name, c), c.readiness, (port) => state.ports[`${c.workload}:${port}`])),
+  );
+  if (!checks.every(Boolean)) return false;
+  const running = await runningContainers(prefix(name));
+  const pods = running.filter((c) => c.labels[POD_LABEL]);
+  return pods.length === containers.length && podsOffNetwork(running, prefix(name)).length === 0;
+}

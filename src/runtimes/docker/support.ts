@@ -1,0 +1,38 @@
+import { UserError } from "../../errors.ts";
+import { imageForReference, loadImageMap } from "../../images/image-map.ts";
+import type { RuntimeSupport } from "../../manifests/plan.ts";
+import type { PreparedEnvironment } from "../../manifests/prepare.ts";
+import { type ContainerPlan, translate } from "./translate.ts";
+
+/** What the Docker runtime does with each kind; anything else in the manifests is an error. */
+export const DOCKER_SUPPORT: RuntimeSupport = {
+  runtime: "Docker",
+  run: [
+    "ConfigMap",
+    "Secret",
+    "Deployment",
+    "StatefulSet",
+    "Service",
+    "Cluster",
+    // Enforced by the environment's firewall rules (firewall.ts).
+    "NetworkPolicy",
+  ],
+  ignored: {
+    HorizontalPodAutoscaler: "no autoscaling on one machine: replicas come from the Deployment",
+    PodDisruptionBudget: "no voluntary evictions on Docker",
+    PodMonitor: "no Prometheus operator: scrape /metrics directly",
+    ServiceMonitor: "no Prometheus operator: scrape /metrics directly",
+    Namespace: "one environment is one namespace: its network and labels",
+  },
+};
+
+/** The containers a prepared environment runs as, each image named by the image map. */
+export function containersOf(prepared: PreparedEnvironment): ContainerPlan[] {
+  const map = loadImageMap();
+  return translate(prepared.plan, prepared.secrets, (reference, owner) => {
+    const image = imageForReference(map, reference);
+    if (!image)
+      throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
+    return image;
+  });
+}

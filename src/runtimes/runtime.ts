@@ -1,0 +1,157 @@
+import type { EnvFile } from "../config/env-file.ts";
+import type { EnvState } from "../env/state.ts";
+import type { RuntimeSupport } from "../manifests/plan.ts";
+import type { Protocol } from "../netpol/model.ts";
+
+/**
+ * The seam between DevStack's commands and suites and the engines that run an environment. Scripts
+ * and suites know this interface alone; `runtimes/docker/` implements it on one Docker engine
+ * (containers, host firewall rules, a supervisor standing in for the kubelet).
+ */
+
+export type Progress = (line: string) => void;
+
+export interface UpOptions {
+  /** The environment's name (labels, network, state file). */
+  name: string;
+  envFile: EnvFile;
+  /** One line per finished step, and finer progress inside long ones. */
+  progress: Progress;
+}
+
+export interface UpResult {
+  state: EnvState;
+  /** The environment was already up and healthy: nothing was started. */
+  reused: boolean;
+}
+
+/** One step `up` would take, for `--dry-run`: its name and exactly what it would do. */
+export interface PlannedAction {
+  action: string;
+  does: string[];
+}
+
+export interface WorkloadStatus {
+  workload: string;
+  desired: number;
+  /** Replicas running and passing their readiness probe now. */
+  ready: number;
+  health: "ready" | "degraded" | "down";
+  /** Loopback ports, e.g. `127.0.0.1:32768->5432`, or `-`. */
+  ports: string;
+  age: string;
+}
+
+export interface EnvironmentStatus {
+  state: EnvState;
+  workloads: WorkloadStatus[];
+  /** Whether the environment's NetworkPolicies are in force, and the one line that says so. */
+  policies: { enforced: boolean; detail: string };
+}
+
+/** One environment or run found in the engine, for `env:list`. */
+export interface EnvironmentListing {
+  name: string;
+  runtime: RuntimeName;
+  status: string;
+  /** What it holds in the engine, e.g. `6/1/1` containers/networks/volumes. */
+  holds: string;
+  expires: string;
+  /** Why `env:gc` would remove it, if it would. */
+  stale?: string;
+}
+
+export interface Collected {
+  /** `env NAME` or `run HOST:PID:START`. */
+  what: string;
+  reason: string;
+  /** What was (or, in a dry run, would be) removed. */
+  removed: string[];
+}
+
+export interface LogOptions {
+  workload?: string;
+  follow: boolean;
+  tail: number;
+  line: (source: string, text: string) => void;
+}
+
+/** One pod of a running environment, as suites address it. */
+export interface PodRef {
+  /** `namespace/name`, the name as NetworkPolicy matrices show it. */
+  pod: string;
+  workload: string;
+  replica: number;
+  labels: Record<string, string>;
+}
+
+/**
+ * Faults a chaos experiment injects into one environment. Each returns when the fault is in
+ * place; `heal` removes every fault this handle injected that is still in force.
+ */
+export interface Faults {
+  /** Kills the pod's main process (SIGKILL), as an OOM kill or a node crash would. */
+  kill(pod: string): Promise<void>;
+  /** Freezes every process of the pod (it holds its connections and answers nothing). */
+  pause(pod: string): Promise<void>;
+  resume(pod: string): Promise<void>;
+  /** Cuts the pod off its network: nothing in or out, connections hang. */
+  isolate(pod: string): Promise<void>;
+  reconnect(pod: string): Promise<void>;
+  heal(): Promise<void>;
+}
+
+export interface PolicyObservation {
+  from: string;
+  to: string;
+  protocol: Protocol;
+  port: number;
+  expected: boolean;
+  outcome: "open" | "refused" | "timeout" | "error";
+  reached: boolean;
+}
+
+export interface PolicyProbeReport {
+  pods: number;
+  observations: PolicyObservation[];
+  /** Reasons the policies are not in force for some pod (it is reachable some other way). */
+  problems: string[];
+}
+
+/** What suites get: how to reach the environment, its pods, and faults to inject. */
+export interface EnvironmentHandle {
+  name: string;
+  runtime: RuntimeName;
+  /** Host-side URLs by workload: `postgres`, `redis`, each HTTP service, `loadbalancer/NAME`. */
+  endpoints: Record<string, string>;
+  pods(): Promise<PodRef[]>;
+  faults: Faults;
+}
+
+export interface Runtime {
+  readonly name: RuntimeName;
+  /** The kinds of object it runs and those it ignores (and why). */
+  readonly support: RuntimeSupport;
+  /** Fails with one message saying what to do when what it needs (an engine, a CLI) is missing. */
+  ensureAvailable(): Promise<void>;
+  /** Every action `up` would take for this env file, in order; starts nothing. */
+  dryRun(options: Omit<UpOptions, "progress">): Promise<PlannedAction[]>;
+  /** Brings the environment up (idempotent: a healthy one is reused). */
+  up(options: UpOptions): Promise<UpResult>;
+  /** Removes what an interrupted `up` created (data kept), after Ctrl-C. */
+  abandon(name: string): Promise<void>;
+  /** Removes the environment; with keepData its data and secrets stay for the next `up`. Resolves to how much was removed. */
+  down(name: string, options?: { keepData?: boolean }): Promise<number>;
+  status(name: string): Promise<EnvironmentStatus>;
+  logs(name: string, options: LogOptions): Promise<void>;
+  /** The environment as suites see it; fails unless it is up. */
+  open(name: string): Promise<EnvironmentHandle>;
+  list(): Promise<EnvironmentListing[]>;
+  /** Removes (unless dryRun) what expired or crashed runs left behind. */
+  gc(options?: { dryRun?: boolean }): Promise<Collected[]>;
+  /** Probes every pair of pods on every declared port and compares with the NetworkPolicy engine. */
+  probePolicies(name: string, options: { timeoutMs: number }): Promise<PolicyProbeReport>;
+}
+
+export const RUNTIME_NAMES = ["docker"] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];

@@ -1,0 +1,137 @@
+import { createHash, randomUUID } from "node:crypto";
+import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.ts";
+import { goBuildSettings, goContext, goVersion } from "../../src/images/go-build.ts";
+import { contextKey, goModuleKey, imageKey } from "../../src/images/recipe-key.ts";
+import { repoRoot } from "../../src/paths.ts";
+
+const GO = "go version go1.26.8 linux/amd64";
+const made: string[] = [];
+/** A new temporary folder, removed after the file's tests. */
+const temp = (prefix: string) => {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of made) rmSync(dir, { recursive: true, force: true });
+});
+const tykModule = () => {
+  const dir = join(temp("devstack-go-key-"), "gateway");
+  cpSync(join(repoRoot, "images/tyk/gateway"), dir, { recursive: true });
+  return dir;
+};
+const hasGo = (await execa("go", ["version"], { reject: false })).exitCode === 0;
+
+/** Runs `body` with a PATH on which there is no `go` (nor anything else). */
+async function withoutGoOnPath<T>(body: () => Promise<T>): Promise<T> {
+  const saved = process.env.PATH;
+  process.env.PATH = temp("devstack-empty-path-");
+  try {
+    return await body();
+  } finally {
+    process.env.PATH = saved;
+  }
+}
+
+describe("the key of an image compiled from a Go module", () => {
+  it("changes with go.sum, with main.go and with the toolchain, and only then", () => {
+    const dir = tykModule();
+    const key = goModuleKey(dir, GO, goBuildSettings());
+    expect(goModuleKey(dir, GO, goBuildSettings())).toBe(key);
+
+    appendFileSync(join(dir, "go.sum"), "example.org/extra v1.0.0 h1:AAAA=\n");
+    const sumChanged = goModuleKey(dir, GO, goBuildSettings());
+    expect(sumChanged).not.toBe(key);
+
+    writeFileSync(join(dir, "main.go"), "package main\n\nfunc main() {}\n");
+    expect(goModuleKey(dir, GO, goBuildSettings())).not.toBe(sumChanged);
+
+    const other = tykModule();
+    expect(goModuleKey(other, GO, goBuildSettings())).toBe(key); // another checkout, same files
+    expect(goModuleKey(other, "go version go1.27.0 linux/amd64", goBuildSettings())).not.toBe(key);
+    expect(goModuleKey(other, GO, goBuildSettings().replace("CGO_ENABLED=0", "CGO_ENABLED=1"))).not.toBe(key);
+  });
+
+  it("is computed without `go`: no toolchain is a key of its own, not an error", async () => {
+    const dir = tykModule();
+    const version = await withoutGoOnPath(() => goVersion());
+    expect(version).toBeUndefined();
+    const key = await withoutGoOnPath(async () => goModuleKey(dir, version, goBuildSettings()));
+    expect(key).toMatch(/^[0-9a-f]{64}$/);
+    expect(key).not.toBe(goModuleKey(dir, GO, goBuildSettings()));
+  });
+
+  it("joins the image key, which stays as before for images without a Go module", () => {
+    const context = temp("devstack-go-ctx-");
+    writeFileSync(join(context, "Dockerfile"), "ARG BASE\nFROM $BASE\n");
+    const before = createHash("sha256")
+      .update(`rootfs:1\n${contextKey(context)}`)
+      .digest("hex");
+    expect(imageKey("rootfs:1", context)).toBe(before);
+    const compiled = goModuleKey(tykModule(), GO, goBuildSettings());
+    expect(imageKey("rootfs:1", context, compiled)).not.toBe(before);
+  });
+});
+
+describe("compiling a recipe's Go module", () => {
+  const cleanups: (() => Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0)) await cleanup();
+  });
+
+  it("without `go` on PATH: names image, step and what to install", async () => {
+    const context = join(repoRoot, "images/tyk");
+    const error = await withoutGoOnPath(() =>
+      goContext("tyk", context, "images/tyk/gateway", () => {}).catch((e: unknown) => e),
+    );
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(
+      "image 'tyk', step 'go build images/tyk/gateway': no `go` on PATH",
+    );
+    expect((error as UserError).hint).toMatch(/^Install Go 1\.26\.0 or newer .* on PATH/);
+  });
+
+  it("names a folder without go.mod", async () => {
+    const error = await goContext("tyk", tmpdir(), tmpdir(), () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toMatch(
+      /^image 'tyk': recipe\.go '.*' is not a Go module \(no go\.mod in it\)$/,
+    );
+  });
+
+  it.skipIf(!hasGo)("a compile failure shows the last lines of go's output", async () => {
+    const root = temp("devstack-go-broken-");
+    const module = join(root, "main");
+    mkdirSync(module);
+    writeFileSync(join(module, "go.mod"), "module example.org/broken\n\ngo 1.22\n");
+    writeFileSync(join(module, "main.go"), "package main\n\nfunc main() { notDefined() }\n");
+    const error = await goContext("broken", module, module, () => {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as UserError).message).toBe(`image 'broken', step 'go build ${module}': go build failed`);
+    expect((error as UserError).hint).toMatch(/go build said:\n.*main\.go:3:\d+: undefined: notDefined/s);
+  });
+
+  it.skipIf(!hasGo)("a module that compiles lands in a context next to the Dockerfile as `app`", async () => {
+    const root = temp("devstack-go-ok-");
+    const module = join(root, "main");
+    mkdirSync(module);
+    writeFileSync(join(root, "Dockerfile"), "ARG BASE\nFROM $BASE\nCOPY app /app\n");
+    writeFileSync(join(module, "go.mod"), "module example.org/ok\n\ngo 1.22\n");
+    // A fresh marker each run, so that go compiles the package (a cached one is not listed by -v).
+    const marker = `compiled ${randomUUID()}`;
+    writeFileSync(join(module, "main.go"), `package main\n\nfunc main() { println("${marker}") }\n`);
+    const lines: string[] = [];
+    const built = await goContext("ok", root, module, (line) => lines.push(line));
+    cleanups.push(built.cleanup);
+    const run = await execa(join(built.dir, "app"), { reject: false, all: true });
+    expect(run.all).toBe(marker);
+    expect(lines).toContain("go build: example.org/ok");
+    const file = await execa("file", [join(built.dir, "app")], { reject: false });
+    if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
+  });
+});
