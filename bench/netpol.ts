@@ -16,7 +16,6 @@ import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
-import { prefix } from "../src/env/environment.ts";
 import { UserError } from "../src/errors.ts";
 import { applyScript, removeTable } from "../src/firewall/nft.ts";
 import { firewallRunner } from "../src/firewall/runner.ts";
@@ -31,8 +30,9 @@ import {
   podLabel,
   runningContainers,
 } from "../src/runtimes/docker/firewall.ts";
+import { prefix } from "../src/runtimes/docker/names.ts";
 import { mismatches, probeAgainstEngine, probePods } from "../src/runtimes/docker/policy-probe.ts";
-import { containersOf } from "../src/runtimes/docker/up.ts";
+import { dockerPlanOf } from "../src/runtimes/docker/support.ts";
 import { median } from "./load.ts";
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
@@ -57,7 +57,8 @@ await runMain(async () => {
   const bridge = "br-nonexistent"; // no interface has this name: nothing is filtered
 
   // 1. The Azora policy set over the dev environment's pods (addresses made up).
-  const { containers, policies } = await containersOf(loadEnvFile("dev"));
+  const { prepared, containers } = await dockerPlanOf(loadEnvFile("dev"));
+  const { policies } = prepared;
   const pods = containers.map((c, i) => ({
     ...(JSON.parse(podLabel(c)[POD_LABEL] as string) as PodInput),
     podIP: `10.250.0.${i + 2}`,

@@ -1,16 +1,19 @@
-// pnpm dev:down [--name NAME] [--keep-data]
+// pnpm dev:down [--name NAME] [--keep-data] [--runtime docker]
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { checkEnvName, downEnv } from "../src/env/environment.ts";
+import { checkEnvName } from "../src/env/names.ts";
+import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("dev:down", process.argv.slice(2), {
     name: { type: "string", default: "dev" },
     "keep-data": { type: "boolean", default: false },
+    ...RUNTIME_FLAG,
   });
   const name = checkEnvName(values.name ?? "dev");
+  const runtime = chooseRuntime(values.runtime, { name });
   const began = performance.now();
-  const removed = await downEnv(name, { keepData: values["keep-data"] });
+  const removed = await runtime.down(name, { keepData: values["keep-data"] });
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.log(
     removed === 0

@@ -5,12 +5,9 @@ import { writeFileSync } from "node:fs";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
-import { checkEnvName } from "../src/env/environment.ts";
-import { readEnvState } from "../src/env/state.ts";
+import { checkEnvName } from "../src/env/names.ts";
 import { UserError } from "../src/errors.ts";
-import { resolveImages } from "../src/images/resolve.ts";
-import { composeFile } from "../src/runtimes/docker/compose.ts";
-import { containersOf } from "../src/runtimes/docker/up.ts";
+import { dockerRuntime } from "../src/runtimes/docker/runtime.ts";
 
 await runMain(async () => {
   const { values, positionals } = parseFlags(
@@ -27,13 +24,8 @@ await runMain(async () => {
     throw new UserError(`dev:export: expected the format 'compose', got '${positionals.join(" ")}'`);
   const envFile = loadEnvFile(values.env ?? "dev");
   const name = checkEnvName(values.name ?? envFile.name);
-  const { containers } = await containersOf(envFile, readEnvState(name)?.secrets);
-  const images = await resolveImages({
-    names: [...new Set([...containers.map((c) => c.image), "db-init"])],
-    silent: true,
-  });
-  const refs = new Map([...images].map(([n, i]) => [n, i.ref]));
-  const text = composeFile({ name, envFile, containers, refs, initImage: refs.get("db-init") ?? "db-init" });
+  // Compose is the Docker runtime's own export: the containers it would start, as a file.
+  const text = await dockerRuntime.exportCompose(name, envFile);
   if (!values.output) {
     process.stdout.write(text);
     return;

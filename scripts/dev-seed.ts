@@ -1,7 +1,7 @@
 // pnpm dev:seed [--name NAME] [--size small|medium|large] [--seed N]
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { checkEnvName, endpoints } from "../src/env/environment.ts";
+import { checkEnvName } from "../src/env/names.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
 import { SEED_SIZES } from "../src/seed/generate.ts";
@@ -24,7 +24,7 @@ await runMain(async () => {
     throw new UserError(`environment '${name}' is not up`, `Run \`pnpm dev:up --name ${name}\` first.`);
 
   console.log(`seeding environment '${name}': size ${size}, seed ${seedValue}`);
-  const result = await seed(endpoints(state).postgresUrl, {
+  const result = await seed(state.endpoints.postgres, {
     size,
     seed: seedValue,
     progress: (line) => console.log(`  ${line}`),

@@ -6,14 +6,15 @@ import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { describeDockerPlan } from "../src/runtimes/docker/plan-view.ts";
-import { containersOf } from "../src/runtimes/docker/up.ts";
+import { dockerPlanOf } from "../src/runtimes/docker/support.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("manifests:plan", process.argv.slice(2), {
     env: { type: "string", default: "dev" },
   });
   const env = loadEnvFile(values.env ?? "dev");
-  const { plan, containers } = await containersOf(env);
+  const { prepared, containers } = await dockerPlanOf(env);
+  const { plan } = prepared;
   console.log(
     `env ${env.name}: overlay ${env.overlay}, ttl ${env.ttl / 3_600_000}h, seed ${env.seed.size}; ${containers.length} containers`,
   );

@@ -7,33 +7,32 @@ import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { runContractSuite, SERVICES, type Service } from "../src/contract/suite.ts";
-import { checkEnvName, downEnv } from "../src/env/environment.ts";
+import { checkEnvName } from "../src/env/names.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
-import { upEnvironment } from "../src/runtimes/docker/up.ts";
+import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("test:contract", process.argv.slice(2), {
     name: { type: "string" },
     start: { type: "boolean", default: false },
     env: { type: "string", default: "dev" },
+    ...RUNTIME_FLAG,
   });
   const name = checkEnvName(values.name ?? (values.start ? `contract-${process.pid}` : "dev"));
+  const envFile = values.start ? loadEnvFile(values.env ?? "dev") : undefined;
+  const runtime = chooseRuntime(values.runtime, { envFile, name });
   let started = false;
   try {
-    let state = readEnvState(name);
-    if (values.start && state?.status !== "ready") {
-      console.log(`starting environment '${name}' (env ${values.env})`);
-      state = (
-        await upEnvironment(name, loadEnvFile(values.env ?? "dev"), (line) => console.log(`  ${line}`))
-      ).state;
+    if (envFile && readEnvState(name)?.status !== "ready") {
+      console.log(`starting environment '${name}' (env ${envFile.name}) on ${runtime.name}`);
+      await runtime.up({ name, envFile, progress: (line) => console.log(`  ${line}`) });
       started = true;
     }
-    if (state?.status !== "ready")
-      throw new UserError(`environment '${name}' is not up`, "Start it with `pnpm dev:up`, or pass --start.");
+    const { endpoints } = await runtime.open(name);
     const targets = {} as Record<Service, string>;
     for (const service of SERVICES) {
-      const url = state.endpoints[service];
+      const url = endpoints[service];
       if (!url) throw new UserError(`environment '${name}' records no URL for ${service}`);
       targets[service] = url;
     }
@@ -52,6 +51,6 @@ await runMain(async () => {
     );
     if (failed > 0 || report.uncovered.length > 0) process.exitCode = 1;
   } finally {
-    if (started) await downEnv(name);
+    if (started) await runtime.down(name);
   }
 });

@@ -12,6 +12,10 @@ export const LABEL = {
   expires: "dev.azora.devstack.expires",
   run: "dev.azora.devstack.run",
   purpose: "dev.azora.devstack.purpose",
+  /** The workload (Deployment, StatefulSet, Cluster) a container is a replica of. */
+  workload: "dev.azora.devstack.workload",
+  /** A container's liveness probe, as JSON, for the supervisor. */
+  liveness: "dev.azora.devstack.liveness",
 } as const;
 
 export type Purpose = "env" | "test" | "build";

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { envsDir, kindDir } from "../paths.ts";
+import { RUNTIME_NAMES } from "../runtimes/runtime.ts";
 
 export { envsDir };
 
@@ -31,6 +32,8 @@ export const envFileSchema = z.strictObject({
     seed: z.number(SEED).int(SEED).min(0, SEED).max(SEED_MAX, SEED).default(42),
   }),
   startupTimeout: duration.default(120_000),
+  /** The runtime `dev:up` uses for this env unless --runtime says otherwise. */
+  runtime: z.enum(RUNTIME_NAMES, `one of: ${RUNTIME_NAMES.join(", ")}`).optional(),
 });
 
 export type EnvFile = z.infer<typeof envFileSchema> & { name: string; file: string };

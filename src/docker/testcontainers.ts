@@ -6,4 +6,4 @@ process.env.TESTCONTAINERS_RYUK_DISABLED ??= "true";
 process.env.TESTCONTAINERS_HOST_OVERRIDE ??= "127.0.0.1";
 
 export type { StartedTestContainer } from "testcontainers";
-export { GenericContainer, Wait } from "testcontainers";
+export { GenericContainer, getContainerRuntimeClient, Wait } from "testcontainers";

@@ -30,4 +30,3 @@ export function staleReason(
     return `its \`up\` was interrupted (run ${state.run} is gone)`;
   return undefined;
 }
-

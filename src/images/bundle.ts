@@ -1,9 +1,65 @@
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cp, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
-import { build } from "esbuild";
+import { basename, dirname, join, resolve } from "node:path";
+import { type BuildOptions, build } from "esbuild";
 import { UserError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
+import { contextKey } from "./recipe-key.ts";
+
+/** How every bundle is made; part of what a recorded bundle must match. */
+const BUNDLE_OPTIONS: BuildOptions = {
+  bundle: true,
+  platform: "node",
+  target: "node20",
+  format: "esm",
+  // pg's optional native binding is never installed; CommonJS dependencies need `require`.
+  external: ["pg-native"],
+  banner: {
+    js: "import { createRequire as __devstackRequire } from 'node:module'; const require = __devstackRequire(import.meta.url);",
+  },
+  sourcemap: "inline",
+  logLevel: "silent",
+  legalComments: "none",
+};
+
+/**
+ * What the last bundle of an image was made of, so that an unchanged one is not bundled again just
+ * to learn its key: the files esbuild read (its metafile inputs, repository-relative), a digest of
+ * them with everything else that goes into the context, and the context key it gave.
+ */
+interface BundleRecord {
+  inputs: string[];
+  digest: string;
+  contextKey: string;
+}
+
+const recordFile = (image: string) =>
+  join(repoRoot, "node_modules", ".cache", "devstack", "bundles", `${image}.json`);
+
+function inputsDigest(context: string, entry: string, include: string[], inputs: string[]): string {
+  const hash = createHash("sha256").update(JSON.stringify({ BUNDLE_OPTIONS, entry, include }));
+  hash.update(contextKey(context));
+  for (const folder of include) hash.update(contextKey(resolve(repoRoot, folder)));
+  for (const input of inputs) hash.update(`\0${input}\0`).update(readFileSync(resolve(repoRoot, input)));
+  return hash.digest("hex");
+}
+
+/**
+ * The context key of the image's bundled context, if the bundle recorded last time was made of
+ * exactly the files that are there now; undefined when it must be bundled (again) to know.
+ */
+export function recordedContextKey(image: string, context: string, entry: string, include: string[] = []) {
+  try {
+    const record = JSON.parse(readFileSync(recordFile(image), "utf8")) as BundleRecord;
+    return inputsDigest(context, entry, include, record.inputs) === record.digest
+      ? record.contextKey
+      : undefined;
+  } catch {
+    return undefined; // no record, or an input is gone: bundle
+  }
+}
 
 /**
  * For images whose recipe names a `bundle` entry point: a temporary build context holding the
@@ -16,7 +72,7 @@ export async function bundleContext(
   context: string,
   entry: string,
   include: string[] = [],
-): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+): Promise<{ dir: string; cleanup: () => Promise<void>; contextKey: string }> {
   const dir = await mkdtemp(join(tmpdir(), `devstack-${image}-`));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   try {
@@ -26,27 +82,25 @@ export async function bundleContext(
     // Bundled in memory as if written inside the repository, so that the source map's paths (and
     // with them the image key) are the same in every checkout; then written to the context.
     const result = await build({
+      ...BUNDLE_OPTIONS,
       entryPoints: [resolve(repoRoot, entry)],
       outfile: join(repoRoot, ".bundle", "server.mjs"),
       write: false,
       absWorkingDir: repoRoot,
-      bundle: true,
-      platform: "node",
-      target: "node20",
-      format: "esm",
-      // pg's optional native binding is never installed; CommonJS dependencies need `require`.
-      external: ["pg-native"],
-      banner: {
-        js: "import { createRequire as __devstackRequire } from 'node:module'; const require = __devstackRequire(import.meta.url);",
-      },
-      sourcemap: "inline",
-      logLevel: "silent",
-      legalComments: "none",
+      metafile: true,
     });
     const [bundle] = result.outputFiles;
     if (!bundle) throw new Error(`esbuild produced no output for ${entry}`);
     await writeFile(join(dir, "server.mjs"), bundle.contents);
-    return { dir, cleanup };
+    const inputs = Object.keys(result.metafile.inputs).sort();
+    const record: BundleRecord = {
+      inputs,
+      digest: inputsDigest(context, entry, include, inputs),
+      contextKey: contextKey(dir),
+    };
+    mkdirSync(dirname(recordFile(image)), { recursive: true });
+    writeFileSync(recordFile(image), JSON.stringify(record));
+    return { dir, cleanup, contextKey: record.contextKey };
   } catch (error) {
     await cleanup();
     const detail = (

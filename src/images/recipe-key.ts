@@ -46,7 +46,12 @@ export function goModuleKey(dir: string, toolchain: string | undefined, settings
  * context, and the key of what is compiled into the context (a Go module), if anything.
  */
 export function imageKey(baseIdentity: string, context: string, compiled?: string): string {
-  return sha256(`${baseIdentity}\n${contextKey(context)}${compiled ? `\n${compiled}` : ""}`);
+  return imageKeyOf(baseIdentity, contextKey(context), compiled);
+}
+
+/** `imageKey` from a context key already known (a bundled context recorded earlier). */
+export function imageKeyOf(baseIdentity: string, contextKeyValue: string, compiled?: string): string {
+  return sha256(`${baseIdentity}\n${contextKeyValue}${compiled ? `\n${compiled}` : ""}`);
 }
 
 export const shortKey = (key: string) => key.slice(0, 12);

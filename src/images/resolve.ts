@@ -3,11 +3,11 @@ import { Listr } from "listr2";
 import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
 import { repoRoot } from "../paths.ts";
-import { bundleContext } from "./bundle.ts";
+import { bundleContext, recordedContextKey } from "./bundle.ts";
 import { goBuildSettings, goContext, goModuleDir, goVersion } from "./go-build.ts";
 import { buildOrder, type ImageMap, loadImageMap } from "./image-map.ts";
 import { buildDockerfile, buildRootfs, type Progress } from "./recipe-build.ts";
-import { goModuleKey, imageKey, rootfsKey, shortKey } from "./recipe-key.ts";
+import { contextKey, goModuleKey, imageKeyOf, rootfsKey, shortKey } from "./recipe-key.ts";
 
 /** Where an image may come from: `auto` tries local, then upstream, then the recipe. */
 export const IMAGE_SOURCES = ["auto", "recipe", "upstream"] as const;
@@ -51,17 +51,21 @@ async function resolveOne(
     ...(recipe.note && ref !== upstream ? { note: recipe.note } : {}),
     ...(goBuildSeconds !== undefined ? { goBuildSeconds } : {}),
   });
-  // A bundled service gets a temporary context: the recipe's files plus the fresh bundle.
-  const bundled = recipe.bundle
-    ? await bundleContext(name, resolve(repoRoot, recipe.context), recipe.bundle, recipe.include)
-    : undefined;
+  const recipeContext = resolve(repoRoot, recipe.context);
+  // A bundled service gets a temporary context: the recipe's files plus the fresh bundle. It is
+  // only made when its key is not known from the bundle recorded last time, or for a build.
+  let bundled: Awaited<ReturnType<typeof bundleContext>> | undefined;
+  const bundle = async () => {
+    if (recipe.bundle) bundled ??= await bundleContext(name, recipeContext, recipe.bundle, recipe.include);
+    return bundled;
+  };
   try {
-    return await resolveFrom(bundled?.dir ?? resolve(repoRoot, recipe.context));
+    return await resolveRecipe();
   } finally {
     await bundled?.cleanup();
   }
 
-  async function resolveFrom(context: string): Promise<ResolvedImage> {
+  async function resolveRecipe(): Promise<ResolvedImage> {
     // What the image is built on decides its key: a root filesystem recipe, or the parent's image id.
     let base: { ref: string; identity: string; rootfs?: { key: string; packages: string[] } };
     if (recipe.packages) {
@@ -80,7 +84,11 @@ async function resolveOne(
     const compiled = recipe.go
       ? goModuleKey(goModuleDir(name, recipe.go), await goVersion(), goBuildSettings())
       : undefined;
-    const key = imageKey(base.identity, context, compiled);
+    const contextKeyValue = recipe.bundle
+      ? (recordedContextKey(name, recipeContext, recipe.bundle, recipe.include) ??
+        (await bundle())?.contextKey)
+      : contextKey(recipeContext);
+    const key = imageKeyOf(base.identity, contextKeyValue ?? "", compiled);
     const tag = recipeTag(name, key);
 
     if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
@@ -109,6 +117,7 @@ async function resolveOne(
         progress,
       });
     }
+    const context = (await bundle())?.dir ?? recipeContext;
     const go = recipe.go ? await goContext(name, context, recipe.go, progress) : undefined;
     try {
       goBuildSeconds = go?.seconds;

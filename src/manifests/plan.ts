@@ -2,26 +2,14 @@ import { UserError } from "../errors.ts";
 import type { K8sObject } from "./render.ts";
 
 /**
- * What a runtime does with each kind. Kinds without a meaning on one Docker host are listed with
- * the reason; any kind not listed here is an error, so nothing is silently dropped.
+ * What a runtime does with each kind of object: the kinds it runs, and those it ignores with the
+ * reason. A kind in neither is an error, so nothing is silently dropped. Each runtime passes its own.
  */
-export const IGNORED_ON_DOCKER: Record<string, string> = {
-  HorizontalPodAutoscaler: "no autoscaling on one machine: replicas come from the Deployment",
-  PodDisruptionBudget: "no voluntary evictions on Docker",
-  PodMonitor: "no Prometheus operator: scrape /metrics directly",
-  ServiceMonitor: "no Prometheus operator: scrape /metrics directly",
-  Namespace: "one environment is one namespace: its network and labels",
-};
-export const RUN_ON_DOCKER = [
-  "ConfigMap",
-  "Secret",
-  "Deployment",
-  "StatefulSet",
-  "Service",
-  "Cluster",
-  // Enforced by the environment's firewall rules (src/runtimes/docker/firewall.ts).
-  "NetworkPolicy",
-] as const;
+export interface RuntimeSupport {
+  runtime: string;
+  run: readonly string[];
+  ignored: Readonly<Record<string, string>>;
+}
 
 /** The secret the CloudNativePG operator creates for a Cluster's application user. */
 export const CNPG_APP_SECRET_KEYS = ["username", "password", "host", "port", "dbname", "uri"];
@@ -39,16 +27,16 @@ const id = (o: K8sObject) => `${o.kind}/${o.metadata?.name ?? "(unnamed)"}`;
  * workload makes (ConfigMaps, Secrets and their keys) before anything starts. All problems are
  * reported together.
  */
-export function planObjects(objects: K8sObject[], source: string): Plan {
+export function planObjects(objects: K8sObject[], source: string, support: RuntimeSupport): Plan {
   const problems: string[] = [];
   const plan: Plan = { run: [], ignored: [] };
   for (const object of objects) {
-    if ((RUN_ON_DOCKER as readonly string[]).includes(object.kind)) plan.run.push(object);
-    else if (IGNORED_ON_DOCKER[object.kind])
-      plan.ignored.push({ object, reason: IGNORED_ON_DOCKER[object.kind] ?? "" });
+    const ignored = support.ignored[object.kind];
+    if (support.run.includes(object.kind)) plan.run.push(object);
+    else if (ignored) plan.ignored.push({ object, reason: ignored });
     else
       problems.push(
-        `${id(object)}: kind ${object.apiVersion}/${object.kind} has no meaning on the Docker runtime (supported: ${RUN_ON_DOCKER.join(", ")}; ignored: ${Object.keys(IGNORED_ON_DOCKER).join(", ")})`,
+        `${id(object)}: kind ${object.apiVersion}/${object.kind} has no meaning on the ${support.runtime} runtime (supported: ${support.run.join(", ")}; ignored: ${Object.keys(support.ignored).join(", ")})`,
       );
   }
 

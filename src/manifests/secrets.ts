@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { cnpgAppSecret, type Plan } from "../../manifests/plan.ts";
+import { cnpgAppSecret, type Plan } from "./plan.ts";
 
 export type SecretValues = Record<string, Record<string, string>>;
 

@@ -26,7 +26,11 @@ export class KeptFailure extends UserError {}
  * Runs actions in order, one status line each. When one fails, the ones that ran are undone in
  * reverse order (unless the failure is a KeptFailure) and the error names the failed action.
  */
-export async function runActions<C>(actions: readonly Action<C>[], ctx: C, progress: Progress): Promise<void> {
+export async function runActions<C>(
+  actions: readonly Action<C>[],
+  ctx: C,
+  progress: Progress,
+): Promise<void> {
   const done: Action<C>[] = [];
   for (const action of actions) {
     const began = performance.now();

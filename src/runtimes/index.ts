@@ -13,7 +13,10 @@ export const allRuntimes = (): Runtime[] => RUNTIME_NAMES.map((name) => RUNTIMES
  * The runtime for a command: `--runtime` if given, else the env file's, else the one an existing
  * environment of that name runs on, else Docker.
  */
-export function chooseRuntime(flag: string | undefined, { envFile, name }: { envFile?: EnvFile; name?: string } = {}): Runtime {
+export function chooseRuntime(
+  flag: string | undefined,
+  { envFile, name }: { envFile?: EnvFile; name?: string } = {},
+): Runtime {
   const chosen = flag ?? envFile?.runtime ?? (name ? readEnvState(name)?.runtime : undefined) ?? "docker";
   return RUNTIMES[oneOf("runtime", chosen, RUNTIME_NAMES)];
 }

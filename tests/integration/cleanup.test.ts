@@ -7,9 +7,9 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { dockerMaybe } from "../../src/docker/cli.ts";
 import { listResources } from "../../src/docker/resources.ts";
-import { collectGarbage } from "../../src/env/gc.ts";
 import { LABEL } from "../../src/labels.ts";
 import { repoRoot } from "../../src/paths.ts";
+import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
 import { runScript } from "../support/cli.ts";
 import { image } from "../support/labels.ts";
 
@@ -49,7 +49,7 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
 
     // The services run from the manifests: wired to the database, Redis and each other by name,
     // with generated secrets, over a seeded database.
-    expect(up.stdout).toMatch(/seed small: loaded/);
+    expect(up.stdout).toMatch(/seed: small seed 42 loaded/);
     const sessions = /session-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1];
     const login = await fetch(`${sessions}/sessions`, {
       method: "POST",
@@ -86,7 +86,7 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const child = runScript("dev-up", ["--name", name], { env, detached: true });
     await new Promise<void>((resolve) => {
       child.stdout?.on("data", (chunk: Buffer) => {
-        if (/starting/.test(chunk.toString())) resolve();
+        if (/: started/.test(chunk.toString())) resolve();
       });
     });
     if (child.pid) process.kill(-child.pid, "SIGINT");
@@ -159,7 +159,7 @@ describe("what a killed run leaves behind, env:gc finds and removes", () => {
     const child = runScript("dev-up", ["--name", name], { env, detached: true });
     await new Promise<void>((resolve) => {
       child.stdout?.on("data", (chunk: Buffer) => {
-        if (/starting/.test(chunk.toString())) resolve();
+        if (/: started/.test(chunk.toString())) resolve();
       });
     });
     killGroup(child.pid);

@@ -1,9 +1,10 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
+import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
-const { name, env } = testEnvironment("live");
+const { name, env, stateDir } = testEnvironment("live");
 const container = `azora-${name}-user-service-1`;
 const startedAt = () => docker(["inspect", "--format", "{{.State.StartedAt}}", container]);
 
@@ -37,5 +38,61 @@ describe("the liveness supervisor", () => {
         interval: 1_000,
       })
       .toBe(0);
+  });
+});
+
+/** Whether GET url answers 200 within a second. */
+const answers = (url: string) =>
+  fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+    (r) => r.status === 200,
+    () => false,
+  );
+
+describe("faults on the Docker runtime (what chaos experiments inject)", () => {
+  it("pause and resume, isolate and reconnect, heal, and kill a pod", async () => {
+    vi.stubEnv("DEVSTACK_STATE_DIR", stateDir);
+    const handle = await dockerRuntime.open(name);
+    vi.unstubAllEnvs();
+    const pods = await handle.pods();
+    expect(pods.map((p) => p.pod).sort()).toEqual([
+      "azora/azora-db-1",
+      "azora/course-service-1",
+      "azora/enrollment-service-1",
+      "azora/redis-1",
+      "azora/session-service-1",
+      "azora/user-service-1",
+    ]);
+    expect(pods.find((p) => p.pod === "azora/redis-1")).toMatchObject({ workload: "redis", replica: 1 });
+    const courses = `${handle.endpoints["course-service"]}/healthz`;
+    const enrollments = `${handle.endpoints["enrollment-service"]}/healthz`;
+    expect(await answers(courses)).toBe(true);
+
+    await handle.faults.pause("azora/course-service-1");
+    expect(await answers(courses)).toBe(false);
+    await handle.faults.resume("azora/course-service-1");
+    await expect.poll(() => answers(courses), { timeout: 10_000 }).toBe(true);
+
+    // Its link down, the pod is cut off: even the published port (through the bridge) is dead.
+    await handle.faults.isolate("azora/enrollment-service-1");
+    expect(await answers(enrollments)).toBe(false);
+    await handle.faults.reconnect("azora/enrollment-service-1");
+    await expect.poll(() => answers(enrollments), { timeout: 10_000 }).toBe(true);
+
+    // heal() undoes whatever this handle still has in force.
+    await handle.faults.pause("azora/course-service-1");
+    await handle.faults.isolate("azora/enrollment-service-1");
+    await handle.faults.heal();
+    await expect.poll(() => answers(courses), { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => answers(enrollments), { timeout: 10_000 }).toBe(true);
+
+    await handle.faults.kill("azora/redis-1");
+    expect(
+      await docker([
+        "inspect",
+        "--format",
+        "{{.State.Running}} {{.State.ExitCode}}",
+        `azora-${name}-redis-1`,
+      ]),
+    ).toBe("false 137");
   });
 });

@@ -34,7 +34,7 @@ describe("a workload that never becomes ready", () => {
     const up = await runScript("dev-up", ["--env", "broken", "--name", name], { env });
     expect(up.exitCode).toBe(1);
     expect(up.stderr).toMatch(
-      new RegExp(`error: workload 'user-service' of environment '${name}' did not become ready`),
+      new RegExp(`error: readiness: workload 'user-service' of environment '${name}' did not become ready`),
     );
     expect(up.stderr).toMatch(/last log lines of azora-\S+-user-service-1:\n {2}\| \{"level":30/);
     expect(up.stderr).not.toMatch(/\n\s+at /);

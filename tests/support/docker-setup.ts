@@ -1,9 +1,9 @@
 import type { TestProject } from "vitest/node";
 import { ensureEngine } from "../../src/docker/cli.ts";
 import { listResources, removeResources } from "../../src/docker/resources.ts";
-import { collectGarbage } from "../../src/env/gc.ts";
 import { resolveImages } from "../../src/images/resolve.ts";
 import { currentRun, LABEL } from "../../src/labels.ts";
+import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {

@@ -3,9 +3,10 @@ import { UserError } from "../../src/errors.ts";
 import { imageForReference, loadImageMap } from "../../src/images/image-map.ts";
 import { planObjects } from "../../src/manifests/plan.ts";
 import { renderOverlay } from "../../src/manifests/render.ts";
+import { generateSecrets } from "../../src/manifests/secrets.ts";
 import { describeDockerPlan } from "../../src/runtimes/docker/plan-view.ts";
 import { memoryBytes, nanoCpus } from "../../src/runtimes/docker/quantities.ts";
-import { generateSecrets } from "../../src/runtimes/docker/secrets.ts";
+import { DOCKER_SUPPORT } from "../../src/runtimes/docker/support.ts";
 import { expand, translate } from "../../src/runtimes/docker/translate.ts";
 
 const map = loadImageMap();
@@ -15,7 +16,7 @@ const imageFor = (reference: string, owner: string) => {
   return name;
 };
 const translated = async (overlay: string) => {
-  const plan = planObjects(await renderOverlay(overlay), overlay);
+  const plan = planObjects(await renderOverlay(overlay), overlay, DOCKER_SUPPORT);
   const secrets = generateSecrets(plan);
   return { plan, secrets, containers: translate(plan, secrets, imageFor) };
 };
@@ -55,7 +56,7 @@ describe("Docker runtime: manifests to containers", () => {
     const objects = await renderOverlay("dev");
     const service = objects.find((o) => o.kind === "Service" && o.metadata.name === "user-service");
     if (service) service.spec = { ...service.spec, type: "LoadBalancer" };
-    const plan = planObjects(objects, "dev");
+    const plan = planObjects(objects, "dev", DOCKER_SUPPORT);
     const containers = translate(plan, generateSecrets(plan), imageFor);
     expect(containers.find((c) => c.workload === "user-service")?.loadBalancers).toEqual([
       { service: "user-service", port: 8080 },
@@ -86,7 +87,7 @@ describe("Docker runtime: manifests to containers", () => {
   });
 
   it("generates secrets per environment and keeps earlier ones", async () => {
-    const plan = planObjects(await renderOverlay("dev"), "dev");
+    const plan = planObjects(await renderOverlay("dev"), "dev", DOCKER_SUPPORT);
     const first = generateSecrets(plan);
     const second = generateSecrets(plan);
     expect(first["redis-auth"]?.password).not.toBe(second["redis-auth"]?.password);
@@ -97,11 +98,11 @@ describe("Docker runtime: manifests to containers", () => {
     const objects = await renderOverlay("dev");
     const service = objects.find((o) => o.kind === "Service" && o.metadata.name === "user-service");
     if (service) service.spec.ports[0].port = 80;
-    const plan = planObjects(objects, "dev");
+    const plan = planObjects(objects, "dev", DOCKER_SUPPORT);
     expect(() => translate(plan, generateSecrets(plan), imageFor)).toThrow(
       /Service\/user-service: port 80 must equal its target port \(http = 8080\)/,
     );
-    const other = planObjects(await renderOverlay("dev"), "dev");
+    const other = planObjects(await renderOverlay("dev"), "dev", DOCKER_SUPPORT);
     const deployment = other.run.find((o) => o.kind === "Deployment" && o.metadata.name === "redis");
     if (deployment) deployment.spec.template.spec.containers[0].image = "memcached:1.6";
     expect(() => translate(other, generateSecrets(other), imageFor)).toThrow(

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { Resource } from "../../src/docker/resources.ts";
-import { groupResources, staleReason } from "../../src/env/gc.ts";
+import { staleReason } from "../../src/env/stale.ts";
 import type { EnvState } from "../../src/env/state.ts";
 import { currentRun, LABEL, runIsAlive } from "../../src/labels.ts";
+import { groupResources } from "../../src/runtimes/docker/gc.ts";
 
 const now = new Date("2026-11-26T12:00:00Z");
 const later = "2026-11-27T00:00:00.000Z";
@@ -16,6 +17,7 @@ const resource = (kind: Resource["kind"], name: string, labels: Record<string, s
 });
 const state = (status: EnvState["status"], run: string): EnvState => ({
   name: "dev",
+  runtime: "docker",
   env: "dev",
   status,
   run,

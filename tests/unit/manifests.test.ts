@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { planObjects } from "../../src/manifests/plan.ts";
 import { type K8sObject, renderOverlay } from "../../src/manifests/render.ts";
+import { DOCKER_SUPPORT } from "../../src/runtimes/docker/support.ts";
 
 const byName = (objects: K8sObject[], kind: string, name: string) =>
   objects.find((o) => o.kind === kind && o.metadata.name === name);
@@ -32,7 +33,7 @@ describe("kind/ manifests rendered with kustomize", () => {
   });
 
   it("plans what runs on Docker and says why the rest is ignored", async () => {
-    const plan = planObjects(await renderOverlay("dev"), "dev");
+    const plan = planObjects(await renderOverlay("dev"), "dev", DOCKER_SUPPORT);
     expect(plan.run.map((o) => o.kind)).toEqual(
       expect.arrayContaining(["Deployment", "Service", "Cluster", "Secret", "ConfigMap"]),
     );
@@ -50,10 +51,10 @@ describe("kind/ manifests rendered with kustomize", () => {
       valueFrom: { configMapKeyRef: { name: "azora-config", key: "NOPE" } },
     });
     broken.push({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name: "w" } });
-    expect(() => planObjects(broken, "dev")).toThrow(
+    expect(() => planObjects(broken, "dev", DOCKER_SUPPORT)).toThrow(
       /Widget\/w: kind example\.com\/v1\/Widget has no meaning/,
     );
-    expect(() => planObjects(broken, "dev")).toThrow(
+    expect(() => planObjects(broken, "dev", DOCKER_SUPPORT)).toThrow(
       /Deployment\/user-service container user-service env X: references key 'NOPE' of ConfigMap 'azora-config'/,
     );
   });

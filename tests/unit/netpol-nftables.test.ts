@@ -6,7 +6,7 @@ import type { PodInput } from "../../src/netpol/model.ts";
 import { compileFirewall, envOfTable, tableName } from "../../src/netpol/nftables.ts";
 import { NetpolInputError } from "../../src/netpol/problems.ts";
 import { POD_LABEL, podLabel } from "../../src/runtimes/docker/firewall.ts";
-import { containersOf } from "../../src/runtimes/docker/up.ts";
+import { dockerPlanOf } from "../../src/runtimes/docker/support.ts";
 
 const policy = (name: string, spec: object, namespace = "x") => ({
   apiVersion: "networking.k8s.io/v1",
@@ -38,7 +38,8 @@ const hasNft = nftCheck("").status === 0;
 
 describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
   it("allows exactly the documented flows between the dev environment's pods", async () => {
-    const { containers, policies } = await containersOf(loadEnvFile("dev"));
+    const { prepared, containers } = await dockerPlanOf(loadEnvFile("dev"));
+    const { policies } = prepared;
     const pods = containers.map((c, i) => ({
       ...(JSON.parse(podLabel(c)[POD_LABEL] as string) as PodInput),
       podIP: `10.9.0.${i + 2}`,

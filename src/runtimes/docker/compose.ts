@@ -1,7 +1,7 @@
 import { stringify } from "yaml";
 import type { EnvFile } from "../../config/env-file.ts";
-import { prefix } from "./names.ts";
 import { LABEL, owner } from "../../labels.ts";
+import { prefix } from "./names.ts";
 import type { ContainerPlan, Probe } from "./translate.ts";
 
 // Compose interpolates `$VAR` in the file; values are literal here, so every `$` is doubled.

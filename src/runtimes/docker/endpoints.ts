@@ -6,12 +6,16 @@ import type { ContainerPlan } from "./translate.ts";
  * Host-side URLs from the published ports: the database and Redis with credentials, HTTP services
  * by name, LoadBalancers as the environment's entry points.
  */
-export function endpointsOf(ports: EnvState["ports"], containers: readonly ContainerPlan[]): EnvState["endpoints"] {
+export function endpointsOf(
+  ports: EnvState["ports"],
+  containers: readonly ContainerPlan[],
+): EnvState["endpoints"] {
   const endpoints: EnvState["endpoints"] = {};
   for (const c of containers.filter((x) => x.replica === 1)) {
     const port = (containerPort: number) => ports[`${c.workload}:${containerPort}`];
     for (const lb of c.loadBalancers)
-      if (port(lb.port)) endpoints[`${LOAD_BALANCER_PREFIX}${lb.service}`] = `http://127.0.0.1:${port(lb.port)}`;
+      if (port(lb.port))
+        endpoints[`${LOAD_BALANCER_PREFIX}${lb.service}`] = `http://127.0.0.1:${port(lb.port)}`;
     if (c.kind === "Cluster" && port(5432)) {
       endpoints.postgres ??= `postgresql://${c.env.POSTGRES_USER}:${c.env.POSTGRES_PASSWORD}@127.0.0.1:${port(5432)}/${c.env.POSTGRES_DB}`;
     } else if (c.image === "redis" && port(6379)) {

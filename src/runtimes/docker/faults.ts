@@ -35,7 +35,8 @@ async function pidOf(container: string): Promise<number> {
 }
 
 /** Runs `ip` inside the container's network namespace (needs root, as the firewall does). */
-const ipIn = (pid: number, args: string[]) => execa("nsenter", [`--target=${pid}`, "--net", "--", "ip", ...args]);
+const ipIn = (pid: number, args: string[]) =>
+  execa("nsenter", [`--target=${pid}`, "--net", "--", "ip", ...args]);
 
 /**
  * Faults on the Docker runtime, each undone by its counterpart: SIGKILL of the main process,
@@ -48,6 +49,8 @@ export function dockerFaults(env: string): Faults {
   const faults: Faults = {
     async kill(pod) {
       await docker(["kill", "--signal", "KILL", containerOf(env, pod)]);
+      // `kill` returns once the signal is sent; the fault is in place when the container has stopped.
+      await docker(["wait", containerOf(env, pod)]);
     },
     async pause(pod) {
       await docker(["pause", containerOf(env, pod)]);

@@ -1,10 +1,10 @@
 import { docker, dockerMaybe, inspectExisting } from "../../docker/cli.ts";
-import { prefix } from "./names.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import type { PodInput } from "../../netpol/model.ts";
 import { type CompiledFirewall, compileFirewall } from "../../netpol/nftables.ts";
 import type { PolicyModel } from "../../netpol/policy-model.ts";
+import { prefix } from "./names.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 /**

@@ -1,8 +1,8 @@
 import type { Plan } from "../../manifests/plan.ts";
 import type { K8sObject } from "../../manifests/render.ts";
+import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
 import { effectivePolicyTypes } from "../../netpol/policy.ts";
 import { selectorMatches } from "../../netpol/selector.ts";
-import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 export interface PlanLine {

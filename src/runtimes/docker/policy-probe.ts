@@ -2,7 +2,8 @@ import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { computeReachability } from "../../netpol/engine.ts";
 import type { PodInput, Protocol } from "../../netpol/model.ts";
-import { POD_LABEL, type PolicyModel, type RunningContainer } from "./firewall.ts";
+import type { PolicyModel } from "../../netpol/policy-model.ts";
+import { POD_LABEL, type RunningContainer } from "./firewall.ts";
 
 /**
  * The live probe: from inside each pod's network namespace, fresh connections to every other pod

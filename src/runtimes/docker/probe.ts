@@ -66,7 +66,9 @@ export async function waitUntilReady(
         `the container ${state ? `exited (code ${state.ExitCode})` : "is gone"} before its readiness probe (${describeProbe(probe)}) passed`,
       );
     if (Date.now() > deadline)
-      throw new Error(`its readiness probe (${describeProbe(probe)}) did not pass within ${timeoutMs / 1000}s`);
+      throw new Error(
+        `its readiness probe (${describeProbe(probe)}) did not pass within ${timeoutMs / 1000}s`,
+      );
     await new Promise((r) => setTimeout(r, STARTUP_PROBE_MS));
   }
 }

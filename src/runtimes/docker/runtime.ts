@@ -1,7 +1,7 @@
 import { execa } from "execa";
+import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
 import { ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
-import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
 import { staleReason } from "../../env/stale.ts";
 import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
@@ -9,7 +9,7 @@ import { listTables, removeTable } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
-import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
+import type { PreparedEnvironment } from "../../manifests/prepare.ts";
 import { tableName } from "../../netpol/nftables.ts";
 import { planActions, runActions } from "../actions.ts";
 import type {
@@ -18,11 +18,9 @@ import type {
   EnvironmentListing,
   EnvironmentStatus,
   LogOptions,
-  PlannedAction,
   PolicyProbeReport,
   Progress,
   Runtime,
-  UpOptions,
   UpResult,
 } from "../runtime.ts";
 import type { DockerUpContext } from "./actions/context.ts";
@@ -44,20 +42,16 @@ import { probeAgainstEngine, probePods } from "./policy-probe.ts";
 import { probeOnce } from "./probe.ts";
 import { environmentStatus } from "./status.ts";
 import { ensureSupervisor } from "./supervisor.ts";
-import { containersOf, DOCKER_SUPPORT } from "./support.ts";
+import { DOCKER_SUPPORT, dockerPlanOf } from "./support.ts";
 import type { ContainerPlan } from "./translate.ts";
 
-/** An environment's checked manifests and the containers they become, with its kept secrets. */
-async function prepare(envFile: EnvFile, state?: EnvState) {
-  const prepared = await prepareEnvironment(envFile, DOCKER_SUPPORT, state?.secrets);
-  return { prepared, containers: containersOf(prepared) };
-}
+const prepare = (envFile: EnvFile, state?: EnvState) => dockerPlanOf(envFile, state?.secrets);
 
 function newContext(
   name: string,
   { prepared, containers }: { prepared: PreparedEnvironment; containers: ContainerPlan[] },
   progress: Progress,
-) {
+): DockerUpContext {
   const { envFile } = prepared;
   const now = new Date();
   return {
@@ -82,13 +76,16 @@ function newContext(
     hadData: false,
     started: new Map(),
     starting: new Map(),
-  } satisfies DockerUpContext;
+  };
 }
 
 function requireState(name: string): EnvState {
   const state = readEnvState(name);
   if (!state)
-    throw new UserError(`environment '${name}' is not known here`, "See `pnpm env:list`, or start it with `pnpm dev:up`.");
+    throw new UserError(
+      `environment '${name}' is not known here`,
+      "See `pnpm env:list`, or start it with `pnpm dev:up`.",
+    );
   return state;
 }
 
@@ -119,7 +116,10 @@ export const dockerRuntime: Runtime & {
 
   async dryRun({ name, envFile }) {
     const planned = await prepare(envFile, readEnvState(name));
-    return planActions(UP_ACTIONS, newContext(name, planned, () => {}));
+    return planActions(
+      UP_ACTIONS,
+      newContext(name, planned, () => {}),
+    );
   },
 
   async up({ name, envFile, progress }): Promise<UpResult> {
@@ -131,9 +131,10 @@ export const dockerRuntime: Runtime & {
       // Policies may have changed since: re-applied, and the supervisor follows them.
       const firewall = await firewallConfig(name, prepared.policies);
       progress(`network policies: ${policySummary(await hostEnforcer(firewall).apply())}`);
-      const image = (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor");
+      const image = async () =>
+        (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor")?.ref ?? "supervisor";
       const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
-      if (await ensureSupervisor(name, image?.ref ?? "supervisor", firewall, labels))
+      if (await ensureSupervisor(name, image, firewall, labels))
         progress("supervisor: restarted for the changed policies");
       return { state: existing, reused: true };
     }
@@ -185,7 +186,10 @@ export const dockerRuntime: Runtime & {
       throw new UserError(`environment '${name}' has no containers`, "Start it with `pnpm dev:up`.");
     const workloads = [...new Set(found.map((c) => c.labels[LABEL.workload] ?? c.name))].sort();
     if (workload && !workloads.includes(workload))
-      throw new UserError(`unknown workload '${workload}' in environment '${name}'`, `workloads: ${workloads.join(", ")}`);
+      throw new UserError(
+        `unknown workload '${workload}' in environment '${name}'`,
+        `workloads: ${workloads.join(", ")}`,
+      );
     const chosen = found
       .filter((c) => !workload || c.labels[LABEL.workload] === workload)
       .sort((a, b) => a.name.localeCompare(b.name));
@@ -266,7 +270,9 @@ export const dockerRuntime: Runtime & {
  */
 async function reusable(name: string, state: EnvState, containers: readonly ContainerPlan[]) {
   const checks = await Promise.all(
-    containers.map((c) => probeOnce(containerName(name, c), c.readiness, (port) => state.ports[`${c.workload}:${port}`])),
+    containers.map((c) =>
+      probeOnce(containerName(name, c), c.readiness, (port) => state.ports[`${c.workload}:${port}`]),
+    ),
   );
   if (!checks.every(Boolean)) return false;
   const running = await runningContainers(prefix(name));

@@ -25,14 +25,20 @@ export async function environmentStatus(
           const inspection = await inspectContainer(name);
           // Published ports are picked at each start: a restarted container may have moved.
           const published = (port: number) =>
-            Number(inspection?.NetworkSettings.Ports?.[`${port}/tcp`]?.find((b) => b.HostIp === "127.0.0.1")?.HostPort) ||
-            undefined;
+            Number(
+              inspection?.NetworkSettings.Ports?.[`${port}/tcp`]?.find((b) => b.HostIp === "127.0.0.1")
+                ?.HostPort,
+            ) || undefined;
           const ready = await probeOnce(name, c.readiness, published);
           const ports = c.ports.flatMap((p) => {
             const host = published(p.containerPort);
             return host ? [`127.0.0.1:${host}->${p.containerPort}`] : [];
           });
-          return { ready, ports, started: inspection?.State.Running ? inspection.State.StartedAt : undefined };
+          return {
+            ready,
+            ports,
+            started: inspection?.State.Running ? inspection.State.StartedAt : undefined,
+          };
         }),
       );
       const ready = results.filter((r) => r.ready).length;

@@ -12,22 +12,27 @@ const FIREWALL_LABEL = "dev.azora.devstack.firewall";
  * The supervisor: restarts containers whose liveness probe fails (the kubelet's job) and re-applies
  * the firewall when a container comes back with another address (Calico's). It runs in the host's
  * network namespace, like a node agent: it needs the host's nftables, and its probes, like the
- * kubelet's, are not pod traffic. It is replaced when the policies it enforces changed; resolves
- * to whether it (re)started one.
+ * kubelet's, are not pod traffic. It is replaced when the policies it enforces changed (its image
+ * is only resolved then); resolves to whether it (re)started one.
  */
 export async function ensureSupervisor(
   env: string,
-  image: string,
+  image: () => Promise<string>,
   firewall: FirewallConfig,
   labels: Record<string, string>,
 ): Promise<boolean> {
   const config = JSON.stringify(firewall);
   const digest = createHash("sha256").update(config).digest("hex").slice(0, 16);
   const container = supervisorName(env);
-  const current = await dockerMaybe(["inspect", "--format", `{{index .Config.Labels "${FIREWALL_LABEL}"}}`, container]);
+  const current = await dockerMaybe([
+    "inspect",
+    "--format",
+    `{{index .Config.Labels "${FIREWALL_LABEL}"}}`,
+    container,
+  ]);
   if (current === digest) return false;
   if (current !== undefined) await docker(["rm", "--force", container]);
-  await new GenericContainer(image)
+  await new GenericContainer(await image())
     .withName(container)
     .withLabels({ ...labels, [LABEL.workload]: "supervisor", [FIREWALL_LABEL]: digest })
     .withNetworkMode("host")

@@ -1,7 +1,9 @@
+import type { EnvFile } from "../../config/env-file.ts";
 import { UserError } from "../../errors.ts";
 import { imageForReference, loadImageMap } from "../../images/image-map.ts";
 import type { RuntimeSupport } from "../../manifests/plan.ts";
-import type { PreparedEnvironment } from "../../manifests/prepare.ts";
+import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
+import type { SecretValues } from "../../manifests/secrets.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
 /** What the Docker runtime does with each kind; anything else in the manifests is an error. */
@@ -35,4 +37,10 @@ export function containersOf(prepared: PreparedEnvironment): ContainerPlan[] {
       throw new UserError(`${owner}: image ${reference} is not in images/images.yaml (as upstream or alias)`);
     return image;
   });
+}
+
+/** An env file checked for Docker, and the containers it becomes (with the secrets it had, if any). */
+export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretValues) {
+  const prepared = await prepareEnvironment(envFile, DOCKER_SUPPORT, previousSecrets);
+  return { prepared, containers: containersOf(prepared) };
 }

@@ -1,8 +1,8 @@
 import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import type { K8sObject } from "../../manifests/render.ts";
-import { memoryBytes, nanoCpus } from "./quantities.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { memoryBytes, nanoCpus } from "./quantities.ts";
 
 export type Probe = (
   | { kind: "http"; path: string; port: number }

@@ -71,7 +71,9 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
     });
   }
   if (c.files.length > 0)
-    builder = builder.withCopyContentToContainer(c.files.map((f) => ({ content: f.content, target: f.path })));
+    builder = builder.withCopyContentToContainer(
+      c.files.map((f) => ({ content: f.content, target: f.path })),
+    );
   if (c.kind === "Cluster") {
     // Data survives `down --keep-data` and interrupted runs; shared memory as CNPG pods get it.
     const volume = dataVolume(ctx, c);
@@ -83,7 +85,8 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   const started = await builder.start();
   ctx.started.set(name, started);
   if (c.replica === 1)
-    for (const p of c.ports) ctx.state.ports[`${c.workload}:${p.containerPort}`] = started.getMappedPort(p.containerPort);
+    for (const p of c.ports)
+      ctx.state.ports[`${c.workload}:${p.containerPort}`] = started.getMappedPort(p.containerPort);
   // Its address is known now: it joins the rules before anything waits on it.
   await ctx.enforcer?.apply();
   ctx.progress(`  ${replicaName(c)}: started`);

@@ -22,7 +22,11 @@ export const seedData: Action<DockerUpContext> = {
   name: "seed",
   plan: (ctx) => {
     const { size, seed: value } = ctx.prepared.envFile.seed;
-    return [size === "none" ? "none (the env file's seed size)" : `load the ${size} seed ${value} (skipped if loaded)`];
+    return [
+      size === "none"
+        ? "none (the env file's seed size)"
+        : `load the ${size} seed ${value} (skipped if loaded)`,
+    ];
   },
   async execute(ctx) {
     const { size, seed: value } = ctx.prepared.envFile.seed;

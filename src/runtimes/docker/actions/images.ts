@@ -2,7 +2,9 @@ import { resolveImages } from "../../../images/resolve.ts";
 import type { Action } from "../../actions.ts";
 import type { DockerUpContext } from "./context.ts";
 
-const imagesOf = (ctx: DockerUpContext) => [...new Set([...ctx.containers.map((c) => c.image), "supervisor"])];
+const imagesOf = (ctx: DockerUpContext) => [
+  ...new Set([...ctx.containers.map((c) => c.image), "supervisor"]),
+];
 
 /** Every image the environment runs: local, upstream or built from its recipe (images/images.yaml). */
 export const images: Action<DockerUpContext> = {

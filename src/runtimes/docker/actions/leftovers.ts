@@ -6,7 +6,9 @@ import type { DockerUpContext } from "./context.ts";
 /** Whatever an earlier, unhealthy or interrupted run of the environment left (its data stays). */
 export const leftovers: Action<DockerUpContext> = {
   name: "leftovers",
-  plan: (ctx) => [`remove containers and networks labelled dev.azora.devstack.env=${ctx.name} (volumes stay)`],
+  plan: (ctx) => [
+    `remove containers and networks labelled dev.azora.devstack.env=${ctx.name} (volumes stay)`,
+  ],
   async execute(ctx) {
     const found = (await envResources(ctx.name)).filter((r) => r.kind !== "volume");
     await removeResources(found);

@@ -11,9 +11,10 @@ export const supervisor: Action<DockerUpContext> = {
     `docker create+start ${supervisorName(ctx.name)}: image supervisor, host network, NET_ADMIN, the Docker socket`,
   ],
   async execute(ctx) {
-    if (!ctx.firewall) throw new Error("the supervisor needs the environment's firewall (network policies action)");
+    if (!ctx.firewall)
+      throw new Error("the supervisor needs the environment's firewall (network policies action)");
     const image = ctx.images?.get("supervisor")?.ref ?? "supervisor";
-    await ensureSupervisor(ctx.name, image, ctx.firewall, ctx.labels);
+    await ensureSupervisor(ctx.name, async () => image, ctx.firewall, ctx.labels);
     return "watching liveness probes and container addresses";
   },
   async undo(ctx) {

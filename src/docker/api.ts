@@ -1,0 +1,30 @@
+import { getContainerRuntimeClient } from "./testcontainers.ts";
+
+/**
+ * The Docker API (through testcontainers' client, so the same connection and settings) for calls
+ * made many times a second, such as start-up probes, where spawning the docker CLI would cost a
+ * process each time on a 2-core machine.
+ */
+const client = () => getContainerRuntimeClient();
+
+export type ContainerInspection = Awaited<
+  ReturnType<Awaited<ReturnType<typeof getContainerRuntimeClient>>["container"]["inspect"]>
+>;
+
+/** The container's inspection, or undefined when there is no such container. */
+export async function inspectContainer(name: string): Promise<ContainerInspection | undefined> {
+  const { container } = await client();
+  try {
+    return await container.inspect(container.getById(name));
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+/** Runs a command in a running container and resolves to its exit code. */
+export async function execExitCode(name: string, command: string[]): Promise<number> {
+  const { container } = await client();
+  const result = await container.exec(container.getById(name), command, { log: false });
+  return result.exitCode;
+}

@@ -1,0 +1,33 @@
+import type { EnvFile } from "../config/env-file.ts";
+import { type PolicyModel, policyModel } from "../netpol/policy-model.ts";
+import { type Plan, planObjects, type RuntimeSupport } from "./plan.ts";
+import { renderOverlay } from "./render.ts";
+import { generateSecrets, type SecretValues } from "./secrets.ts";
+
+/** An environment checked and ready to hand to a runtime: nothing has started yet. */
+export interface PreparedEnvironment {
+  envFile: EnvFile;
+  plan: Plan;
+  secrets: SecretValues;
+  policies: PolicyModel;
+}
+
+/**
+ * The runtime-neutral part of bringing an environment up: render the env's overlay, check it
+ * against what the runtime supports, generate (or keep) its secrets and build its NetworkPolicy
+ * model. Every problem surfaces here, before anything starts.
+ */
+export async function prepareEnvironment(
+  envFile: EnvFile,
+  support: RuntimeSupport,
+  previousSecrets?: SecretValues,
+): Promise<PreparedEnvironment> {
+  const objects = await renderOverlay(envFile.overlay);
+  const plan = planObjects(objects, `kind/overlays/${envFile.overlay}`, support);
+  return {
+    envFile,
+    plan,
+    secrets: generateSecrets(plan, previousSecrets),
+    policies: policyModel(objects),
+  };
+}

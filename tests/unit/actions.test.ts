@@ -1,0 +1,107 @@
+import { describe, expect, it } from "vitest";
+import { UserError } from "../../src/errors.ts";
+import { type Action, KeptFailure, planActions, runActions } from "../../src/runtimes/actions.ts";
+
+interface Ctx {
+  log: string[];
+}
+const step = (name: string, { fail, undo = true }: { fail?: Error; undo?: boolean } = {}): Action<Ctx> => ({
+  name,
+  plan: () => [`do ${name}`],
+  async execute(ctx) {
+    ctx.log.push(`execute ${name}`);
+    if (fail) throw fail;
+    return `${name} done`;
+  },
+  ...(undo
+    ? {
+        async undo(ctx: Ctx) {
+          ctx.log.push(`undo ${name}`);
+        },
+      }
+    : {}),
+});
+const failure = async (run: Promise<unknown>) => {
+  const error = await run.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error, "expected the run to fail").toBeInstanceOf(UserError);
+  return error as UserError;
+};
+
+describe("creation actions", () => {
+  it("run in order, one status line each with its time", async () => {
+    const ctx: Ctx = { log: [] };
+    const lines: string[] = [];
+    await runActions([step("network"), step("containers")], ctx, (l) => lines.push(l));
+    expect(ctx.log).toEqual(["execute network", "execute containers"]);
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^network: network done \(\d+\.\ds\)$/);
+    expect(lines[1]).toMatch(/^containers: containers done \(\d+\.\ds\)$/);
+  });
+
+  it("undo what ran, the failed one first then backwards, and name the failed action", async () => {
+    const ctx: Ctx = { log: [] };
+    const error = await failure(
+      runActions(
+        [
+          step("state"),
+          step("images", { undo: false }),
+          step("network"),
+          step("containers", { fail: new Error("no space") }),
+          step("ready"),
+        ],
+        ctx,
+        () => {},
+      ),
+    );
+    expect(ctx.log).toEqual([
+      "execute state",
+      "execute images",
+      "execute network",
+      "execute containers",
+      "undo containers",
+      "undo network",
+      "undo state",
+    ]);
+    expect(error.message).toBe("containers: no space");
+    expect(error.hint).toBe("undone: containers, network, state");
+  });
+
+  it("keep everything for inspection when the failure says so", async () => {
+    const ctx: Ctx = { log: [] };
+    const kept = new KeptFailure("workload 'x' did not become ready", "last log lines ...");
+    const error = await failure(
+      runActions([step("network"), step("readiness", { fail: kept })], ctx, () => {}),
+    );
+    expect(error).toBeInstanceOf(KeptFailure);
+    expect(ctx.log).toEqual(["execute network", "execute readiness"]);
+    expect(error.message).toBe("readiness: workload 'x' did not become ready");
+    expect(error.hint).toBe("last log lines ...");
+  });
+
+  it("report an undo that fails, and still undo the rest", async () => {
+    const ctx: Ctx = { log: [] };
+    const stuck: Action<Ctx> = {
+      ...step("network"),
+      async undo() {
+        throw new Error("network has active endpoints");
+      },
+    };
+    const error = await failure(
+      runActions([step("state"), stuck, step("containers", { fail: new Error("boom") })], ctx, () => {}),
+    );
+    expect(ctx.log).toContain("undo state");
+    expect(error.hint).toBe("undone: containers, network (could not: network has active endpoints), state");
+  });
+
+  it("plan without executing anything", () => {
+    const ctx: Ctx = { log: [] };
+    expect(planActions([step("network"), step("containers")], ctx)).toEqual([
+      { action: "network", does: ["do network"] },
+      { action: "containers", does: ["do containers"] },
+    ]);
+    expect(ctx.log).toEqual([]);
+  });
+});

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import { loadEnvFile } from "../../src/config/env-file.ts";
+import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
+
+// `dev:up --dry-run` on Docker: the actions in order and what each would do; nothing starts.
+describe("the Docker runtime's plan", () => {
+  it("puts policies before any container, every pod in one start, the seed before readiness", async () => {
+    const plan = await dockerRuntime.dryRun({ name: "plan-dev", envFile: loadEnvFile("dev") });
+    expect(plan.map((p) => p.action)).toEqual([
+      "leftovers",
+      "state",
+      "images",
+      "network",
+      "network policies",
+      "containers",
+      "database",
+      "migrations",
+      "seed",
+      "readiness",
+      "supervisor",
+      "ready",
+    ]);
+    const does = (action: string) => plan.find((p) => p.action === action)?.does ?? [];
+    expect(does("network")).toEqual(["docker network create --label ... azora-plan-dev"]);
+    expect(does("network policies")).toEqual([
+      "nft -f: table inet devstack_plan_dev on the bridge of azora-plan-dev, from 10 NetworkPolicies",
+    ]);
+    expect(does("containers")[0]).toBe(
+      "docker create+start azora-plan-dev-azora-db-1: image postgres, network azora-plan-dev (aliases azora-db-rw, azora-db-ro, azora-db-r), ports 127.0.0.1::5432, volume azora-plan-dev-azora-db-1-data",
+    );
+    expect(does("containers")).toHaveLength(6);
+    expect(does("seed")).toEqual(["load the small seed 42 (skipped if loaded)"]);
+    expect(does("readiness")).toContain("user-service: GET :8080/readyz = 200");
+  });
+
+  it("runs each replica of nightly as its own container", async () => {
+    const plan = await dockerRuntime.dryRun({ name: "plan-nightly", envFile: loadEnvFile("nightly") });
+    const containers = plan.find((p) => p.action === "containers")?.does ?? [];
+    expect(containers.filter((line) => /azora-plan-nightly-user-service-[12]:/.test(line))).toHaveLength(2);
+    expect(containers).toHaveLength(10);
+    expect(plan.find((p) => p.action === "seed")?.does).toEqual([
+      "load the large seed 42 (skipped if loaded)",
+    ]);
+  });
+});
