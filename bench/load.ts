@@ -19,6 +19,9 @@ export async function load(opts: {
   path: () => string;
   connections: number;
   seconds: number;
+  /** Requests per second across all connections (open rate); unset: as fast as answers come. */
+  rate?: number;
+  headers?: Record<string, string>;
 }): Promise<LoadResult> {
   if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost)[:/]/.test(opts.url))
     throw new Error(`load goes to loopback only, not ${opts.url}`);
@@ -29,6 +32,8 @@ export async function load(opts: {
         url: opts.url,
         connections: opts.connections,
         duration: opts.seconds,
+        ...(opts.rate ? { overallRate: opts.rate } : {}),
+        ...(opts.headers ? { headers: opts.headers } : {}),
         requests: [{ setupRequest: (request) => ({ ...request, path: opts.path() }) }],
       },
       (error, done) => (error ? reject(error) : resolve(done)),

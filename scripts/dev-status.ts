@@ -4,6 +4,7 @@
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
+import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
 import { checkEnvName } from "../src/env/names.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
@@ -17,9 +18,21 @@ await runMain(async () => {
   console.log(
     `environment '${name}' (env ${state.env} on ${state.runtime}, ${state.status}, expires ${state.expiresAt})`,
   );
+  for (const [key, url] of Object.entries(state.endpoints).filter(([k]) =>
+    k.startsWith(LOAD_BALANCER_PREFIX),
+  ))
+    console.log(`gateway ${url} (LoadBalancer ${key.slice(LOAD_BALANCER_PREFIX.length)})`);
   printTable(
-    ["WORKLOAD", "READY", "HEALTH", "PORTS", "AGE"],
-    workloads.map((w) => [w.workload, `${w.ready}/${w.desired}`, w.health, w.ports, w.age]),
+    ["WORKLOAD", "READY", "HEALTH", "RESTARTS", "LAST STATE", "PORTS", "AGE"],
+    workloads.map((w) => [
+      w.workload,
+      `${w.ready}/${w.desired}`,
+      w.health,
+      String(w.restarts),
+      w.lastState,
+      w.ports,
+      w.age,
+    ]),
   );
   console.log(`network policies: ${policies.detail}`);
   if (workloads.some((w) => w.health !== "ready") || !policies.enforced) process.exitCode = 1;

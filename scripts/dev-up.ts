@@ -68,7 +68,11 @@ await runMain(async () => {
   if (gateways.length === 0) console.log("  gateway   none: no LoadBalancer Service in the manifests");
   console.log(`  postgres  ${postgres}`);
   console.log(`  redis     ${redis}`);
-  for (const [service, url] of entries.filter(([key]) => !key.startsWith(LOAD_BALANCER_PREFIX)))
+  // Each workload directly too (for debugging past the gateway); the gateway's pod is the gateway.
+  const gatewayUrls = new Set(gateways.map(([, url]) => url));
+  for (const [service, url] of entries.filter(
+    ([key, url]) => !key.startsWith(LOAD_BALANCER_PREFIX) && !gatewayUrls.has(url),
+  ))
     console.log(`  ${service.padEnd(20)} ${url}`);
   console.log(`  secrets   ${stateFile(name)} (mode 0600)`);
   console.log(`  expires   ${state.expiresAt} (collected by pnpm env:gc after that)`);

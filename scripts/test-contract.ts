@@ -1,22 +1,28 @@
-// pnpm test:contract [--name NAME] [--start] [--env dev]
+// pnpm test:contract [--name NAME] [--start [--env dev]] [--direct] [--runtime R]
 // Exercises every OpenAPI operation of the four services against a running environment (or, with
-// --start, one it brings up and removes afterwards) and validates every response against the
-// committed documents. Exits 1 on any violation or on an operation no call reached.
-// There is no gateway yet (see images/tyk/README.md): calls go to each service's published port.
+// --start, one it brings up and removes afterwards), through the gateway (its LoadBalancer) unless
+// --direct, and validates every response against the committed documents; through the gateway it
+// also checks the gateway's own answers (tokens, routes, limits, a backend that stops answering).
+// Exits 1 on any violation or on an operation no call reached.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
-import { runContractSuite, SERVICES, type Service } from "../src/contract/suite.ts";
+import { runGatewayChecks } from "../src/contract/gateway-checks.ts";
+import { NOT_ROUTED, runContractSuite, SERVICES, type Service } from "../src/contract/suite.ts";
+import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
 import { checkEnvName } from "../src/env/names.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
+
+const mark = (ok: boolean) => (ok ? "✔" : "✘");
 
 await runMain(async () => {
   const { values } = parseFlags("test:contract", process.argv.slice(2), {
     name: { type: "string" },
     start: { type: "boolean", default: false },
     env: { type: "string", default: "dev" },
+    direct: { type: "boolean", default: false },
     ...RUNTIME_FLAG,
   });
   const name = checkEnvName(values.name ?? (values.start ? `contract-${process.pid}` : "dev"));
@@ -29,27 +35,61 @@ await runMain(async () => {
       await runtime.up({ name, envFile, progress: (line) => console.log(`  ${line}`) });
       started = true;
     }
-    const { endpoints } = await runtime.open(name);
+    const env = await runtime.open(name);
+    const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith(LOAD_BALANCER_PREFIX))?.[1];
+    if (!values.direct && !gateway)
+      throw new UserError(
+        `environment '${name}' has no gateway (no LoadBalancer Service)`,
+        "Pass --direct to call each service on its own port.",
+      );
     const targets = {} as Record<Service, string>;
     for (const service of SERVICES) {
-      const url = endpoints[service];
+      const url = values.direct ? env.endpoints[service] : `${gateway}/api`;
       if (!url) throw new UserError(`environment '${name}' records no URL for ${service}`);
       targets[service] = url;
     }
-    console.log(`contract suite against environment '${name}' (direct to each service: no gateway yet)`);
-    const report = await runContractSuite(targets, (c) =>
-      console.log(
-        `${c.problems.length === 0 ? "✔" : "✘"} ${c.service.padEnd(18)} ${c.method.padEnd(6)} ${c.url} -> ${c.status || "no answer"} (${c.ms.toFixed(0)} ms)${c.problems.map((p) => `\n    ${p}`).join("")}`,
-      ),
+    const route = values.direct ? "direct" : "gateway";
+    console.log(
+      `contract suite against environment '${name}' ${values.direct ? "direct to each service" : `through the gateway ${gateway} (not routed there, so not called: ${[...NOT_ROUTED].join(", ")})`}`,
+    );
+    const report = await runContractSuite(
+      targets,
+      (c) =>
+        console.log(
+          `${mark(c.problems.length === 0)} ${c.service.padEnd(18)} ${c.method.padEnd(6)} ${c.url} -> ${c.status || "no answer"} (${c.ms.toFixed(0)} ms)${c.problems.map((p) => `\n    ${p}`).join("")}`,
+        ),
+      route,
     );
     for (const { service, operation } of report.uncovered)
       console.log(`✘ ${service}: ${operation.method} ${operation.template} was not exercised`);
     const failed = report.calls.filter((c) => c.problems.length > 0).length;
-    const operations = SERVICES.length;
     console.log(
-      `${report.calls.length} calls over ${operations} services: ${failed === 0 && report.uncovered.length === 0 ? "every operation exercised, every response conforms" : `${failed} violation(s), ${report.uncovered.length} operation(s) not exercised`}`,
+      `${report.calls.length} calls over ${SERVICES.length} services: ${failed === 0 && report.uncovered.length === 0 ? "every operation exercised, every response conforms" : `${failed} violation(s), ${report.uncovered.length} operation(s) not exercised`}`,
     );
-    if (failed > 0 || report.uncovered.length > 0) process.exitCode = 1;
+    let gatewayFailed = 0;
+    if (gateway && !values.direct) {
+      console.log(`the gateway's own answers (${gateway})`);
+      const pod = (await env.pods()).find((p) => p.workload === "enrollment-service")?.pod;
+      const { checks, skipped } = await runGatewayChecks(
+        {
+          gateway,
+          signingSecret: readEnvState(name)?.secrets["session-service-jwt"]?.JWT_SECRET,
+          backendOutage: pod
+            ? { stop: () => env.faults.pause(pod), start: () => env.faults.resume(pod) }
+            : undefined,
+        },
+        (c) =>
+          console.log(
+            `${mark(c.problems.length === 0)} ${c.check.padEnd(46)} ${c.method.padEnd(6)} ${c.path} -> ${c.status || "no answer"} (${c.ms.toFixed(0)} ms${c.note ? `; ${c.note}` : ""})${c.problems.map((p) => `\n    ${p}`).join("")}`,
+          ),
+      );
+      for (const reason of skipped) console.log(`- skipped: ${reason}`);
+      gatewayFailed = checks.filter((c) => c.problems.length > 0).length;
+      console.log(
+        `${checks.length} gateway checks: ${gatewayFailed === 0 ? "all as expected" : `${gatewayFailed} failed`}`,
+      );
+    }
+    if (failed > 0 || report.uncovered.length > 0 || gatewayFailed > 0) process.exitCode = 1;
   } finally {
     if (started) await runtime.down(name);
   }

@@ -1,5 +1,8 @@
+import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname, userInfo } from "node:os";
+import { resolve } from "node:path";
+import { stateDir } from "./paths.ts";
 
 /**
  * Everything DevStack creates in Docker carries these labels, so that `env:gc` can always find it
@@ -16,7 +19,16 @@ export const LABEL = {
   workload: "dev.azora.devstack.workload",
   /** A container's liveness probe, as JSON, for the supervisor. */
   liveness: "dev.azora.devstack.liveness",
+  /** Which state folder keeps the environment's record (see recordsId). */
+  records: "dev.azora.devstack.records",
 } as const;
+
+/**
+ * The state folder this process keeps environment records in, as a short id. `env:gc` judges an
+ * environment by its record only when the record is in its own folder: a test run with a private
+ * state folder must never take a developer's environment (recorded elsewhere) for orphaned.
+ */
+export const recordsId = () => createHash("sha256").update(resolve(stateDir())).digest("hex").slice(0, 16);
 
 export type Purpose = "env" | "test" | "build";
 
@@ -80,7 +92,7 @@ export function devstackLabels(opts: {
     [LABEL.owner]: owner(),
     [LABEL.run]: opts.run ?? currentRun(),
     [LABEL.expires]: new Date(Date.now() + opts.ttlMs).toISOString(),
-    ...(opts.env ? { [LABEL.env]: opts.env } : {}),
+    ...(opts.env ? { [LABEL.env]: opts.env, [LABEL.records]: recordsId() } : {}),
   };
 }
 

@@ -24,7 +24,22 @@ export async function inspectContainer(name: string): Promise<ContainerInspectio
 
 /** Runs a command in a running container and resolves to its exit code. */
 export async function execExitCode(name: string, command: string[]): Promise<number> {
+  return (await execOutput(name, command)).exitCode;
+}
+
+/** Waits until the container has stopped and resolves to its exit code. */
+export async function waitForExit(name: string): Promise<number> {
+  const { container } = await client();
+  const result = (await container.getById(name).wait()) as { StatusCode: number };
+  return result.StatusCode;
+}
+
+/** Runs a command in a running container and resolves to its exit code and standard output. */
+export async function execOutput(
+  name: string,
+  command: string[],
+): Promise<{ exitCode: number; stdout: string }> {
   const { container } = await client();
   const result = await container.exec(container.getById(name), command, { log: false });
-  return result.exitCode;
+  return { exitCode: result.exitCode, stdout: result.stdout };
 }

@@ -1,4 +1,4 @@
-import { runIsAlive } from "../labels.ts";
+import { recordsId, runIsAlive } from "../labels.ts";
 import type { EnvState } from "./state.ts";
 
 /** Resources created together: one environment, or one test or build run. */
@@ -8,6 +8,8 @@ export interface Group<R = unknown> {
   purpose: string;
   run: string;
   expires: string;
+  /** The state folder its record is in (LABEL.records), if its resources say. */
+  records?: string;
   resources: R[];
 }
 
@@ -15,14 +17,18 @@ export interface Group<R = unknown> {
  * Why a group is garbage, or undefined if it must be kept. Pure, so the rules are unit-tested:
  * expired TTL; a test or build run that is gone; an environment whose `up` was interrupted
  * (state `starting` and its run gone) or of which nothing is recorded and whose creator is gone.
+ * An environment recorded in another state folder than ours is judged by its TTL alone.
  */
 export function staleReason(
   group: Group,
   state: EnvState | undefined,
   now: Date,
   alive: (run: string) => boolean = runIsAlive,
+  ourRecords: string = recordsId(),
 ): string | undefined {
   if (group.expires && new Date(group.expires) < now) return `TTL expired at ${group.expires}`;
+  // Recorded in another state folder: its record cannot be read from here, only its TTL.
+  if (group.env && group.records && group.records !== ourRecords) return undefined;
   if (!group.env) return alive(group.run) ? undefined : `the run that created it (${group.run}) is gone`;
   if (!state)
     return alive(group.run) ? undefined : "no state is recorded for it and the run that created it is gone";

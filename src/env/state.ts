@@ -20,6 +20,8 @@ export const envStateSchema = z.object({
   ports: z.record(z.string(), z.number()),
   /** Host-side URLs by workload: `postgres`, `redis` and each HTTP service. */
   endpoints: z.record(z.string(), z.string()).default({}),
+  /** A digest of each pod's configuration (its files and init containers), by container name. */
+  config: z.record(z.string(), z.string()).default({}),
   /** Generated Secret values, by Secret name then key (reused by the next `up`). */
   secrets: z.record(z.string(), z.record(z.string(), z.string())),
 });

@@ -1,5 +1,9 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import type { EnvFile } from "../config/env-file.ts";
+import { checkApiDefinitions } from "../gateway/api-definition.ts";
 import { type PolicyModel, policyModel } from "../netpol/policy-model.ts";
+import { kindDir } from "../paths.ts";
 import { type Plan, planObjects, type RuntimeSupport } from "./plan.ts";
 import { renderOverlay } from "./render.ts";
 import { generateSecrets, type SecretValues } from "./secrets.ts";
@@ -23,6 +27,9 @@ export async function prepareEnvironment(
   previousSecrets?: SecretValues,
 ): Promise<PreparedEnvironment> {
   const objects = await renderOverlay(envFile.overlay);
+  // Tyk loads a misspelt or unknown field silently: the gateway's files are checked first.
+  const gateway = join(kindDir(), "base", "gateway");
+  if (existsSync(gateway)) checkApiDefinitions(gateway);
   const plan = planObjects(objects, `kind/overlays/${envFile.overlay}`, support);
   return {
     envFile,

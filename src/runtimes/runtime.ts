@@ -40,6 +40,10 @@ export interface WorkloadStatus {
   /** Loopback ports, e.g. `127.0.0.1:32768->5432`, or `-`. */
   ports: string;
   age: string;
+  /** Restarts of its replicas since they were created (the kubelet's RESTARTS). */
+  restarts: number;
+  /** Why replicas last stopped, or are waiting, e.g. `user-service-1: OOMKilled`; `-` if none did. */
+  lastState: string;
 }
 
 export interface EnvironmentStatus {

@@ -69,16 +69,18 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const { rows: applied } = await tables.query("SELECT name FROM pgmigrations");
     expect(applied.map((r) => r.name)).toEqual([expect.stringMatching(/_platform-schema$/)]);
     await tables.end();
-    // One container per workload of the dev overlay (the database, Redis and the four services),
-    // and the environment's liveness supervisor.
+    // One container per workload of the dev overlay (the database, Redis, the four services, the
+    // gateway and its Redis), and the environment's liveness supervisor; no init container left.
     const containers = (await envResources(envName)).filter((r) => r.kind === "container").map((r) => r.name);
-    expect(containers.sort()).toEqual([
-      ...["azora-db", "course-service", "enrollment-service", "redis", "session-service"].map(
-        (w) => `azora-${envName}-${w}-1`,
-      ),
-      `azora-${envName}-supervisor`,
-      `azora-${envName}-user-service-1`,
-    ]);
+    expect(containers.sort()).toEqual(
+      [
+        ...["azora-db", "course-service", "enrollment-service", "redis", "session-service"],
+        ...["tyk-gateway", "tyk-redis", "user-service"],
+      ]
+        .map((w) => `azora-${envName}-${w}-1`)
+        .concat(`azora-${envName}-supervisor`)
+        .sort(),
+    );
   });
 
   it("Ctrl-C during up removes what it started, keeps the data volume, and exits 130", async () => {

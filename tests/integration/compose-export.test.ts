@@ -34,6 +34,20 @@ describe.skipIf(!hasCompose && !process.env.CI)("dev:export compose", () => {
       body: JSON.stringify({ email: "user1@seed.azora.dev", password: "azora-seed-password" }),
     });
     expect(login.status).toBe(201);
+    // The gateway too: its init container rendered the API definitions into the pod's emptyDir.
+    const gateway = (await compose("port", "tyk-gateway", "8080")).stdout.trim();
+    const viaGateway = await fetch(`http://${gateway}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "user1@seed.azora.dev", password: "azora-seed-password" }),
+    });
+    expect(viaGateway.status).toBe(201);
+    const { token } = (await viaGateway.json()) as { token: string };
+    const me = await fetch(`http://${gateway}/api/users?limit=1`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(me.status).toBe(200);
+    expect((await compose("logs", "tyk-gateway-init-render-apis")).all).toMatch(/rendered users\.json/);
     const init = await compose("logs", "db-init");
     expect(init.all).toMatch(/applied \d+_platform-schema/);
 

@@ -28,8 +28,9 @@ describe("the liveness supervisor", () => {
     await expect.poll(startedAt, { timeout: 90_000, interval: 1_000 }).not.toBe(before);
     const logs = await docker(["logs", `azora-${name}-supervisor`], { all: true });
     expect(logs).toMatch(
-      new RegExp(`"msg":"restarted after failed liveness probes","container":"${container}"`),
+      new RegExp(`"msg":"stopped after failed liveness probes","container":"${container}"`),
     );
+    expect(logs).toMatch(new RegExp(`"msg":"restarted","container":"${container}","restarts":1`));
 
     // Ready again after the restart: dev:status probes every workload and exits 0 only then.
     await expect
@@ -60,6 +61,8 @@ describe("faults on the Docker runtime (what chaos experiments inject)", () => {
       "azora/enrollment-service-1",
       "azora/redis-1",
       "azora/session-service-1",
+      "azora/tyk-gateway-1",
+      "azora/tyk-redis-1",
       "azora/user-service-1",
     ]);
     expect(pods.find((p) => p.pod === "azora/redis-1")).toMatchObject({ workload: "redis", replica: 1 });
@@ -85,14 +88,18 @@ describe("faults on the Docker runtime (what chaos experiments inject)", () => {
     await expect.poll(() => answers(courses), { timeout: 10_000 }).toBe(true);
     await expect.poll(() => answers(enrollments), { timeout: 10_000 }).toBe(true);
 
+    // Killed, it is started again as the kubelet would, and the status says what happened.
     await handle.faults.kill("azora/redis-1");
-    expect(
-      await docker([
-        "inspect",
-        "--format",
-        "{{.State.Running}} {{.State.ExitCode}}",
-        `azora-${name}-redis-1`,
-      ]),
-    ).toBe("false 137");
+    await expect
+      .poll(async () => (await runScript("dev-status", ["--name", name], { env })).stdout, {
+        timeout: 30_000,
+        interval: 1_000,
+      })
+      .toMatch(/\nredis\s+1\/1\s+ready\s+1\s+redis-1: Error \(exit 137\)/);
+    // The liveness restart of the first test is counted too.
+    const status = await runScript("dev-status", ["--name", name], { env });
+    expect(status.stdout).toMatch(
+      /\nuser-service\s+1\/1\s+ready\s+1\s+user-service-1: Liveness probe failed \(exit \d+\)/,
+    );
   });
 });

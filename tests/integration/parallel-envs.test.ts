@@ -27,7 +27,7 @@ describe("parallel pr environments", () => {
     expect(upB.exitCode, upB.all).toBe(0);
 
     const [ra, rb] = [await resources(a), await resources(b)];
-    expect(ra.filter((r) => r.kind === "container")).toHaveLength(7); // six workloads and the supervisor
+    expect(ra.filter((r) => r.kind === "container")).toHaveLength(9); // eight workloads and the supervisor
     expect(ra.map((r) => r.name).filter((n) => rb.some((r) => r.name === n))).toEqual([]);
     const ports = async (name: string): Promise<string[]> =>
       (await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Ports}}"])).match(
@@ -40,7 +40,7 @@ describe("parallel pr environments", () => {
 
     const status = await runScript("dev-status", ["--name", a], { env });
     expect(status.exitCode, status.all).toBe(0);
-    expect(status.stdout).toMatch(/user-service\s+1\/1\s+ready\s+127\.0\.0\.1:\d+->8080/);
+    expect(status.stdout).toMatch(/user-service\s+1\/1\s+ready\s+0\s+-\s+127\.0\.0\.1:\d+->8080/);
     expect(status.stdout).toMatch(/azora-db\s+1\/1\s+ready/);
 
     const logs = await runScript("dev-logs", ["course-service", "--name", a, "--tail", "5"], { env });
@@ -48,7 +48,7 @@ describe("parallel pr environments", () => {
     expect(logs.stdout).toMatch(new RegExp(`azora-${a}-course-service-1 \\| \\{"level":30`));
     const unknown = await runScript("dev-logs", ["nope", "--name", a], { env });
     expect(unknown.stderr).toMatch(
-      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, session-service, supervisor, user-service/,
+      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, session-service, supervisor, tyk-gateway, tyk-redis, user-service/,
     );
 
     // down of one never touches the other.
@@ -58,7 +58,9 @@ describe("parallel pr environments", () => {
     const statusB = await runScript("dev-status", ["--name", b], { env });
     expect(statusB.exitCode, statusB.all).toBe(0);
 
-    // A workload that stops is reported, and the exit code says so.
+    // A workload that stops is reported, and the exit code says so (its supervisor stopped first,
+    // or it would start it again at once).
+    await docker(["stop", `azora-${b}-supervisor`]);
     await docker(["stop", `azora-${b}-redis-1`]);
     const degraded = await runScript("dev-status", ["--name", b], { env });
     expect(degraded.exitCode).toBe(1);

@@ -22,7 +22,7 @@ const ipOf = (container: string) =>
 beforeAll(async () => {
   const up = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
   expect(up.exitCode, up.all).toBe(0);
-  expect(up.stdout).toMatch(/network policies: 10 policies enforced by table inet \S+ on br-/);
+  expect(up.stdout).toMatch(/network policies: 11 policies enforced by table inet \S+ on br-/);
 }, 180_000);
 
 // Runs before testEnvironment's dev:down (vitest runs afterAll hooks in reverse order).
@@ -34,9 +34,10 @@ describe("NetworkPolicy enforcement on Docker", () => {
   it("lets through exactly what the engine allows, probed live (pnpm test:policy)", async () => {
     const result = await testPolicy();
     expect(result.exitCode, result.all).toBe(0);
-    // 6 pods (db, redis, 4 services): 30 ordered pairs, one declared port each; 5 flows allowed.
+    // 8 pods (db, redis, tyk-redis, the gateway, 4 services), 9 declared ports (the gateway has its
+    // control port too): 63 probes; 10 flows allowed.
     expect(result.stdout).toMatch(
-      /6 pods, 30 probes \(5 expected allowed, 25 denied\) .*all as the policies say/,
+      /8 pods, 63 probes \(10 expected allowed, 53 denied\) .*all as the policies say/,
     );
     expect(await tableText(table, await firewallRunner())).toMatch(
       new RegExp(`comment "azora devstack env ${name}, bridge br-`),
@@ -48,7 +49,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
       await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Names}}"])
     ).split("\n");
     const workloads = names.filter((n) => !n.endsWith("-supervisor")); // the supervisor is on the host network
-    expect(workloads).toHaveLength(6);
+    expect(workloads).toHaveLength(8);
     const attached = await inspectExisting<{ Name: string; NetworkSettings: { Networks: object } }>([
       ...workloads,
       `${name}-never-created`, // left out, not an error
@@ -82,7 +83,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
       expect(await removeTable(table, await firewallRunner())).toBe(true);
       const open = await testPolicy();
       expect(open.exitCode).toBe(1);
-      expect(open.stdout).toMatch(/25 MISMATCH\(ES\)/);
+      expect(open.stdout).toMatch(/53 MISMATCH\(ES\)/);
       expect(open.stdout).toMatch(
         /azora\/redis-1\s+azora\/azora-db-1\s+5432\/TCP\s+deny\s+allow \(open\)\s+MISMATCH/,
       );
@@ -98,6 +99,9 @@ describe("NetworkPolicy enforcement on Docker", () => {
   it("re-applies when a container comes back with another address, and the old one gets nothing", async () => {
     const user = `${network}-user-service-1`;
     const oldIp = await ipOf(user);
+    // The supervisor would start it again at once, at its old address: frozen until it has moved.
+    const supervisor = `${network}-supervisor`;
+    await docker(["pause", supervisor]);
     await docker(["stop", "--time", "2", user]);
     // Take its address while it is down (the engine hands out the lowest free address), so that
     // it must come back with another one.
@@ -115,6 +119,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
       "setInterval(() => {}, 1000)",
     ]);
     await docker(["start", user]);
+    await docker(["unpause", supervisor]);
     const newIp = await ipOf(user);
     expect(await ipOf(`${name}-squatter`)).toBe(oldIp);
     expect(newIp).not.toBe(oldIp);

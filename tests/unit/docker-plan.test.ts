@@ -23,12 +23,15 @@ describe("the Docker runtime's plan", () => {
     const does = (action: string) => plan.find((p) => p.action === action)?.does ?? [];
     expect(does("network")).toEqual(["docker network create --label ... azora-plan-dev"]);
     expect(does("network policies")).toEqual([
-      "nft -f: table inet devstack_plan_dev on the bridge of azora-plan-dev, from 10 NetworkPolicies",
+      "nft -f: table inet devstack_plan_dev on the bridge of azora-plan-dev, from 11 NetworkPolicies",
     ]);
     expect(does("containers")[0]).toBe(
-      "docker create+start azora-plan-dev-azora-db-1: image postgres, network azora-plan-dev (aliases azora-db-rw, azora-db-ro, azora-db-r), ports 127.0.0.1::5432, volume azora-plan-dev-azora-db-1-data",
+      "docker create+start azora-plan-dev-azora-db-1: image postgres, network azora-plan-dev (aliases azora-db-rw, azora-db-ro, azora-db-r), ports 127.0.0.1::5432, volume azora-plan-dev-azora-db-1-data, files /docker-entrypoint-initdb.d/10-post-init-application.sql",
     );
-    expect(does("containers")).toHaveLength(6);
+    expect(does("containers").find((line) => line.includes("tyk-gateway-1:"))).toBe(
+      "docker create+start azora-plan-dev-tyk-gateway-1: image tyk, network azora-plan-dev (aliases tyk-gateway), ports 127.0.0.1::8080, 127.0.0.1::9696, files /opt/tyk-gateway/tyk.conf, /opt/tyk-gateway/policies/policies.json, /opt/tyk-gateway/middleware/session-check.js, emptyDirs apps at /opt/tyk-gateway/apps, after init containers render-apis (image node)",
+    );
+    expect(does("containers")).toHaveLength(8);
     expect(does("seed")).toEqual(["load the small seed 42 (skipped if loaded)"]);
     expect(does("readiness")).toContain("user-service: GET :8080/readyz = 200");
   });
@@ -37,7 +40,7 @@ describe("the Docker runtime's plan", () => {
     const plan = await dockerRuntime.dryRun({ name: "plan-nightly", envFile: loadEnvFile("nightly") });
     const containers = plan.find((p) => p.action === "containers")?.does ?? [];
     expect(containers.filter((line) => /azora-plan-nightly-user-service-[12]:/.test(line))).toHaveLength(2);
-    expect(containers).toHaveLength(10);
+    expect(containers).toHaveLength(13);
     expect(plan.find((p) => p.action === "seed")?.does).toEqual([
       "load the large seed 42 (skipped if loaded)",
     ]);

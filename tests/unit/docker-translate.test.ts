@@ -8,6 +8,7 @@ import { describeDockerPlan } from "../../src/runtimes/docker/plan-view.ts";
 import { memoryBytes, nanoCpus } from "../../src/runtimes/docker/quantities.ts";
 import { DOCKER_SUPPORT } from "../../src/runtimes/docker/support.ts";
 import { expand, translate } from "../../src/runtimes/docker/translate.ts";
+import { userErrorFrom } from "../support/thrown.ts";
 
 const map = loadImageMap();
 const imageFor = (reference: string, owner: string) => {
@@ -136,7 +137,7 @@ describe("manifests:plan's view of what runs on Docker", () => {
     );
     expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 1 pod");
     expect(line("NetworkPolicy/default-deny-all")).toBe(
-      "selects 10 pods; ingress 0 rules, egress 0 rules -> nftables rules on the env's bridge",
+      "selects 13 pods; ingress 0 rules, egress 0 rules -> nftables rules on the env's bridge",
     );
     expect(line("NetworkPolicy/session-service-egress")).toBe(
       "selects 2 pods; egress 2 rules -> nftables rules on the env's bridge",
@@ -147,5 +148,148 @@ describe("manifests:plan's view of what runs on Docker", () => {
     expect(
       describeDockerPlan(dev.plan, dev.containers).find((l) => l.object === "Cluster/azora-db")?.detail,
     ).toBe("instances 1 -> 1 PostgreSQL container of image postgres");
+  });
+});
+
+describe("pod volumes, init containers and the config-change hook on Docker", () => {
+  const objects = (podSpec: object, annotations: Record<string, string> = {}) => [
+    {
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "gw", namespace: "azora" },
+      data: { "tyk.conf": "{}", "users.json": '{"a":1}', "courses.json": '{"b":2}' },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: {
+        name: "gw-secret",
+        namespace: "azora",
+        annotations: { "devstack.azora.dev/generate": "true" },
+      },
+      stringData: { secret: "" },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "gateway", namespace: "azora" },
+      spec: {
+        replicas: 1,
+        template: { metadata: { labels: { app: "gateway" }, annotations }, spec: podSpec },
+      },
+    },
+  ];
+  const translatedPod = (podSpec: object, annotations?: Record<string, string>) => {
+    const plan = planObjects(objects(podSpec, annotations) as never, "test", DOCKER_SUPPORT);
+    const secrets = generateSecrets(plan);
+    return { secrets, containers: translate(plan, secrets, () => "node") };
+  };
+  const podSpec = {
+    volumes: [
+      { name: "conf", configMap: { name: "gw" } },
+      {
+        name: "apis",
+        configMap: { name: "gw", items: [{ key: "users.json", path: "templates/users.json" }] },
+      },
+      { name: "rendered", emptyDir: {} },
+      { name: "secret", secret: { secretName: "gw-secret", defaultMode: 0o400 } },
+    ],
+    initContainers: [
+      {
+        name: "render",
+        image: "node:20-trixie-slim",
+        env: [{ name: "S", valueFrom: { secretKeyRef: { name: "gw-secret", key: "secret" } } }],
+        command: ["sh", "-c", "render $(S)"],
+        volumeMounts: [
+          { name: "apis", mountPath: "/in" },
+          { name: "rendered", mountPath: "/out" },
+        ],
+      },
+    ],
+    containers: [
+      {
+        name: "gateway",
+        image: "node:20-trixie-slim",
+        env: [{ name: "GW_SECRET", valueFrom: { secretKeyRef: { name: "gw-secret", key: "secret" } } }],
+        volumeMounts: [
+          { name: "conf", mountPath: "/opt/tyk/tyk.conf", subPath: "tyk.conf" },
+          { name: "rendered", mountPath: "/opt/tyk/apps", readOnly: true },
+          { name: "secret", mountPath: "/etc/gw/" },
+        ],
+      },
+    ],
+  };
+
+  it("places ConfigMap and Secret files (whole, projected by items, or one by subPath) and shares emptyDirs with init containers", () => {
+    const { secrets, containers } = translatedPod(podSpec);
+    const [gateway] = containers;
+    const secret = secrets["gw-secret"]?.secret ?? "";
+    expect(secret.length).toBeGreaterThanOrEqual(20);
+    expect(gateway?.files).toEqual([
+      { path: "/opt/tyk/tyk.conf", content: "{}", mode: 0o644 },
+      { path: "/etc/gw/secret", content: secret, mode: 0o400 },
+    ]);
+    expect(gateway?.volumes).toEqual([{ name: "rendered", path: "/opt/tyk/apps", readOnly: true }]);
+    expect(gateway?.init).toEqual([
+      {
+        name: "render",
+        image: "node",
+        env: { S: secret },
+        command: ["sh", "-c", `render ${secret}`],
+        files: [{ path: "/in/templates/users.json", content: '{"a":1}', mode: 0o644 }],
+        volumes: [{ name: "rendered", path: "/out", readOnly: false }],
+      },
+    ]);
+    expect(gateway?.onConfigChange).toBeUndefined();
+  });
+
+  it("reads the config-change hook with $(VAR) from the container's environment", () => {
+    const hook =
+      '{"method":"POST","port":8080,"path":"/tyk/reload/group","headers":{"x-tyk-authorization":"$(GW_SECRET)"}}';
+    const { secrets, containers } = translatedPod(podSpec, { "devstack.azora.dev/on-config-change": hook });
+    expect(containers[0]?.onConfigChange).toEqual({
+      method: "POST",
+      port: 8080,
+      path: "/tyk/reload/group",
+      headers: { "x-tyk-authorization": secrets["gw-secret"]?.secret },
+    });
+  });
+
+  it("rejects, all at once, a missing volume, a missing key, a wrong subPath, an unsupported kind and a bad hook", () => {
+    const broken = {
+      volumes: [
+        { name: "conf", configMap: { name: "gw", items: [{ key: "nope.json", path: "x.json" }] } },
+        { name: "host", hostPath: { path: "/etc" } },
+      ],
+      containers: [
+        {
+          name: "gateway",
+          image: "node:20-trixie-slim",
+          volumeMounts: [
+            { name: "conf", mountPath: "/a" },
+            { name: "conf", mountPath: "/b", subPath: "y.json" },
+            { name: "host", mountPath: "/host" },
+            { name: "ghost", mountPath: "/ghost" },
+          ],
+        },
+      ],
+    };
+    const error = userErrorFrom(() =>
+      translatedPod(broken, { "devstack.azora.dev/on-config-change": "{oops" }),
+    );
+    const owner = "Deployment/gateway container gateway";
+    expect(
+      error.message
+        .split("\n")
+        .slice(1)
+        .map((l) => l.trim()),
+    ).toEqual([
+      `${owner} volumeMount conf (/a): ConfigMap 'gw' has no key 'nope.json'`,
+      `${owner} volumeMount conf (/b): ConfigMap 'gw' has no key 'nope.json'`,
+      `${owner} volumeMount conf (/b): subPath 'y.json' is not a file of ConfigMap 'gw'`,
+      `${owner} volume host: only configMap, secret or emptyDir volumes run on Docker`,
+      `${owner} volumeMount ghost (/ghost): the pod has no volume named 'ghost'`,
+      expect.stringMatching(/^Deployment\/gateway annotation devstack.azora.dev\/on-config-change: not JSON/),
+    ]);
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Resource } from "../../src/docker/resources.ts";
 import { staleReason } from "../../src/env/stale.ts";
 import type { EnvState } from "../../src/env/state.ts";
-import { currentRun, LABEL, runIsAlive } from "../../src/labels.ts";
+import { currentRun, devstackLabels, LABEL, recordsId, runIsAlive } from "../../src/labels.ts";
 import { groupResources } from "../../src/runtimes/docker/gc.ts";
 
 const now = new Date("2026-11-26T12:00:00Z");
@@ -25,6 +25,7 @@ const state = (status: EnvState["status"], run: string): EnvState => ({
   expiresAt: later,
   ports: {},
   endpoints: {},
+  config: {},
   secrets: {},
 });
 
@@ -72,6 +73,40 @@ describe("gc rules", () => {
     expect(staleReason(env("dead"), state("starting", "dead"), now, alive)).toMatch(/interrupted/);
     expect(staleReason(env("live"), state("starting", "live"), now, alive)).toBeUndefined();
     expect(staleReason(env("dead"), undefined, now, alive)).toMatch(/no state is recorded/);
+  });
+
+  it("judges an environment recorded in another state folder by its TTL alone", () => {
+    const [mine] = groupResources([
+      resource("container", "x", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "dead",
+        [LABEL.records]: "ours",
+        [LABEL.expires]: later,
+      }),
+    ]);
+    const [theirs] = groupResources([
+      resource("container", "y", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "dead",
+        [LABEL.records]: "theirs",
+        [LABEL.expires]: later,
+      }),
+    ]);
+    const [expired] = groupResources([
+      resource("container", "z", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "dead",
+        [LABEL.records]: "theirs",
+        [LABEL.expires]: earlier,
+      }),
+    ]);
+    if (!mine || !theirs || !expired) throw new Error("one resource makes one group");
+    expect(staleReason(mine, undefined, now, alive, "ours")).toMatch(/no state is recorded/);
+    expect(staleReason(theirs, undefined, now, alive, "ours")).toBeUndefined();
+    expect(staleReason(theirs, state("starting", "dead"), now, alive, "ours")).toBeUndefined();
+    expect(staleReason(expired, undefined, now, alive, "ours")).toMatch(/TTL expired/);
+    // Every environment made from now on says which folder keeps its record.
+    expect(devstackLabels({ purpose: "env", env: "dev", ttlMs: 1 })[LABEL.records]).toBe(recordsId());
   });
 
   it("knows this process is alive and a made-up pid on this host is not", () => {

@@ -54,13 +54,18 @@ describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
       "azora/enrollment-service-1 -> azora/azora-db-1:5432/TCP",
       "azora/session-service-1 -> azora/redis-1:6379/TCP",
       "azora/session-service-1 -> azora/user-service-1:8080/TCP",
+      "azora/tyk-gateway-1 -> azora/course-service-1:8080/TCP",
+      "azora/tyk-gateway-1 -> azora/enrollment-service-1:8080/TCP",
+      "azora/tyk-gateway-1 -> azora/session-service-1:8080/TCP",
+      "azora/tyk-gateway-1 -> azora/tyk-redis-1:6379/TCP",
+      "azora/tyk-gateway-1 -> azora/user-service-1:8080/TCP",
       "azora/user-service-1 -> azora/azora-db-1:5432/TCP",
     ]);
     // Every pod is isolated both ways: the default deny selects them all.
     expect(matrix.isolation.ingress.every(Boolean) && matrix.isolation.egress.every(Boolean)).toBe(true);
 
     const firewall = compileFirewall("dev", "br-test", { ...policies, pods });
-    expect(allowedElements(firewall.script)).toHaveLength(5);
+    expect(allowedElements(firewall.script)).toHaveLength(10);
     // azora-db may reach any address on the API server's ports (its instance manager), nothing else.
     const db = pods.find((p) => p.name === "azora-db-1")?.podIP;
     expect(chain(firewall.script, "pod_to_outside")).toEqual([
@@ -68,7 +73,12 @@ describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
       `ip saddr ${db} ip daddr 0.0.0.0/0 meta l4proto tcp th dport 6443 return`,
       "drop",
     ]);
-    expect(chain(firewall.script, "outside_to_pod")).toEqual(["drop"]);
+    // From outside the bridge only the gateway, on its HTTP port: the LoadBalancer's clients.
+    const gateway = pods.find((p) => p.name === "tyk-gateway-1")?.podIP;
+    expect(chain(firewall.script, "outside_to_pod")).toEqual([
+      `ip daddr ${gateway} meta l4proto tcp th dport 8080 return`,
+      "drop",
+    ]);
   });
 });
 

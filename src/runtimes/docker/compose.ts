@@ -9,13 +9,16 @@ const literal = (text: string) => text.replaceAll("$", "$$$$");
 const literalEnv = (env: Record<string, string>) =>
   Object.fromEntries(Object.entries(env).map(([k, v]) => [k, literal(v)]));
 
-/** A readiness probe as a compose healthcheck, run inside the container. */
-function healthcheck(probe: Probe | undefined) {
+/**
+ * A readiness probe as a compose healthcheck, run inside the container. An HTTP probe needs a
+ * client in the image: Node's fetch where the image has Node; elsewhere (the gateway) there is
+ * none, and compose waits for the container to run instead.
+ */
+function healthcheck(probe: Probe | undefined, hasNode: boolean) {
   if (!probe) return undefined;
   const timing = { interval: "1s", timeout: "3s", retries: 120 };
   if (probe.kind === "exec") return { test: ["CMD", ...probe.command.map(literal)], ...timing };
-  if (probe.kind === "http") {
-    // Every HTTP workload here is a Node service image: Node's fetch is the probe client.
+  if (probe.kind === "http" && hasNode) {
     const script = `fetch('http://127.0.0.1:${probe.port}${probe.path}').then(r=>process.exit(r.status===200?0:1),()=>process.exit(1))`;
     return { test: ["CMD", "node", "-e", script], ...timing };
   }
@@ -34,6 +37,8 @@ export function composeFile(opts: {
   containers: ContainerPlan[];
   refs: Map<string, string>;
   initImage: string;
+  /** Whether a logical image has Node (for HTTP healthchecks). */
+  hasNode: (image: string) => boolean;
 }): string {
   const { containers, refs } = opts;
   // Found by env:list and the test suite's leak check; no `run` or `expires` label, so env:gc never
@@ -52,10 +57,46 @@ export function composeFile(opts: {
 
   for (const c of firstReplicas) {
     const replicas = containers.filter((x) => x.workload === c.workload).length;
-    const files = c.files.map((f, i) => {
-      configs[`${c.workload}-file-${i}`] = { content: f.content };
-      return { source: `${c.workload}-file-${i}`, target: f.path };
-    });
+    const filesOf = (owner: string, files: ContainerPlan["files"]) =>
+      files.map((f, i) => {
+        configs[`${owner}-file-${i}`] = { content: literal(f.content) };
+        return { source: `${owner}-file-${i}`, target: f.path, mode: f.mode };
+      });
+    const files = filesOf(c.workload, c.files);
+    // The pod's emptyDirs: a named volume each, writable by whoever runs in the pod (as on
+    // Kubernetes), then its init containers in order, each waiting for the one before.
+    const emptyDirs = [...new Set([...c.volumes, ...c.init.flatMap((i) => i.volumes)].map((v) => v.name))];
+    const mounts = (vs: ContainerPlan["volumes"]) =>
+      vs.map((v) => `${c.workload}-${v.name}:${v.path}${v.readOnly ? ":ro" : ""}`);
+    let before: Record<string, { condition: string }> = {};
+    if (emptyDirs.length > 0) {
+      for (const v of emptyDirs) volumes[`${c.workload}-${v}`] = { labels: devstack };
+      services[`${c.workload}-emptydirs`] = {
+        image: refs.get(c.init[0]?.image ?? c.image) ?? c.image,
+        user: "0",
+        entrypoint: ["chmod", "1777", ...emptyDirs.map((v) => `/emptydir/${v}`)],
+        volumes: emptyDirs.map((v) => `${c.workload}-${v}:/emptydir/${v}`),
+        labels: devstack,
+        restart: "no",
+      };
+      before = { [`${c.workload}-emptydirs`]: { condition: "service_completed_successfully" } };
+    }
+    for (const init of c.init) {
+      const service = `${c.workload}-init-${init.name}`;
+      const initFiles = filesOf(service, init.files);
+      services[service] = {
+        image: refs.get(init.image) ?? init.image,
+        ...(init.command ? { entrypoint: init.command.map(literal) } : {}),
+        ...(init.args ? { command: init.args.map(literal) } : {}),
+        environment: literalEnv(init.env),
+        ...(initFiles.length > 0 ? { configs: initFiles } : {}),
+        ...(init.volumes.length > 0 ? { volumes: mounts(init.volumes) } : {}),
+        labels: devstack,
+        depends_on: before,
+        restart: "no",
+      };
+      before = { [service]: { condition: "service_completed_successfully" } };
+    }
     if (c.kind === "Cluster") volumes[`${c.workload}-data`] = { labels: devstack };
     services[c.workload] = {
       image: refs.get(c.image) ?? c.image,
@@ -68,13 +109,15 @@ export function composeFile(opts: {
       ...(files.length > 0 ? { configs: files } : {}),
       ...(c.kind === "Cluster"
         ? { volumes: [`${c.workload}-data:/var/lib/postgresql/data`], shm_size: "256m" }
-        : {}),
+        : c.volumes.length > 0
+          ? { volumes: mounts(c.volumes) }
+          : {}),
       ...(c.limits.nanoCpus ? { cpus: c.limits.nanoCpus / 1e9 } : {}),
       ...(c.limits.memoryBytes ? { mem_limit: c.limits.memoryBytes } : {}),
       ...(replicas > 1 ? { deploy: { replicas } } : {}),
-      healthcheck: healthcheck(c.readiness),
+      healthcheck: healthcheck(c.readiness, opts.hasNode(c.image)),
       ...(c.kind !== "Cluster"
-        ? { depends_on: { "db-init": { condition: "service_completed_successfully" } } }
+        ? { depends_on: { ...before, "db-init": { condition: "service_completed_successfully" } } }
         : {}),
       restart: "unless-stopped",
     };

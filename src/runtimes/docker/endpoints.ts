@@ -3,8 +3,8 @@ import type { EnvState } from "../../env/state.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 /**
- * Host-side URLs from the published ports: the database and Redis with credentials, HTTP services
- * by name, LoadBalancers as the environment's entry points.
+ * Host-side URLs from the published ports: the database and each Redis with credentials, HTTP
+ * services by name, LoadBalancers as the environment's entry points.
  */
 export function endpointsOf(
   ports: EnvState["ports"],
@@ -19,7 +19,8 @@ export function endpointsOf(
     if (c.kind === "Cluster" && port(5432)) {
       endpoints.postgres ??= `postgresql://${c.env.POSTGRES_USER}:${c.env.POSTGRES_PASSWORD}@127.0.0.1:${port(5432)}/${c.env.POSTGRES_DB}`;
     } else if (c.image === "redis" && port(6379)) {
-      endpoints.redis = `redis://:${c.env.REDIS_PASSWORD ?? ""}@127.0.0.1:${port(6379)}`;
+      // By workload: `redis` is the session store, `tyk-redis` the gateway's.
+      endpoints[c.workload] = `redis://:${c.env.REDIS_PASSWORD ?? ""}@127.0.0.1:${port(6379)}`;
     } else if (c.readiness?.kind === "http" && port(c.readiness.port)) {
       endpoints[c.workload] = `http://127.0.0.1:${port(c.readiness.port)}`;
     }

@@ -23,6 +23,7 @@ export function groupResources(resources: Resource[]): DockerGroup[] {
         purpose: r.labels[LABEL.purpose] ?? "unknown",
         run,
         expires: r.labels[LABEL.expires] ?? "",
+        records: r.labels[LABEL.records],
         resources: [],
       };
       groups.set(key, group);

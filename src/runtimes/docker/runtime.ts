@@ -1,12 +1,14 @@
 import { execa } from "execa";
 import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
+import { inspectContainer } from "../../docker/api.ts";
 import { ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
-import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
+import { type EnvState, readEnvState, removeEnvState, writeEnvState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
 import { listTables, removeTable } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
+import { loadImageMap } from "../../images/image-map.ts";
 import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
 import type { PreparedEnvironment } from "../../manifests/prepare.ts";
@@ -37,9 +39,11 @@ import {
   runningContainers,
 } from "./firewall.ts";
 import { collectGarbage, groupResources } from "./gc.ts";
-import { containerName, envResources, prefix } from "./names.ts";
+import { containerName, envResources, isData, prefix, supervisorName } from "./names.ts";
+import { configDigest, replicaName } from "./pods.ts";
 import { probeAgainstEngine, probePods } from "./policy-probe.ts";
 import { probeOnce } from "./probe.ts";
+import { reconfigure } from "./reconfigure.ts";
 import { environmentStatus } from "./status.ts";
 import { ensureSupervisor } from "./supervisor.ts";
 import { DOCKER_SUPPORT, dockerPlanOf } from "./support.ts";
@@ -70,6 +74,7 @@ function newContext(
       expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
       ports: {},
       endpoints: {},
+      config: {},
       secrets: prepared.secrets,
     },
     progress,
@@ -127,21 +132,46 @@ export const dockerRuntime: Runtime & {
     const existing = readEnvState(name);
     const planned = await prepare(envFile, existing);
     const { prepared, containers } = planned;
-    if (existing?.status === "ready" && (await reusable(name, existing, containers))) {
-      // Policies may have changed since: re-applied, and the supervisor follows them.
-      const firewall = await firewallConfig(name, prepared.policies);
-      progress(`network policies: ${policySummary(await hostEnforcer(firewall).apply())}`);
-      const image = async () =>
-        (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor")?.ref ?? "supervisor";
-      const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
-      if (await ensureSupervisor(name, image, firewall, labels))
-        progress("supervisor: restarted for the changed policies");
-      return { state: existing, reused: true };
+    if (existing?.status === "ready") {
+      const images = await resolveImages({
+        names: [...new Set(containers.map((c) => c.image))],
+        silent: true,
+      });
+      const verdict = await reuseVerdict(name, existing, containers, images);
+      if (verdict.reusable) {
+        for (const c of verdict.reconfigure) {
+          await reconfigure(
+            {
+              name,
+              network: prefix(name),
+              labels: devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }),
+              image: (logical) => images.get(logical)?.ref ?? logical,
+            },
+            c,
+          );
+          existing.config[containerName(name, c)] = configDigest(c);
+          progress(
+            `${replicaName(c)}: configuration changed, reloaded without a restart (${c.onConfigChange?.method} ${c.onConfigChange?.path})`,
+          );
+        }
+        writeEnvState(existing);
+        // Policies may have changed since: re-applied, and the supervisor follows them.
+        const firewall = await firewallConfig(name, prepared.policies);
+        progress(`network policies: ${policySummary(await hostEnforcer(firewall).apply())}`);
+        const image = async () =>
+          (await resolveImages({ names: ["supervisor"], silent: true })).get("supervisor")?.ref ??
+          "supervisor";
+        const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
+        if (await ensureSupervisor(name, image, firewall, labels))
+          progress("supervisor: restarted for the changed policies");
+        return { state: existing, reused: true };
+      }
+      progress(`recreating the environment: ${verdict.why}`);
     }
     if (existing?.status === "starting" && existing.run !== currentRun() && runIsAlive(existing.run))
       throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
     const ctx = newContext(name, planned, progress);
-    ctx.hadData = (await envResources(name)).some((r) => r.kind === "volume");
+    ctx.hadData = (await envResources(name)).some(isData);
     await runActions(UP_ACTIONS, ctx, progress);
     return { state: ctx.state, reused: false };
   },
@@ -157,8 +187,11 @@ export const dockerRuntime: Runtime & {
 
   async down(name, { keepData = false } = {}) {
     await ensureEngine();
-    const resources = (await envResources(name)).filter((r) => !(keepData && r.kind === "volume"));
-    await removeResources(resources);
+    const resources = (await envResources(name)).filter((r) => !(keepData && isData(r)));
+    // The supervisor first: nothing may restart a pod of an environment being removed.
+    const supervisor = resources.filter((r) => r.name === supervisorName(name));
+    await removeResources(supervisor);
+    await removeResources(resources.filter((r) => !supervisor.includes(r)));
     // The table goes after the containers, so no supervisor is left to re-apply it.
     const table = (await removeTable(tableName(name), await firewallRunner())) ? 1 : 0;
     if (!keepData) removeEnvState(name);
@@ -259,23 +292,60 @@ export const dockerRuntime: Runtime & {
       silent: true,
     });
     const refs = new Map([...images].map(([n, i]) => [n, i.ref]));
-    return composeFile({ name, envFile, containers, refs, initImage: refs.get("db-init") ?? "db-init" });
+    const map = loadImageMap();
+    // An image has Node when it, or what it is built from, installs it (the services, db-init).
+    const hasNode = (image: string): boolean => {
+      const recipe = map.images[image]?.recipe;
+      return !!recipe && (!!recipe.packages?.includes("nodejs") || (!!recipe.from && hasNode(recipe.from)));
+    };
+    return composeFile({
+      name,
+      envFile,
+      containers,
+      refs,
+      initImage: refs.get("db-init") ?? "db-init",
+      hasNode,
+    });
   },
 };
 
 /**
- * A ready environment is reused when every container passes its probe now, each is a pod the
- * firewall knows (made by this DevStack), and none is on another network too (out of the rules'
- * reach): otherwise it is recreated.
+ * Whether a ready environment can be kept: every container passes its probe now, runs the image
+ * the current recipe resolves to, is a pod the firewall knows (made by this DevStack) and on no
+ * other network (out of the rules' reach); a pod whose configuration changed is kept only if it
+ * can take it without a restart (its config-change hook). Otherwise it is recreated, saying why.
  */
-async function reusable(name: string, state: EnvState, containers: readonly ContainerPlan[]) {
+async function reuseVerdict(
+  name: string,
+  state: EnvState,
+  containers: readonly ContainerPlan[],
+  images: ReadonlyMap<string, { ref: string }>,
+): Promise<{ reusable: boolean; why?: string; reconfigure: ContainerPlan[] }> {
+  const no = (why: string) => ({ reusable: false, why, reconfigure: [] });
   const checks = await Promise.all(
-    containers.map((c) =>
-      probeOnce(containerName(name, c), c.readiness, (port) => state.ports[`${c.workload}:${port}`]),
-    ),
+    containers.map(async (c) => {
+      const container = containerName(name, c);
+      const inspection = await inspectContainer(container);
+      const ready = await probeOnce(container, c.readiness, (port) => state.ports[`${c.workload}:${port}`]);
+      const image = images.get(c.image)?.ref;
+      return { c, container, ready, stale: !!image && inspection?.Config.Image !== image };
+    }),
   );
-  if (!checks.every(Boolean)) return false;
+  const notReady = checks.filter((x) => !x.ready).map((x) => x.container);
+  if (notReady.length > 0) return no(`not ready: ${notReady.join(", ")}`);
+  const stale = checks.filter((x) => x.stale).map((x) => x.container);
+  if (stale.length > 0) return no(`a newer image: ${stale.join(", ")}`);
   const running = await runningContainers(prefix(name));
   const pods = running.filter((c) => c.labels[POD_LABEL]);
-  return pods.length === containers.length && podsOffNetwork(running, prefix(name)).length === 0;
+  if (pods.length !== containers.length)
+    return no(`${pods.length} pods run, the manifests have ${containers.length}`);
+  if (podsOffNetwork(running, prefix(name)).length > 0) return no("a pod is on another network too");
+  // A digest recorded by this DevStack that differs: the pod's files or init containers changed.
+  const changed = checks.filter(({ c, container }) => {
+    const recorded = state.config[container];
+    return recorded !== undefined && recorded !== configDigest(c);
+  });
+  const unreloadable = changed.filter((x) => !x.c.onConfigChange).map((x) => x.container);
+  if (unreloadable.length > 0) return no(`configuration changed: ${unreloadable.join(", ")}`);
+  return { reusable: true, reconfigure: changed.map((x) => x.c) };
 }

@@ -1,8 +1,10 @@
-import { inspectContainer } from "../../docker/api.ts";
+import { execOutput, inspectContainer } from "../../docker/api.ts";
 import type { EnvState } from "../../env/state.ts";
 import type { WorkloadStatus } from "../runtime.ts";
-import { containerName } from "./names.ts";
+import { containerName, supervisorName } from "./names.ts";
 import { probeOnce } from "./probe.ts";
+import { type PodRecord, waitingReason } from "./restarts.ts";
+import { PODS_FILE } from "./supervisor-state.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 const age = (since: string) => {
@@ -15,6 +17,8 @@ export async function environmentStatus(
   state: EnvState,
   containers: readonly ContainerPlan[],
 ): Promise<WorkloadStatus[]> {
+  const records = await podRecords(state.name);
+  const now = Date.now();
   const workloads = [...new Set(containers.map((c) => c.workload))];
   return Promise.all(
     workloads.map(async (workload) => {
@@ -42,6 +46,16 @@ export async function environmentStatus(
         }),
       );
       const ready = results.filter((r) => r.ready).length;
+      const restarts = replicas.reduce(
+        (n, c) => n + (records[containerName(state.name, c)]?.restarts ?? 0),
+        0,
+      );
+      const lastStates = replicas.flatMap((c, i) => {
+        const why = results[i]?.ready
+          ? records[containerName(state.name, c)]?.lastState
+          : waitingReason(records[containerName(state.name, c)], now);
+        return why ? [`${c.workload}-${c.replica}: ${why}`] : [];
+      });
       const oldest = results.flatMap((r) => (r.started ? [r.started] : [])).sort()[0];
       return {
         workload,
@@ -50,7 +64,19 @@ export async function environmentStatus(
         health: ready === replicas.length ? "ready" : ready > 0 ? "degraded" : "down",
         ports: results[0]?.ports.join(", ") || "-",
         age: oldest ? age(oldest) : "-",
+        restarts,
+        lastState: lastStates.join("; ") || "-",
       } satisfies WorkloadStatus;
     }),
   );
+}
+
+/** What the environment's supervisor knows of each pod's restarts (none while it does not run). */
+async function podRecords(env: string): Promise<Record<string, PodRecord>> {
+  try {
+    const { exitCode, stdout } = await execOutput(supervisorName(env), ["cat", PODS_FILE]);
+    return exitCode === 0 ? (JSON.parse(stdout) as Record<string, PodRecord>) : {};
+  } catch {
+    return {};
+  }
 }

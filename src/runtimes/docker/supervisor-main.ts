@@ -1,18 +1,25 @@
 // The supervisor: a node agent for one environment on Docker. It runs as a container of the
 // environment in the host's network namespace (started last by `dev:up`, removed with it) and
+//   - does what the kubelet does for `restartPolicy: Always`: a pod's container that exits (a
+//     crash, an OOM kill, a SIGKILL) is started again with the kubelet's back-off (restarts.ts),
+//     and what happened is kept in PODS_FILE for `dev:status` (restarts, last state);
 //   - does what the kubelet does with livenessProbes: probes every container that carries a
-//     liveness label at its address, and restarts one after `failureThreshold` consecutive failures;
+//     liveness label at its address, and stops one after `failureThreshold` consecutive failures
+//     (then restarted as above);
 //   - does what Calico's agent does: whenever the environment's containers or their addresses
 //     change (a restart may hand out a new IP), it recompiles and re-applies the environment's
 //     nftables table.
 // It talks to the Docker API over the mounted socket. Configuration: DEVSTACK_ENV (the
 // environment's name) and DEVSTACK_FIREWALL (its policies, network and bridge, as JSON).
+import { mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
 import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
+import { afterExit, newRecord, type PodRecord, restarted } from "./restarts.ts";
+import { PODS_FILE } from "./supervisor-state.ts";
 
 interface Liveness {
   kind: "http" | "tcp";
@@ -72,10 +79,63 @@ function probe(host: string, l: Liveness): Promise<boolean> {
 
 const failures = new Map<string, number>();
 const lastProbe = new Map<string, number>();
+/** Per pod container name: restarts and last state, as the kubelet keeps them in pod status. */
+const pods = new Map<string, PodRecord>();
+/** Containers this supervisor stopped for failing their liveness probe. */
+const livenessStopped = new Set<string>();
+
+function savePods() {
+  mkdirSync(PODS_FILE.slice(0, PODS_FILE.lastIndexOf("/")), { recursive: true });
+  writeFileSync(PODS_FILE, JSON.stringify(Object.fromEntries(pods)));
+}
+
+/** Starts exited pod containers again, as the kubelet does, with its back-off. */
+async function restartExited(
+  containers: { Id: string; Names: string[]; Labels: Record<string, string>; State: string }[],
+) {
+  for (const c of containers) {
+    if (!c.Labels[POD_LABEL] || (c.State !== "exited" && c.State !== "dead")) continue;
+    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const { body } = await dockerApi("GET", `/containers/${c.Id}/json`);
+    const state = (
+      JSON.parse(body) as {
+        State?: { OOMKilled: boolean; ExitCode: number; StartedAt: string; FinishedAt: string };
+      }
+    ).State;
+    if (!state) continue;
+    let record = pods.get(name) ?? newRecord();
+    if (record.lastFinishedAt !== state.FinishedAt) {
+      const exit = {
+        oomKilled: state.OOMKilled,
+        exitCode: state.ExitCode,
+        startedAt: state.StartedAt,
+        finishedAt: state.FinishedAt,
+        liveness: livenessStopped.delete(name),
+      };
+      record = afterExit(record, exit, Date.now());
+      pods.set(name, record);
+      savePods();
+      log(40, "container exited", {
+        container: name,
+        lastState: record.lastState,
+        restartInMs: (record.restartAt ?? 0) - Date.now(),
+      });
+    }
+    if ((record.restartAt ?? 0) > Date.now()) continue;
+    const result = await dockerApi("POST", `/containers/${c.Id}/start`);
+    if (result.status < 300 || result.status === 304) {
+      record = restarted(record);
+      pods.set(name, record);
+      savePods();
+      log(30, "restarted", { container: name, restarts: record.restarts });
+    } else
+      log(50, "restart failed", { container: name, status: result.status, body: result.body.slice(0, 200) });
+  }
+}
 
 async function tick() {
   const filters = encodeURIComponent(JSON.stringify({ label: [`dev.azora.devstack.env=${ENV}`] }));
-  const { body } = await dockerApi("GET", `/containers/json?filters=${filters}`);
+  const { body } = await dockerApi("GET", `/containers/json?all=true&filters=${filters}`);
   const containers = JSON.parse(body) as {
     Id: string;
     Names: string[];
@@ -102,6 +162,8 @@ async function tick() {
     }
   }
 
+  await restartExited(containers);
+
   for (const c of containers) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
     const label = c.Labels[LABEL.liveness];
@@ -119,10 +181,12 @@ async function tick() {
     log(40, "liveness probe failed", { container: name, failures: count, threshold: l.failureThreshold });
     if (count >= l.failureThreshold) {
       failures.set(name, 0);
-      const result = await dockerApi("POST", `/containers/${c.Id}/restart?t=10`);
+      // Stopped (its grace period given); the exit is then restarted like any other, counted.
+      livenessStopped.add(name);
+      const result = await dockerApi("POST", `/containers/${c.Id}/stop?t=10`);
       log(
         result.status < 300 ? 30 : 50,
-        result.status < 300 ? "restarted after failed liveness probes" : "restart failed",
+        result.status < 300 ? "stopped after failed liveness probes" : "stop failed",
         { container: name, status: result.status },
       );
     }
@@ -130,6 +194,7 @@ async function tick() {
 }
 
 log(30, "supervising", { env: ENV });
+savePods();
 for (;;) {
   await tick().catch((error: Error) => log(50, "supervisor tick failed", { err: error.message }));
   await new Promise((r) => setTimeout(r, 1_000));

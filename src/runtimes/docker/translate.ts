@@ -2,6 +2,13 @@ import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import {
+  type K8sVolume,
+  type K8sVolumeMount,
+  mountsOf,
+  type PodFile,
+  type PodVolume,
+} from "./pod-volumes.ts";
 import { memoryBytes, nanoCpus } from "./quantities.ts";
 
 export type Probe = (
@@ -34,8 +41,38 @@ export interface ContainerPlan {
   readiness?: Probe;
   liveness?: Probe;
   limits: { nanoCpus?: number; memoryBytes?: number };
-  /** Files to place in the container before it starts (e.g. CNPG's post-init SQL). */
-  files: { path: string; content: string }[];
+  /** Files to place in the container before it starts (ConfigMap and Secret volumes, CNPG's post-init SQL). */
+  files: PodFile[];
+  /** The pod's emptyDir volumes this container mounts. */
+  volumes: PodVolume[];
+  /** The pod's init containers, run in order to completion before it starts. */
+  init: InitContainerPlan[];
+  /** What to call when the pod's configuration changed and it is kept running (see CONFIG_HOOK_ANNOTATION). */
+  onConfigChange?: ConfigHook;
+}
+
+/** An init container of a pod: same environment rules, files and emptyDir volumes as the container. */
+export interface InitContainerPlan {
+  name: string;
+  image: string;
+  env: Record<string, string>;
+  command?: string[];
+  args?: string[];
+  files: PodFile[];
+  volumes: PodVolume[];
+}
+
+/**
+ * The pod annotation that tells DevStack how a pod takes new configuration without a restart: an
+ * HTTP request to itself, e.g. Tyk's `{"method":"POST","port":8080,"path":"/tyk/reload/group",
+ * "headers":{"x-tyk-authorization":"$(TYK_GW_SECRET)"}}` (`$(VAR)` from the container's env).
+ */
+export const CONFIG_HOOK_ANNOTATION = "devstack.azora.dev/on-config-change";
+export interface ConfigHook {
+  method: string;
+  port: number;
+  path: string;
+  headers: Record<string, string>;
 }
 
 interface Container {
@@ -52,6 +89,7 @@ interface Container {
     };
   }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
+  volumeMounts?: K8sVolumeMount[];
   ports?: { name?: string; containerPort: number; protocol?: string }[];
   readinessProbe?: K8sProbe;
   livenessProbe?: K8sProbe;
@@ -112,21 +150,30 @@ export function translate(
     const portNumber = (port: number | string) =>
       typeof port === "number" ? port : (ports.find((p) => p.name === port)?.containerPort ?? Number.NaN);
 
-    // Environment, in Kubernetes order: envFrom first, then env entries, each able to use earlier ones.
-    const env: Record<string, string> = {};
-    for (const from of c.envFrom ?? []) {
-      if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name) ?? {});
-      if (from.secretRef) Object.assign(env, secrets[from.secretRef.name] ?? {});
-    }
-    for (const e of c.env ?? []) {
-      const cm = e.valueFrom?.configMapKeyRef;
-      const sec = e.valueFrom?.secretKeyRef;
-      env[e.name] = cm
-        ? (configMaps.get(cm.name)?.[cm.key] ?? "")
-        : sec
-          ? (secrets[sec.name]?.[sec.key] ?? "")
-          : expand(e.value ?? "", env);
-    }
+    const podVolumes: K8sVolume[] = pod.spec?.volumes ?? [];
+    const run = (container: Container, what: string) => {
+      const env = environmentOf(container, configMaps, secrets);
+      const mounts = mountsOf(what, container.volumeMounts ?? [], podVolumes, configMaps, secrets, problems);
+      return {
+        env,
+        command: container.command?.map((a) => expand(a, env)),
+        args: container.args?.map((a) => expand(a, env)),
+        ...mounts,
+      };
+    };
+    const main = run(c, `${owner} container ${c.name}`);
+    const env = main.env;
+    const init: InitContainerPlan[] = ((pod.spec?.initContainers ?? []) as Container[]).map((ic) => ({
+      name: ic.name,
+      image: imageFor(ic.image, `${owner} initContainer ${ic.name}`),
+      ...run(ic, `${owner} initContainer ${ic.name}`),
+    }));
+    const onConfigChange = configHook(
+      pod.metadata?.annotations?.[CONFIG_HOOK_ANNOTATION],
+      env,
+      owner,
+      problems,
+    );
 
     const probe = (p: K8sProbe | undefined, what: string): Probe | undefined => {
       if (!p) return undefined;
@@ -164,8 +211,8 @@ export function translate(
         replica,
         image,
         env,
-        command: c.command?.map((a) => expand(a, env)),
-        args: c.args?.map((a) => expand(a, env)),
+        command: main.command,
+        args: main.args,
         aliases,
         loadBalancers,
         ports,
@@ -173,7 +220,10 @@ export function translate(
         readiness: probe(c.readinessProbe, "readinessProbe"),
         liveness: probe(c.livenessProbe, "livenessProbe"),
         limits: dockerLimits(limits, owner),
-        files: [],
+        files: main.files,
+        volumes: main.volumes,
+        init,
+        ...(onConfigChange ? { onConfigChange } : {}),
       });
     }
   }
@@ -242,9 +292,12 @@ function clusterContainers(
               {
                 path: "/docker-entrypoint-initdb.d/10-post-init-application.sql",
                 content: `${sql.map((s) => s.replace(/;?\s*$/, ";")).join("\n")}\n`,
+                mode: 0o644,
               },
             ]
           : [],
+      volumes: [],
+      init: [],
     },
   ];
 }
@@ -258,4 +311,53 @@ function dockerLimits(limits: { cpu?: string; memory?: string }, owner: string):
         ? undefined
         : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
   };
+}
+
+/** A container's environment, in Kubernetes order: envFrom first, then env entries, each able to use earlier ones. */
+function environmentOf(
+  c: Container,
+  configMaps: ReadonlyMap<string, Record<string, string>>,
+  secrets: SecretValues,
+): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const from of c.envFrom ?? []) {
+    if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name) ?? {});
+    if (from.secretRef) Object.assign(env, secrets[from.secretRef.name] ?? {});
+  }
+  for (const e of c.env ?? []) {
+    const cm = e.valueFrom?.configMapKeyRef;
+    const sec = e.valueFrom?.secretKeyRef;
+    env[e.name] = cm
+      ? (configMaps.get(cm.name)?.[cm.key] ?? "")
+      : sec
+        ? (secrets[sec.name]?.[sec.key] ?? "")
+        : expand(e.value ?? "", env);
+  }
+  return env;
+}
+
+/** The pod's config-change hook (CONFIG_HOOK_ANNOTATION), its `$(VAR)`s expanded from the container's env. */
+function configHook(
+  text: string | undefined,
+  env: Record<string, string>,
+  owner: string,
+  problems: string[],
+): ConfigHook | undefined {
+  if (text === undefined) return undefined;
+  const where = `${owner} annotation ${CONFIG_HOOK_ANNOTATION}`;
+  let hook: Partial<ConfigHook>;
+  try {
+    hook = JSON.parse(text) as Partial<ConfigHook>;
+  } catch (error) {
+    problems.push(`${where}: not JSON (${(error as Error).message})`);
+    return undefined;
+  }
+  if (typeof hook.method !== "string" || typeof hook.path !== "string" || !Number.isInteger(hook.port)) {
+    problems.push(`${where}: expected {"method", "port", "path", "headers"?}, got ${text}`);
+    return undefined;
+  }
+  const headers = Object.fromEntries(
+    Object.entries(hook.headers ?? {}).map(([k, v]) => [k, expand(String(v), env)]),
+  );
+  return { method: hook.method, port: hook.port as number, path: hook.path, headers };
 }

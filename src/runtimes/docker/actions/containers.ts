@@ -7,10 +7,11 @@ import { LABEL, labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import { endpointsOf } from "../endpoints.ts";
 import { podLabel } from "../firewall.ts";
-import { containerName, envResources } from "../names.ts";
+import { containerName, emptyDirName, envResources, isData } from "../names.ts";
+import { configDigest, replicaName, runInit, withPodParts } from "../pods.ts";
 import { startedOnly } from "../probe.ts";
 import type { ContainerPlan } from "../translate.ts";
-import { type DockerUpContext, replicaName } from "./context.ts";
+import type { DockerUpContext } from "./context.ts";
 
 const dataVolume = (ctx: DockerUpContext, c: ContainerPlan) => `${containerName(ctx.name, c)}-data`;
 
@@ -22,9 +23,18 @@ const dataVolume = (ctx: DockerUpContext, c: ContainerPlan) => `${containerName(
 export const containers: Action<DockerUpContext> = {
   name: "containers",
   plan: (ctx) =>
-    ordered(ctx.containers).map(
-      (c) =>
-        `docker create+start ${containerName(ctx.name, c)}: image ${c.image}, network ${ctx.network} (aliases ${c.aliases.join(", ") || "none"}), ports ${c.ports.map((p) => `127.0.0.1::${p.containerPort}`).join(", ") || "none"}${c.kind === "Cluster" ? `, volume ${dataVolume(ctx, c)}` : ""}`,
+    ordered(ctx.containers).map((c) =>
+      [
+        `docker create+start ${containerName(ctx.name, c)}: image ${c.image}, network ${ctx.network} (aliases ${c.aliases.join(", ") || "none"}), ports ${c.ports.map((p) => `127.0.0.1::${p.containerPort}`).join(", ") || "none"}`,
+        c.kind === "Cluster" ? `volume ${dataVolume(ctx, c)}` : "",
+        c.files.length > 0 ? `files ${c.files.map((f) => f.path).join(", ")}` : "",
+        c.volumes.length > 0 ? `emptyDirs ${c.volumes.map((v) => `${v.name} at ${v.path}`).join(", ")}` : "",
+        c.init.length > 0
+          ? `after init containers ${c.init.map((i) => `${i.name} (image ${i.image})`).join(", ")}`
+          : "",
+      ]
+        .filter(Boolean)
+        .join(", "),
     ),
   async execute(ctx) {
     for (const c of ordered(ctx.containers)) ctx.starting.set(containerName(ctx.name, c), start(ctx, c));
@@ -36,7 +46,7 @@ export const containers: Action<DockerUpContext> = {
   async undo(ctx) {
     // Starts still in flight land after a first removal; wait for them to settle first.
     await Promise.allSettled(ctx.starting.values());
-    await removeResources((await envResources(ctx.name)).filter((r) => r.kind === "container"));
+    await removeResources((await envResources(ctx.name)).filter((r) => !isData(r) && r.kind !== "network"));
   },
 };
 
@@ -48,8 +58,36 @@ const ordered = (all: readonly ContainerPlan[]) => [
 
 async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTestContainer> {
   const name = containerName(ctx.name, c);
-  const image = ctx.images?.get(c.image)?.ref ?? c.image;
-  let builder = new WorkloadContainer(image)
+  const image = (logical: string) => ctx.images?.get(logical)?.ref ?? logical;
+  // The pod's emptyDirs first: its init containers fill them for the container.
+  const emptyDirs = new Map<string, string>();
+  for (const v of [...c.volumes, ...c.init.flatMap((i) => i.volumes)]) {
+    if (emptyDirs.has(v.name)) continue;
+    const volume = emptyDirName(ctx.name, c, v.name);
+    await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
+    // An emptyDir is writable by every container of the pod, whatever user it runs as.
+    const tool = image(c.init[0]?.image ?? c.image);
+    await docker([
+      "run",
+      "--rm",
+      ...labelArgs(ctx.labels),
+      "--user",
+      "0",
+      "--network",
+      "none",
+      "--entrypoint",
+      "chmod",
+      "-v",
+      `${volume}:/v`,
+      tool,
+      "1777",
+      "/v",
+    ]);
+    emptyDirs.set(v.name, volume);
+  }
+  for (const init of c.init) await runInit(ctx, c, init, image(init.image), emptyDirs);
+
+  let builder = withPodParts(new WorkloadContainer(image(c.image)), c, emptyDirs)
     .withName(name)
     .withLabels({
       ...c.labels,
@@ -70,10 +108,6 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       memory: c.limits.memoryBytes ? c.limits.memoryBytes / 1024 ** 3 : undefined,
     });
   }
-  if (c.files.length > 0)
-    builder = builder.withCopyContentToContainer(
-      c.files.map((f) => ({ content: f.content, target: f.path })),
-    );
   if (c.kind === "Cluster") {
     // Data survives `down --keep-data` and interrupted runs; shared memory as CNPG pods get it.
     const volume = dataVolume(ctx, c);
@@ -84,6 +118,7 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   }
   const started = await builder.start();
   ctx.started.set(name, started);
+  ctx.state.config[name] = configDigest(c);
   if (c.replica === 1)
     for (const p of c.ports)
       ctx.state.ports[`${c.workload}:${p.containerPort}`] = started.getMappedPort(p.containerPort);

@@ -26,5 +26,3 @@ export interface DockerUpContext {
   /** Each container's start, by name (the readiness actions wait on these). */
   starting: Map<string, Promise<StartedTestContainer>>;
 }
-
-export const replicaName = (c: ContainerPlan) => `${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}`;

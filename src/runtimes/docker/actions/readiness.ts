@@ -1,9 +1,10 @@
 import { lastLogLines } from "../../../docker/logs.ts";
 import { type Action, KeptFailure } from "../../actions.ts";
 import { containerName } from "../names.ts";
+import { replicaName } from "../pods.ts";
 import { describeProbe, waitUntilReady } from "../probe.ts";
 import type { ContainerPlan } from "../translate.ts";
-import { type DockerUpContext, replicaName } from "./context.ts";
+import type { DockerUpContext } from "./context.ts";
 
 /**
  * Waits until each container passes its readiness probe. A workload that does not within the
