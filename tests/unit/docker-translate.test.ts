@@ -293,3 +293,69 @@ describe("pod volumes, init containers and the config-change hook on Docker", ()
     ]);
   });
 });
+
+describe("StatefulSets on Docker", () => {
+  const statefulSet = (env: object[]) => [
+    {
+      apiVersion: "v1",
+      kind: "Service",
+      metadata: { name: "redis", namespace: "azora" },
+      spec: { clusterIP: "None", selector: { app: "redis" }, ports: [{ port: 6379, targetPort: 6379 }] },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "StatefulSet",
+      metadata: { name: "redis", namespace: "azora" },
+      spec: {
+        serviceName: "redis",
+        replicas: 3,
+        template: {
+          metadata: { labels: { app: "redis" } },
+          spec: {
+            containers: [
+              {
+                name: "redis",
+                image: "redis:8.0",
+                env,
+                args: ["--replica-announce-ip", "$(POD_NAME).redis"],
+                ports: [{ containerPort: 6379 }],
+                volumeMounts: [{ name: "data", mountPath: "/data" }],
+              },
+            ],
+          },
+        },
+        volumeClaimTemplates: [
+          { metadata: { name: "data" }, spec: { resources: { requests: { storage: "1Gi" } } } },
+        ],
+      },
+    },
+  ];
+  const run = (env: object[]) => {
+    const plan = planObjects(statefulSet(env) as never, "test", DOCKER_SUPPORT);
+    return translate(plan, generateSecrets(plan), () => "redis");
+  };
+
+  it("names pods NAME-0..N-1, each reachable as NAME-i.SERVICE, with its own claim and its name from the downward API", () => {
+    const pods = run([{ name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }]);
+    expect(pods.map((p) => [p.pod, p.replica])).toEqual([
+      ["redis-0", 1],
+      ["redis-1", 2],
+      ["redis-2", 3],
+    ]);
+    expect(pods[1]?.aliases).toEqual(["redis", "redis-1.redis", "redis-1.redis.azora.svc.cluster.local"]);
+    expect(pods[2]?.env).toEqual({ POD_NAME: "redis-2" });
+    expect(pods[2]?.args).toEqual(["--replica-announce-ip", "redis-2.redis"]);
+    expect(pods[0]?.volumes).toEqual([{ name: "data", path: "/data", readOnly: false, persistent: true }]);
+  });
+
+  it("refuses a downward API field that is not known before the pod starts", () => {
+    const error = userErrorFrom(() =>
+      run([{ name: "IP", valueFrom: { fieldRef: { fieldPath: "status.podIP" } } }]),
+    );
+    expect(error.message).toContain(
+      "StatefulSet/redis container redis env IP: fieldRef status.podIP is not known before the pod starts on Docker (known: metadata.name, metadata.namespace)",
+    );
+    // Reported once, not once per replica.
+    expect(error.message.split("\n")).toHaveLength(2);
+  });
+});

@@ -29,7 +29,7 @@ export interface FirewallConfig extends PolicyModel {
 export function podLabel(c: ContainerPlan): Record<string, string> {
   const pod: PodInput = {
     namespace: c.namespace,
-    name: `${c.workload}-${c.replica}`,
+    name: c.pod,
     labels: c.labels,
     ports: c.ports.map((p) => ({
       containerPort: p.containerPort,

@@ -1,12 +1,12 @@
 import { listResources, type Resource } from "../../docker/resources.ts";
 import { LABEL } from "../../labels.ts";
+import type { PodVolume } from "./pod-volumes.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 /** Every Docker name of environment `env` starts with this: its network is called exactly this. */
 export const prefix = (env: string) => `azora-${env}`;
 
-export const containerName = (env: string, c: Pick<ContainerPlan, "workload" | "replica">) =>
-  `${prefix(env)}-${c.workload}-${c.replica}`;
+export const containerName = (env: string, c: Pick<ContainerPlan, "pod">) => `${prefix(env)}-${c.pod}`;
 
 export const supervisorName = (env: string) => `${prefix(env)}-supervisor`;
 
@@ -14,8 +14,16 @@ export const supervisorName = (env: string) => `${prefix(env)}-supervisor`;
 export const envResources = (env: string) => listResources(`${LABEL.env}=${env}`);
 
 /** An emptyDir of a pod: a volume of its own, gone with the pod. */
-export const emptyDirName = (env: string, c: Pick<ContainerPlan, "workload" | "replica">, volume: string) =>
+export const emptyDirName = (env: string, c: Pick<ContainerPlan, "pod">, volume: string) =>
   `${containerName(env, c)}-emptydir-${volume}`;
+
+/** A StatefulSet pod's claim: data, kept across restarts and `down --keep-data` (as a PVC is). */
+export const claimName = (env: string, c: Pick<ContainerPlan, "pod">, claim: string) =>
+  `${containerName(env, c)}-${claim}`;
+
+/** The Docker volume behind a pod's volume: a claim's outlives the pod, an emptyDir's does not. */
+export const volumeName = (env: string, c: Pick<ContainerPlan, "pod">, v: PodVolume) =>
+  v.persistent ? claimName(env, c, v.name) : emptyDirName(env, c, v.name);
 
 /** Data that outlives pods (a database's volume): kept by `down --keep-data` and by leftovers cleanup. */
 export const isData = (r: Resource) => r.kind === "volume" && !r.name.includes("-emptydir-");

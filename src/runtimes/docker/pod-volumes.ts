@@ -6,6 +6,8 @@ export interface K8sVolume {
   configMap?: { name: string; items?: { key: string; path: string }[]; defaultMode?: number };
   secret?: { secretName: string; items?: { key: string; path: string }[]; defaultMode?: number };
   emptyDir?: object;
+  /** A StatefulSet's volumeClaimTemplate: a volume of the pod that outlives it. */
+  persistent?: boolean;
 }
 export interface K8sVolumeMount {
   name: string;
@@ -20,11 +22,15 @@ export interface PodFile {
   content: string;
   mode: number;
 }
-/** An emptyDir: a volume of the pod shared by its init containers and its container. */
+/**
+ * A volume of the pod: an emptyDir (shared by its init containers and its container, gone with
+ * the pod) or, `persistent`, a claim of a StatefulSet's pod (kept across restarts and `down --keep-data`).
+ */
 export interface PodVolume {
   name: string;
   path: string;
   readOnly: boolean;
+  persistent?: boolean;
 }
 
 const KINDS = "configMap, secret or emptyDir";
@@ -52,9 +58,14 @@ export function mountsOf(
       problems.push(`${where}: the pod has no volume named '${mount.name}'`);
       continue;
     }
-    if (volume.emptyDir) {
-      if (mount.subPath) problems.push(`${where}: subPath of an emptyDir is not supported on Docker`);
-      shared.push({ name: volume.name, path: mount.mountPath, readOnly: mount.readOnly ?? false });
+    if (volume.emptyDir || volume.persistent) {
+      if (mount.subPath) problems.push(`${where}: subPath of a volume is not supported on Docker`);
+      shared.push({
+        name: volume.name,
+        path: mount.mountPath,
+        readOnly: mount.readOnly ?? false,
+        ...(volume.persistent ? { persistent: true } : {}),
+      });
       continue;
     }
     const source = volume.configMap

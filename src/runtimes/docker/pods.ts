@@ -10,8 +10,8 @@ import { startedOnly } from "./probe.ts";
 import type { ContainerPlan, InitContainerPlan } from "./translate.ts";
 
 /** A pod's replica name for status lines: `user-service`, `user-service #2`. */
-export const replicaName = (c: Pick<ContainerPlan, "workload" | "replica">) =>
-  `${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}`;
+export const replicaName = (c: Pick<ContainerPlan, "workload" | "replica" | "pod" | "kind">) =>
+  c.kind === "StatefulSet" ? c.pod : `${c.workload}${c.replica > 1 ? ` #${c.replica}` : ""}`;
 
 /** What a pod's configuration is: its files (ConfigMap and Secret volumes) and its init containers. */
 export const configDigest = (c: Pick<ContainerPlan, "files" | "volumes" | "init">) =>

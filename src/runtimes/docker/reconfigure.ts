@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { inspectContainer } from "../../docker/api.ts";
 import { docker } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
-import { containerName, emptyDirName } from "./names.ts";
+import { containerName, volumeName } from "./names.ts";
 import { runInit } from "./pods.ts";
 import type { ContainerPlan } from "./translate.ts";
 
@@ -22,10 +22,7 @@ export async function reconfigure(
   if (!hook) throw new Error(`internal: ${name} has no config-change hook`);
   await copyFiles(name, c.files);
   const emptyDirs = new Map(
-    [...c.volumes, ...c.init.flatMap((i) => i.volumes)].map((v) => [
-      v.name,
-      emptyDirName(env.name, c, v.name),
-    ]),
+    [...c.volumes, ...c.init.flatMap((i) => i.volumes)].map((v) => [v.name, volumeName(env.name, c, v)]),
   );
   for (const init of c.init) await runInit(env, c, init, env.image(init.image), emptyDirs);
   const port = Number(

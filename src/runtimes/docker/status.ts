@@ -54,7 +54,7 @@ export async function environmentStatus(
         const why = results[i]?.ready
           ? records[containerName(state.name, c)]?.lastState
           : waitingReason(records[containerName(state.name, c)], now);
-        return why ? [`${c.workload}-${c.replica}: ${why}`] : [];
+        return why ? [`${c.pod}: ${why}`] : [];
       });
       const oldest = results.flatMap((r) => (r.started ? [r.started] : [])).sort()[0];
       return {

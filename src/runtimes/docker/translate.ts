@@ -26,7 +26,10 @@ export interface ContainerPlan {
   /** The Kubernetes namespace of the pod it stands for (NetworkPolicy selectors look at it). */
   namespace: string;
   kind: string;
+  /** 1 for the first replica (Deployment, StatefulSet) or instance (Cluster). */
   replica: number;
+  /** The pod's name: `user-service-1`; a StatefulSet's are `redis-0`, `redis-1`, ... as on Kubernetes. */
+  pod: string;
   /** Logical image name from images/images.yaml. */
   image: string;
   env: Record<string, string>;
@@ -86,6 +89,7 @@ interface Container {
     valueFrom?: {
       configMapKeyRef?: { name: string; key: string };
       secretKeyRef?: { name: string; key: string };
+      fieldRef?: { fieldPath: string };
     };
   }[];
   envFrom?: { configMapRef?: { name: string }; secretRef?: { name: string } }[];
@@ -150,10 +154,19 @@ export function translate(
     const portNumber = (port: number | string) =>
       typeof port === "number" ? port : (ports.find((p) => p.name === port)?.containerPort ?? Number.NaN);
 
-    const podVolumes: K8sVolume[] = pod.spec?.volumes ?? [];
-    const run = (container: Container, what: string) => {
-      const env = environmentOf(container, configMaps, secrets);
-      const mounts = mountsOf(what, container.volumeMounts ?? [], podVolumes, configMaps, secrets, problems);
+    const podNameOf = (replica: number) =>
+      o.kind === "StatefulSet" ? `${o.metadata.name}-${replica - 1}` : `${o.metadata.name}-${replica}`;
+    // A StatefulSet's claims are volumes of each pod, kept like data (volumeClaimTemplates).
+    const claims: K8sVolume[] = (o.kind === "StatefulSet" ? (o.spec?.volumeClaimTemplates ?? []) : []).map(
+      (t: { metadata: { name: string } }) => ({ name: t.metadata.name, persistent: true }),
+    );
+    const podVolumes: K8sVolume[] = [...(pod.spec?.volumes ?? []), ...claims];
+    const namespace = o.metadata.namespace ?? "default";
+    // Problems are reported for the first replica; the others repeat them.
+    const run = (container: Container, what: string, podName: string) => {
+      const found = podName === podNameOf(1) ? problems : [];
+      const env = environmentOf(what, container, configMaps, secrets, { name: podName, namespace }, found);
+      const mounts = mountsOf(what, container.volumeMounts ?? [], podVolumes, configMaps, secrets, found);
       return {
         env,
         command: container.command?.map((a) => expand(a, env)),
@@ -161,19 +174,22 @@ export function translate(
         ...mounts,
       };
     };
-    const main = run(c, `${owner} container ${c.name}`);
+    const main = run(c, `${owner} container ${c.name}`, podNameOf(1));
     const env = main.env;
-    const init: InitContainerPlan[] = ((pod.spec?.initContainers ?? []) as Container[]).map((ic) => ({
-      name: ic.name,
-      image: imageFor(ic.image, `${owner} initContainer ${ic.name}`),
-      ...run(ic, `${owner} initContainer ${ic.name}`),
-    }));
+    const initOf = (pod: string): InitContainerPlan[] =>
+      ((o.spec?.template?.spec?.initContainers ?? []) as Container[]).map((ic) => ({
+        name: ic.name,
+        image: imageFor(ic.image, `${owner} initContainer ${ic.name}`),
+        ...run(ic, `${owner} initContainer ${ic.name}`, pod),
+      }));
     const onConfigChange = configHook(
       pod.metadata?.annotations?.[CONFIG_HOOK_ANNOTATION],
       env,
       owner,
       problems,
     );
+    // Per-pod DNS through the StatefulSet's governing (headless) Service: `redis-0.redis`.
+    const governing: string | undefined = o.kind === "StatefulSet" ? o.spec?.serviceName : undefined;
 
     const probe = (p: K8sProbe | undefined, what: string): Probe | undefined => {
       if (!p) return undefined;
@@ -204,24 +220,30 @@ export function translate(
     const limits = c.resources?.limits ?? {};
     const image = imageFor(c.image, owner);
     for (let replica = 1; replica <= (o.spec?.replicas ?? 1); replica++) {
+      const name = podNameOf(replica);
+      const own = replica === 1 ? main : run(c, `${owner} container ${c.name}`, name);
+      const init = initOf(name);
       containers.push({
         workload: o.metadata.name,
-        namespace: o.metadata.namespace ?? "default",
+        namespace,
         kind: o.kind,
         replica,
+        pod: name,
         image,
-        env,
-        command: main.command,
-        args: main.args,
-        aliases,
+        env: own.env,
+        command: own.command,
+        args: own.args,
+        aliases: governing
+          ? [...aliases, `${name}.${governing}`, `${name}.${governing}.${namespace}.svc.cluster.local`]
+          : aliases,
         loadBalancers,
         ports,
         labels,
         readiness: probe(c.readinessProbe, "readinessProbe"),
         liveness: probe(c.livenessProbe, "livenessProbe"),
         limits: dockerLimits(limits, owner),
-        files: main.files,
-        volumes: main.volumes,
+        files: own.files,
+        volumes: own.volumes,
         init,
         ...(onConfigChange ? { onConfigChange } : {}),
       });
@@ -257,6 +279,7 @@ function clusterContainers(
       namespace: cluster.metadata.namespace ?? "default",
       kind: "Cluster",
       replica: 1,
+      pod: `${name}-1`,
       image: imageFor(cluster.spec?.imageName ?? "", owner),
       env: {
         POSTGRES_USER: app.username ?? "app",
@@ -315,10 +338,15 @@ function dockerLimits(limits: { cpu?: string; memory?: string }, owner: string):
 
 /** A container's environment, in Kubernetes order: envFrom first, then env entries, each able to use earlier ones. */
 function environmentOf(
+  owner: string,
   c: Container,
   configMaps: ReadonlyMap<string, Record<string, string>>,
   secrets: SecretValues,
+  pod: { name: string; namespace: string },
+  problems: string[],
 ): Record<string, string> {
+  // The downward API's fields that are known before the pod starts.
+  const fields: Record<string, string> = { "metadata.name": pod.name, "metadata.namespace": pod.namespace };
   const env: Record<string, string> = {};
   for (const from of c.envFrom ?? []) {
     if (from.configMapRef) Object.assign(env, configMaps.get(from.configMapRef.name) ?? {});
@@ -327,11 +355,18 @@ function environmentOf(
   for (const e of c.env ?? []) {
     const cm = e.valueFrom?.configMapKeyRef;
     const sec = e.valueFrom?.secretKeyRef;
+    const field = e.valueFrom?.fieldRef?.fieldPath;
     env[e.name] = cm
       ? (configMaps.get(cm.name)?.[cm.key] ?? "")
       : sec
         ? (secrets[sec.name]?.[sec.key] ?? "")
-        : expand(e.value ?? "", env);
+        : field !== undefined
+          ? (fields[field] ?? "")
+          : expand(e.value ?? "", env);
+    if (field !== undefined && !(field in fields))
+      problems.push(
+        `${owner} env ${e.name}: fieldRef ${field} is not known before the pod starts on Docker (known: ${Object.keys(fields).join(", ")})`,
+      );
   }
   return env;
 }

@@ -1,4 +1,4 @@
-import { docker } from "../../../docker/cli.ts";
+import { docker, dockerMaybe } from "../../../docker/cli.ts";
 import { removeResources } from "../../../docker/resources.ts";
 import type { StartedTestContainer } from "../../../docker/testcontainers.ts";
 import { WorkloadContainer } from "../../../docker/workload-container.ts";
@@ -7,11 +7,12 @@ import { LABEL, labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import { endpointsOf } from "../endpoints.ts";
 import { podLabel } from "../firewall.ts";
-import { containerName, emptyDirName, envResources, isData } from "../names.ts";
+import { containerName, envResources, isData, volumeName } from "../names.ts";
 import { configDigest, replicaName, runInit, withPodParts } from "../pods.ts";
 import { startedOnly } from "../probe.ts";
 import type { ContainerPlan } from "../translate.ts";
 import type { DockerUpContext } from "./context.ts";
+import { waitForReadiness } from "./readiness.ts";
 
 const dataVolume = (ctx: DockerUpContext, c: ContainerPlan) => `${containerName(ctx.name, c)}-data`;
 
@@ -28,7 +29,10 @@ export const containers: Action<DockerUpContext> = {
         `docker create+start ${containerName(ctx.name, c)}: image ${c.image}, network ${ctx.network} (aliases ${c.aliases.join(", ") || "none"}), ports ${c.ports.map((p) => `127.0.0.1::${p.containerPort}`).join(", ") || "none"}`,
         c.kind === "Cluster" ? `volume ${dataVolume(ctx, c)}` : "",
         c.files.length > 0 ? `files ${c.files.map((f) => f.path).join(", ")}` : "",
-        c.volumes.length > 0 ? `emptyDirs ${c.volumes.map((v) => `${v.name} at ${v.path}`).join(", ")}` : "",
+        c.volumes.length > 0
+          ? `volumes ${c.volumes.map((v) => `${volumeName(ctx.name, c, v)} at ${v.path}`).join(", ")}`
+          : "",
+        c.kind === "StatefulSet" && c.replica > 1 ? `once ${c.workload}-${c.replica - 2} is ready` : "",
         c.init.length > 0
           ? `after init containers ${c.init.map((i) => `${i.name} (image ${i.image})`).join(", ")}`
           : "",
@@ -37,8 +41,22 @@ export const containers: Action<DockerUpContext> = {
         .join(", "),
     ),
   async execute(ctx) {
-    for (const c of ordered(ctx.containers)) ctx.starting.set(containerName(ctx.name, c), start(ctx, c));
-    await Promise.all(ctx.starting.values());
+    // A StatefulSet's pods start in order, each once the one before is ready (OrderedReady).
+    const previous = new Map<string, Promise<unknown>>();
+    for (const c of ordered(ctx.containers)) {
+      const before = c.kind === "StatefulSet" ? previous.get(c.workload) : undefined;
+      const started = (async () => {
+        await before;
+        return start(ctx, c);
+      })();
+      ctx.starting.set(containerName(ctx.name, c), started);
+      if (c.kind === "StatefulSet")
+        previous.set(
+          c.workload,
+          started.then(() => waitForReadiness(ctx, [c])),
+        );
+    }
+    await Promise.all([...ctx.starting.values(), ...previous.values()]);
     ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers);
     writeEnvState(ctx.state);
     return `${ctx.starting.size} started on ${ctx.network}`;
@@ -59,11 +77,19 @@ const ordered = (all: readonly ContainerPlan[]) => [
 async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTestContainer> {
   const name = containerName(ctx.name, c);
   const image = (logical: string) => ctx.images?.get(logical)?.ref ?? logical;
-  // The pod's emptyDirs first: its init containers fill them for the container.
+  // The pod's volumes first: its init containers fill them for the container.
   const emptyDirs = new Map<string, string>();
   for (const v of [...c.volumes, ...c.init.flatMap((i) => i.volumes)]) {
     if (emptyDirs.has(v.name)) continue;
-    const volume = emptyDirName(ctx.name, c, v.name);
+    const volume = volumeName(ctx.name, c, v);
+    emptyDirs.set(v.name, volume);
+    // A claim keeps its data (created once, as a PVC is bound once); the image's files and
+    // owners at the mount path are copied into it on first use, as Docker does.
+    if (v.persistent) {
+      if (!(await dockerMaybe(["volume", "inspect", volume])))
+        await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
+      continue;
+    }
     await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
     // An emptyDir is writable by every container of the pod, whatever user it runs as.
     const tool = image(c.init[0]?.image ?? c.image);
@@ -83,7 +109,6 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       "1777",
       "/v",
     ]);
-    emptyDirs.set(v.name, volume);
   }
   for (const init of c.init) await runInit(ctx, c, init, image(init.image), emptyDirs);
 
@@ -97,6 +122,7 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       ...podLabel(c),
     })
     .withSoleNetwork(ctx.network, c.aliases)
+    .withHostname(c.pod)
     .withEnvironment(c.env)
     .withExposedPorts(...c.ports.map((p) => p.containerPort))
     .withWaitStrategy(startedOnly);
