@@ -1,4 +1,5 @@
 import { createHmac, randomUUID } from "node:crypto";
+import { jsonField } from "../http/json-field.ts";
 
 /**
  * The gateway's own answers, checked against a running environment: what it does with no token, a
@@ -32,14 +33,6 @@ export interface GatewayCheckOptions {
 }
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
-/** A field of a JSON answer, or "" when the answer was not the JSON expected. */
-const field = (text: string, name: string) => {
-  try {
-    return String((JSON.parse(text) as Record<string, unknown>)[name] ?? "");
-  } catch {
-    return "";
-  }
-};
 
 /** An HS256 JWT as session-service makes them, for the expired and forged cases. */
 export function signJwt(claims: Record<string, unknown>, secret: string): string {
@@ -115,13 +108,13 @@ export async function runGatewayChecks(
     headers: json,
     body: JSON.stringify({ email, password, displayName: "Gateway Checks" }),
   });
-  const userId = field(signUp.text, "id");
+  const userId = jsonField(signUp.text, "id");
   const login = async () => {
     const answer = await expect("login without a token", "POST", "/api/sessions", [201], {
       headers: json,
       body: JSON.stringify({ email, password }),
     });
-    return field(answer.text, "token");
+    return jsonField(answer.text, "token");
   };
   const token = await login();
 

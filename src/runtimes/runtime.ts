@@ -102,6 +102,9 @@ export interface Faults {
   /** Cuts the pod off its network: nothing in or out, connections hang. */
   isolate(pod: string): Promise<void>;
   reconnect(pod: string): Promise<void>;
+  /** Kills the agent that restarts pods and keeps policies current (the supervisor; a kubelet). */
+  killNodeAgent(): Promise<void>;
+  nodeAgentRunning(): Promise<boolean>;
   heal(): Promise<void>;
 }
 

@@ -1,11 +1,12 @@
 import { execa } from "execa";
+import { inspectContainer } from "../../docker/api.ts";
 import { docker } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
 import { LABEL } from "../../labels.ts";
 import type { PodInput } from "../../netpol/model.ts";
 import type { Faults, PodRef } from "../runtime.ts";
 import { POD_LABEL, runningContainers } from "./firewall.ts";
-import { prefix } from "./names.ts";
+import { prefix, supervisorName } from "./names.ts";
 
 /** The environment's running pods, as suites address them. */
 export async function podsOf(env: string): Promise<PodRef[]> {
@@ -69,9 +70,23 @@ export function dockerFaults(env: string): Faults {
     async reconnect(pod) {
       const pid = await pidOf(containerOf(env, pod));
       await ipIn(pid, ["link", "set", "eth0", "up"]);
-      const route = routes.get(pod);
-      if (route) await ipIn(pid, ["route", "replace", ...route.split(/\s+/)]);
+      // The route seen when it was cut; or, after a crashed run lost it, the network's gateway.
+      const gateway = await docker([
+        "network",
+        "inspect",
+        "--format",
+        "{{(index .IPAM.Config 0).Gateway}}",
+        prefix(env),
+      ]);
+      const route = routes.get(pod) || `default via ${gateway} dev eth0`;
+      await ipIn(pid, ["route", "replace", ...route.split(/\s+/)]);
       active.delete(`isolate ${pod}`);
+    },
+    async killNodeAgent() {
+      await docker(["kill", "--signal", "KILL", supervisorName(env)]);
+    },
+    async nodeAgentRunning() {
+      return (await inspectContainer(supervisorName(env)))?.State.Running === true;
     },
     async heal() {
       for (const undo of [...active.values()].reverse()) await undo();

@@ -163,7 +163,7 @@ export const dockerRuntime: Runtime & {
           "supervisor";
         const labels = devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl });
         if (await ensureSupervisor(name, image, firewall, labels))
-          progress("supervisor: restarted for the changed policies");
+          progress("supervisor: started (it was not running, or enforced other policies)");
         return { state: existing, reused: true };
       }
       progress(`recreating the environment: ${verdict.why}`);

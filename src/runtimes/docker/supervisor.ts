@@ -12,8 +12,8 @@ const FIREWALL_LABEL = "dev.azora.devstack.firewall";
  * The supervisor: restarts containers whose liveness probe fails (the kubelet's job) and re-applies
  * the firewall when a container comes back with another address (Calico's). It runs in the host's
  * network namespace, like a node agent: it needs the host's nftables, and its probes, like the
- * kubelet's, are not pod traffic. It is replaced when the policies it enforces changed (its image
- * is only resolved then); resolves to whether it (re)started one.
+ * kubelet's, are not pod traffic. It is replaced when the policies it enforces changed or it does
+ * not run (its image is only resolved then); resolves to whether it (re)started one.
  */
 export async function ensureSupervisor(
   env: string,
@@ -27,10 +27,11 @@ export async function ensureSupervisor(
   const current = await dockerMaybe([
     "inspect",
     "--format",
-    `{{index .Config.Labels "${FIREWALL_LABEL}"}}`,
+    `{{.State.Running}} {{index .Config.Labels "${FIREWALL_LABEL}"}}`,
     container,
   ]);
-  if (current === digest) return false;
+  if (current === `true ${digest}`) return false;
+  // Gone, stopped or killed, or enforcing other policies: a new one.
   if (current !== undefined) await docker(["rm", "--force", container]);
   await new GenericContainer(await image())
     .withName(container)

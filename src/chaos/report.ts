@@ -1,0 +1,25 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { repoRoot } from "../paths.ts";
+import type { RunResult } from "./run.ts";
+
+/** Writes `reports/chaos-<time>/summary.json` and resolves to the folder. */
+export function writeChaosReport(env: string, results: readonly RunResult[], startedAt: Date): string {
+  const dir = join(repoRoot, "reports", `chaos-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
+  mkdirSync(dir, { recursive: true });
+  const summary = {
+    environment: env,
+    startedAt: startedAt.toISOString(),
+    runs: results.map(({ timeline: _, ...run }) => run),
+    timelines: results.map((r) => ({
+      experiment: r.experiment,
+      run: r.run,
+      faultAt: r.faultAt,
+      removedAt: r.removedAt,
+      recoveredAt: r.recoveredAt,
+      timeline: r.timeline,
+    })),
+  };
+  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  return dir;
+}

@@ -1,0 +1,131 @@
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, vi } from "vitest";
+import { EXPERIMENTS } from "../../src/chaos/experiments/index.ts";
+import { journaled, undoLeftFaults } from "../../src/chaos/journal.ts";
+import type { Write } from "../../src/chaos/ledger.ts";
+import { recovery, timeline } from "../../src/chaos/run.ts";
+import type { Faults, PodRef } from "../../src/runtimes/runtime.ts";
+
+const write = (at: number, acknowledged: boolean): Write => ({
+  kind: "signup",
+  key: `k${at}`,
+  at,
+  ms: 5,
+  status: acknowledged ? 201 : 503,
+  acknowledged,
+});
+/** Writes every 50 ms from `from` to `to`, failing where `failing(at)` says. */
+const series = (from: number, to: number, failing: (at: number) => boolean) =>
+  Array.from({ length: (to - from) / 50 }, (_, i) => write(from + i * 50, !failing(from + i * 50)));
+
+describe("chaos: when the workload recovered", () => {
+  it("is the first of 10 successes in a row after the fault's first failure", () => {
+    const writes = series(0, 5_000, (at) => at >= 1_000 && at < 2_300);
+    expect(recovery(writes, 1_000)).toBe(2_300);
+  });
+
+  it("is not reached while failures keep interrupting the successes", () => {
+    // A failure every 400 ms after the fault: never 10 in a row (writes every 50 ms = 8 between).
+    const writes = series(0, 5_000, (at) => at >= 1_000 && at % 400 === 0);
+    expect(recovery(writes, 1_000)).toBeUndefined();
+  });
+
+  it("is the fault's own time when nothing failed, and unknown before 10 writes came after it", () => {
+    expect(
+      recovery(
+        series(0, 3_000, () => false),
+        1_000,
+      ),
+    ).toBe(1_000);
+    expect(
+      recovery(
+        series(0, 1_200, () => false),
+        1_000,
+      ),
+    ).toBeUndefined();
+    // Writes are taken in the order they were sent, not the order they were answered.
+    const shuffled = series(0, 3_000, (at) => at === 1_500).reverse();
+    expect(recovery(shuffled, 1_000)).toBe(1_550);
+  });
+
+  it("counts acknowledged and failed writes per 100 ms", () => {
+    expect(
+      timeline([write(0, true), write(50, false), write(120, true), write(199, true), write(310, false)]),
+    ).toEqual([
+      { at: 0, ok: 1, failed: 1 },
+      { at: 100, ok: 2, failed: 0 },
+      { at: 300, ok: 0, failed: 1 },
+    ]);
+  });
+});
+
+describe("chaos: faults that last are journaled", () => {
+  const calls: string[] = [];
+  const fake: Faults = {
+    kill: async (p) => void calls.push(`kill ${p}`),
+    pause: async (p) => void calls.push(`pause ${p}`),
+    resume: async (p) => void calls.push(`resume ${p}`),
+    isolate: async (p) => void calls.push(`isolate ${p}`),
+    reconnect: async (p) => void calls.push(`reconnect ${p}`),
+    killNodeAgent: async () => void calls.push("kill agent"),
+    nodeAgentRunning: async () => true,
+    heal: async () => void calls.push("heal"),
+  };
+
+  it("records a pause or a cut before injecting it, strikes it when removed, and undoes what a crash left", async () => {
+    vi.stubEnv("DEVSTACK_STATE_DIR", mkdtempSync(join(tmpdir(), "devstack-chaos-")));
+    const journal = join(process.env.DEVSTACK_STATE_DIR ?? "", "chaos", "env1.json");
+    const faults = journaled("env1", fake);
+    await faults.pause("azora/user-service-1");
+    await faults.isolate("azora/redis-0");
+    expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([
+      { kind: "pause", pod: "azora/user-service-1" },
+      { kind: "isolate", pod: "azora/redis-0" },
+    ]);
+    await faults.resume("azora/user-service-1");
+    expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([{ kind: "isolate", pod: "azora/redis-0" }]);
+    // The runner "crashes" here; the next run undoes what is left, then nothing is.
+    calls.length = 0;
+    expect(await undoLeftFaults("env1", fake)).toEqual(["isolate azora/redis-0"]);
+    expect(calls).toEqual(["reconnect azora/redis-0"]);
+    expect(await undoLeftFaults("env1", fake)).toEqual([]);
+    vi.unstubAllEnvs();
+  });
+});
+
+describe("chaos: the experiments", () => {
+  const pod = (workload: string, replica: number): PodRef => ({
+    pod: `azora/${workload}-${replica}`,
+    workload,
+    replica,
+    labels: {},
+  });
+  const services = ["user-service", "session-service", "course-service", "enrollment-service"];
+  const nightly = services.flatMap((s) => [pod(s, 1), pod(s, 2)]);
+
+  it("have unique names and say what the same fault is on Kubernetes", () => {
+    expect(new Set(EXPERIMENTS.map((e) => e.name)).size).toBe(EXPERIMENTS.length);
+    const killed = EXPERIMENTS.find((e) => e.name === "service-replica-killed");
+    expect(killed?.kubernetes("azora/user-service-1")).toEqual([
+      "kubectl",
+      "delete",
+      "pod",
+      "user-service-1",
+      "--namespace",
+      "azora",
+      "--grace-period=0",
+      "--force",
+    ]);
+  });
+
+  it("strike one replica of each service, and refuse an environment with one replica", () => {
+    const killed = EXPERIMENTS.find((e) => e.name === "service-replica-killed");
+    expect(killed?.targets(nightly)).toEqual(services.map((s) => `azora/${s}-1`));
+    expect(killed?.requires?.(nightly)).toBeUndefined();
+    expect(killed?.requires?.(services.map((s) => pod(s, 1)))).toBe(
+      "needs 2 or more replicas of user-service, session-service, course-service, enrollment-service (the nightly env has them)",
+    );
+  });
+});
