@@ -8,7 +8,7 @@ import type { Faults } from "../runtimes/runtime.ts";
  * are injected and struck off when removed, so that a runner that crashes or is interrupted
  * leaves a record the next run undoes first: an environment is always left as it was found.
  */
-type Lasting = { kind: "pause" | "isolate"; pod: string };
+type Lasting = { kind: "pause" | "isolate" | "down"; pod: string };
 
 const file = (env: string) => join(stateDir(), "chaos", `${env}.json`);
 const read = (env: string): Lasting[] => {
@@ -42,6 +42,14 @@ export function journaled(env: string, faults: Faults): Faults {
       await faults.resume(pod);
       strike({ kind: "pause", pod });
     },
+    async down(pod) {
+      add({ kind: "down", pod });
+      await faults.down(pod);
+    },
+    async up(pod) {
+      await faults.up(pod);
+      strike({ kind: "down", pod });
+    },
     async isolate(pod) {
       add({ kind: "isolate", pod });
       await faults.isolate(pod);
@@ -57,8 +65,8 @@ export function journaled(env: string, faults: Faults): Faults {
 export async function undoLeftFaults(env: string, faults: Faults): Promise<string[]> {
   const left = read(env);
   for (const f of left) {
-    if (f.kind === "pause") await faults.resume(f.pod).catch(() => undefined);
-    else await faults.reconnect(f.pod).catch(() => undefined);
+    const undo = { pause: faults.resume, isolate: faults.reconnect, down: faults.up }[f.kind];
+    await undo(f.pod).catch(() => undefined);
   }
   write(env, []);
   return left.map((f) => `${f.kind} ${f.pod}`);

@@ -80,13 +80,17 @@ export async function runExperiment(
   if (baselineFailures.length > 0)
     violations.push(`steady state not reached before the fault: ${baselineFailures.length} failed write(s)`);
 
-  const faultAt = ledger.now();
-  log(`  ${experiment.name} #${run}: fault on ${targets.join(", ")} at ${(faultAt / 1000).toFixed(1)}s`);
+  // The fault's time is when it is in place (an experiment may look its target up first).
+  let faultAt = ledger.now();
   let removedAt = faultAt;
   try {
     await experiment.inject(ctx, targets).catch((error: Error) => {
       throw new UserError(`experiment ${experiment.name}: the fault could not be injected: ${error.message}`);
     });
+    faultAt = ledger.now();
+    log(
+      `  ${experiment.name} #${run}: fault on ${targets.join(", ")} in place at ${(faultAt / 1000).toFixed(1)}s`,
+    );
     await sleep(experiment.holdMs);
   } finally {
     // The fault is always removed, even when the run fails half-way.

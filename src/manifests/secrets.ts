@@ -39,6 +39,16 @@ export function generateSecrets(plan: Plan, previous: SecretValues = {}): Secret
       dbname,
       uri: `postgresql://${username}:${password}@${host}:5432/${dbname}`,
     };
+    // With more than one instance: the superuser and the replication user, as the operator keeps
+    // them (`-superuser`; replication authenticates by certificate there, by password here).
+    if ((cluster.spec?.instances ?? 1) > 1)
+      for (const [suffix, user] of [
+        ["superuser", "postgres"],
+        ["replication", "streaming_replica"],
+      ] as const) {
+        const secret = `${cluster.metadata.name}-${suffix}`;
+        values[secret] = { username: user, password: previous[secret]?.password ?? random() };
+      }
   }
   return values;
 }

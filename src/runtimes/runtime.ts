@@ -94,8 +94,12 @@ export interface PodRef {
  * place; `heal` removes every fault this handle injected that is still in force.
  */
 export interface Faults {
-  /** Kills the pod's main process (SIGKILL), as an OOM kill or a node crash would. */
+  /** Kills the pod's main process (SIGKILL), as an OOM kill would; it is restarted as usual. */
   kill(pod: string): Promise<void>;
+  /** Kills the pod and keeps it down, as a crashed node does, until `up`. */
+  down(pod: string): Promise<void>;
+  /** Brings a pod held `down` back (its node returns). */
+  up(pod: string): Promise<void>;
   /** Freezes every process of the pod (it holds its connections and answers nothing). */
   pause(pod: string): Promise<void>;
   resume(pod: string): Promise<void>;
@@ -125,6 +129,28 @@ export interface PolicyProbeReport {
   problems: string[];
 }
 
+/** One instance of the environment's PostgreSQL cluster, as `kubectl cnpg status` shows it. */
+export interface DatabaseMember {
+  name: string;
+  /** The pod it runs in (`azora/azora-db-2`), for faults. */
+  pod: string;
+  role: "primary" | "replica";
+  /** `running`, `streaming`, `stopped`, ... */
+  state: string;
+  timeline: number;
+  /** Replication lag in MB (0 for the primary); undefined when unknown. */
+  lagMb?: number;
+}
+
+/** The environment's PostgreSQL cluster: its members, and the operations CNPG's plugin offers. */
+export interface Database {
+  members(): Promise<DatabaseMember[]>;
+  /** A planned change of primary (to `to`, or any suitable replica); resolves to the new primary. */
+  switchover(to?: string): Promise<string>;
+  /** Promotes `to` whatever the primary's state (the CNPG plugin's `promote`); resolves to it. */
+  failover(to: string): Promise<string>;
+}
+
 /** What suites get: how to reach the environment, its pods, and faults to inject. */
 export interface EnvironmentHandle {
   name: string;
@@ -133,6 +159,7 @@ export interface EnvironmentHandle {
   endpoints: Record<string, string>;
   pods(): Promise<PodRef[]>;
   faults: Faults;
+  database: Database;
 }
 
 export interface Runtime {

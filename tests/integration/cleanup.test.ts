@@ -69,16 +69,16 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const { rows: applied } = await tables.query("SELECT name FROM pgmigrations");
     expect(applied.map((r) => r.name)).toEqual([expect.stringMatching(/_platform-schema$/)]);
     await tables.end();
-    // One container per workload of the dev overlay (the database, Redis, the four services, the
-    // gateway and its Redis), and the environment's liveness supervisor; no init container left.
+    // One container per pod of the dev overlay (the database, the session store's Redis and
+    // Sentinel, the four services, the gateway and its Redis), and the environment's liveness
+    // supervisor; no init container left.
     const containers = (await envResources(envName)).filter((r) => r.kind === "container").map((r) => r.name);
     expect(containers.sort()).toEqual(
       [
-        ...["azora-db", "course-service", "enrollment-service", "redis", "session-service"],
-        ...["tyk-gateway", "tyk-redis", "user-service"],
+        ...["azora-db-1", "course-service-1", "enrollment-service-1", "redis-0", "redis-sentinel-0"],
+        ...["session-service-1", "tyk-gateway-1", "tyk-redis-1", "user-service-1", "supervisor"],
       ]
-        .map((w) => `azora-${envName}-${w}-1`)
-        .concat(`azora-${envName}-supervisor`)
+        .map((w) => `azora-${envName}-${w}`)
         .sort(),
     );
   });
@@ -95,7 +95,10 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const result = await child;
     expect(result.exitCode).toBe(130);
     expect(result.stderr).toMatch(/interrupted: removing the partly started environment/);
-    expect((await envResources(name)).map((r) => r.kind)).toEqual(["volume"]);
+    // Data only: the database's volume and, if its pod got that far, Redis' claim.
+    const left = await envResources(name);
+    expect(left.map((r) => r.kind)).toEqual(left.map(() => "volume"));
+    expect(left.map((r) => r.name)).toContain(`azora-${name}-azora-db-1-data`);
     await runScript("dev-down", ["--name", name], { env });
     expect(await envResources(name)).toEqual([]);
   });
@@ -112,7 +115,11 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
 
     const down = await runScript("dev-down", ["--name", envName, "--keep-data"], { env });
     expect(down.stdout).toMatch(/data volume kept/);
-    expect((await envResources(envName)).map((r) => r.kind)).toEqual(["volume"]);
+    // The database's volume and Redis' claim (its append-only file), as PVCs would stay.
+    expect((await envResources(envName)).map((r) => `${r.kind} ${r.name}`).sort()).toEqual([
+      `volume azora-${envName}-azora-db-1-data`,
+      `volume azora-${envName}-redis-0-data`,
+    ]);
 
     const up = await runScript("dev-up", ["--name", envName], { env });
     expect(up.exitCode, up.all).toBe(0);

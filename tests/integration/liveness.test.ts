@@ -59,13 +59,18 @@ describe("faults on the Docker runtime (what chaos experiments inject)", () => {
       "azora/azora-db-1",
       "azora/course-service-1",
       "azora/enrollment-service-1",
-      "azora/redis-1",
+      "azora/redis-0",
+      "azora/redis-sentinel-0",
       "azora/session-service-1",
       "azora/tyk-gateway-1",
       "azora/tyk-redis-1",
       "azora/user-service-1",
     ]);
-    expect(pods.find((p) => p.pod === "azora/redis-1")).toMatchObject({ workload: "redis", replica: 1 });
+    expect(pods.find((p) => p.pod === "azora/user-service-1")).toMatchObject({
+      workload: "user-service",
+      replica: 1,
+    });
+    expect(pods.find((p) => p.pod === "azora/redis-0")).toMatchObject({ workload: "redis" });
     const courses = `${handle.endpoints["course-service"]}/healthz`;
     const enrollments = `${handle.endpoints["enrollment-service"]}/healthz`;
     expect(await answers(courses)).toBe(true);
@@ -89,13 +94,13 @@ describe("faults on the Docker runtime (what chaos experiments inject)", () => {
     await expect.poll(() => answers(enrollments), { timeout: 10_000 }).toBe(true);
 
     // Killed, it is started again as the kubelet would, and the status says what happened.
-    await handle.faults.kill("azora/redis-1");
+    await handle.faults.kill("azora/redis-0");
     await expect
       .poll(async () => (await runScript("dev-status", ["--name", name], { env })).stdout, {
         timeout: 30_000,
         interval: 1_000,
       })
-      .toMatch(/\nredis\s+1\/1\s+ready\s+1\s+redis-1: Error \(exit 137\)/);
+      .toMatch(/\nredis\s+1\/1\s+ready\s+1\s+redis-0: Error \(exit 137\)/);
     // The liveness restart of the first test is counted too.
     const status = await runScript("dev-status", ["--name", name], { env });
     expect(status.stdout).toMatch(

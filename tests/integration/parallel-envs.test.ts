@@ -27,7 +27,9 @@ describe("parallel pr environments", () => {
     expect(upB.exitCode, upB.all).toBe(0);
 
     const [ra, rb] = [await resources(a), await resources(b)];
-    expect(ra.filter((r) => r.kind === "container")).toHaveLength(9); // eight workloads and the supervisor
+    // Nine pods (the database, the session store's Redis and Sentinel, Tyk's Redis, the gateway, four
+    // services) and the supervisor.
+    expect(ra.filter((r) => r.kind === "container")).toHaveLength(10);
     expect(ra.map((r) => r.name).filter((n) => rb.some((r) => r.name === n))).toEqual([]);
     const ports = async (name: string): Promise<string[]> =>
       (await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Ports}}"])).match(
@@ -48,7 +50,7 @@ describe("parallel pr environments", () => {
     expect(logs.stdout).toMatch(new RegExp(`azora-${a}-course-service-1 \\| \\{"level":30`));
     const unknown = await runScript("dev-logs", ["nope", "--name", a], { env });
     expect(unknown.stderr).toMatch(
-      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, session-service, supervisor, tyk-gateway, tyk-redis, user-service/,
+      /unknown workload 'nope'[^\n]*\nworkloads: azora-db, course-service, enrollment-service, redis, redis-sentinel, session-service, supervisor, tyk-gateway, tyk-redis, user-service/,
     );
 
     // down of one never touches the other.
@@ -61,7 +63,7 @@ describe("parallel pr environments", () => {
     // A workload that stops is reported, and the exit code says so (its supervisor stopped first,
     // or it would start it again at once).
     await docker(["stop", `azora-${b}-supervisor`]);
-    await docker(["stop", `azora-${b}-redis-1`]);
+    await docker(["stop", `azora-${b}-redis-0`]);
     const degraded = await runScript("dev-status", ["--name", b], { env });
     expect(degraded.exitCode).toBe(1);
     expect(degraded.stdout).toMatch(/redis\s+0\/1\s+down/);

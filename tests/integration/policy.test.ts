@@ -22,7 +22,7 @@ const ipOf = (container: string) =>
 beforeAll(async () => {
   const up = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
   expect(up.exitCode, up.all).toBe(0);
-  expect(up.stdout).toMatch(/network policies: 11 policies enforced by table inet \S+ on br-/);
+  expect(up.stdout).toMatch(/network policies: 12 policies enforced by table inet \S+ on br-/);
 }, 180_000);
 
 // Runs before testEnvironment's dev:down (vitest runs afterAll hooks in reverse order).
@@ -34,10 +34,13 @@ describe("NetworkPolicy enforcement on Docker", () => {
   it("lets through exactly what the engine allows, probed live (pnpm test:policy)", async () => {
     const result = await testPolicy();
     expect(result.exitCode, result.all).toBe(0);
-    // 8 pods (db, redis, tyk-redis, the gateway, 4 services), 9 declared ports (the gateway has its
-    // control port too): 63 probes; 10 flows allowed.
+    // 9 pods (db, redis-0, redis-sentinel-0, tyk-redis, the gateway, 4 services), 10 declared
+    // ports (the gateway has its control port too), each probed from the 8 other pods: 80 probes.
+    // 13 flows allowed: the gateway to the 4 services and its Redis (5), session-service to
+    // user-service, Redis and Sentinel (3), the 3 services to the database (3), Sentinel to Redis
+    // and Redis to Sentinel (2); pr has no second Redis or Sentinel to pair with.
     expect(result.stdout).toMatch(
-      /8 pods, 63 probes \(10 expected allowed, 53 denied\) .*all as the policies say/,
+      /9 pods, 80 probes \(13 expected allowed, 67 denied\) .*all as the policies say/,
     );
     expect(await tableText(table, await firewallRunner())).toMatch(
       new RegExp(`comment "azora devstack env ${name}, bridge br-`),
@@ -49,7 +52,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
       await docker(["ps", "--filter", `label=${LABEL.env}=${name}`, "--format", "{{.Names}}"])
     ).split("\n");
     const workloads = names.filter((n) => !n.endsWith("-supervisor")); // the supervisor is on the host network
-    expect(workloads).toHaveLength(8);
+    expect(workloads).toHaveLength(9);
     const attached = await inspectExisting<{ Name: string; NetworkSettings: { Networks: object } }>([
       ...workloads,
       `${name}-never-created`, // left out, not an error
@@ -59,8 +62,8 @@ describe("NetworkPolicy enforcement on Docker", () => {
     );
 
     // A pod joined to the default bridge by hand: the probe and status say so; up recreates the env.
-    await docker(["network", "connect", "bridge", `${network}-redis-1`]);
-    const problem = new RegExp(`NOT enforced for ${network}-redis-1 \\(also on 'bridge'\\)`);
+    await docker(["network", "connect", "bridge", `${network}-redis-0`]);
+    const problem = new RegExp(`NOT enforced for ${network}-redis-0 \\(also on 'bridge'\\)`);
     const probed = await testPolicy();
     expect(probed.exitCode).toBe(1);
     expect(probed.stdout).toMatch(problem);
@@ -83,9 +86,9 @@ describe("NetworkPolicy enforcement on Docker", () => {
       expect(await removeTable(table, await firewallRunner())).toBe(true);
       const open = await testPolicy();
       expect(open.exitCode).toBe(1);
-      expect(open.stdout).toMatch(/53 MISMATCH\(ES\)/);
+      expect(open.stdout).toMatch(/67 MISMATCH\(ES\)/);
       expect(open.stdout).toMatch(
-        /azora\/redis-1\s+azora\/azora-db-1\s+5432\/TCP\s+deny\s+allow \(open\)\s+MISMATCH/,
+        /azora\/redis-0\s+azora\/azora-db-1\s+5432\/TCP\s+deny\s+allow \(open\)\s+MISMATCH/,
       );
     } finally {
       await docker(["unpause", supervisor]);

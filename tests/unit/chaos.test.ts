@@ -65,6 +65,8 @@ describe("chaos: faults that last are journaled", () => {
   const calls: string[] = [];
   const fake: Faults = {
     kill: async (p) => void calls.push(`kill ${p}`),
+    down: async (p) => void calls.push(`down ${p}`),
+    up: async (p) => void calls.push(`up ${p}`),
     pause: async (p) => void calls.push(`pause ${p}`),
     resume: async (p) => void calls.push(`resume ${p}`),
     isolate: async (p) => void calls.push(`isolate ${p}`),
@@ -80,16 +82,21 @@ describe("chaos: faults that last are journaled", () => {
     const faults = journaled("env1", fake);
     await faults.pause("azora/user-service-1");
     await faults.isolate("azora/redis-0");
+    await faults.down("azora/azora-db-2");
     expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([
       { kind: "pause", pod: "azora/user-service-1" },
       { kind: "isolate", pod: "azora/redis-0" },
+      { kind: "down", pod: "azora/azora-db-2" },
     ]);
     await faults.resume("azora/user-service-1");
-    expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([{ kind: "isolate", pod: "azora/redis-0" }]);
+    expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([
+      { kind: "isolate", pod: "azora/redis-0" },
+      { kind: "down", pod: "azora/azora-db-2" },
+    ]);
     // The runner "crashes" here; the next run undoes what is left, then nothing is.
     calls.length = 0;
-    expect(await undoLeftFaults("env1", fake)).toEqual(["isolate azora/redis-0"]);
-    expect(calls).toEqual(["reconnect azora/redis-0"]);
+    expect(await undoLeftFaults("env1", fake)).toEqual(["isolate azora/redis-0", "down azora/azora-db-2"]);
+    expect(calls).toEqual(["reconnect azora/redis-0", "up azora/azora-db-2"]);
     expect(await undoLeftFaults("env1", fake)).toEqual([]);
     vi.unstubAllEnvs();
   });

@@ -10,8 +10,8 @@ const scripts = JSON.parse(readFileSync(join(repoRoot, "package.json"), "utf8"))
   string
 >;
 const commands = Object.entries(scripts).flatMap(([name, line]) => {
-  const entry = /^tsx ((?:scripts|bench)\/[\w-]+)\.ts$/.exec(line)?.[1];
-  return entry ? [{ name, entry }] : [];
+  const match = /^tsx ((?:scripts|bench)\/[\w-]+)\.ts((?: [\w-]+)*)$/.exec(line);
+  return match?.[1] ? [{ name, entry: match[1], args: (match[2] ?? "").split(" ").filter(Boolean) }] : [];
 });
 
 describe("every command", () => {
@@ -26,8 +26,8 @@ describe("every command", () => {
   it.concurrent.each(commands)(
     "$name rejects an unknown flag, naming it and listing the valid ones",
     { timeout: 120_000 },
-    async ({ name, entry }) => {
-      const result = await runScript(entry, ["--no-such-flag"], {
+    async ({ name, entry, args }) => {
+      const result = await runScript(entry, [...args, "--no-such-flag"], {
         env: { DOCKER_HOST: "unix:///tmp/devstack-no-such.sock" },
       });
       expect(result.stderr).toContain(`error: ${name}: Unknown option '--no-such-flag'`);

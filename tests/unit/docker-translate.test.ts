@@ -37,20 +37,52 @@ describe("Docker runtime: manifests to containers", () => {
     expect(user?.env.DATABASE_URL).toMatch(/^postgresql:\/\/azora:[\w-]{20,}@azora-db-rw:5432\/azora$/);
     expect(user?.env.LOG_LEVEL).toBe("info");
 
+    // Sessions through Sentinel, which names the master; one password for Redis and Sentinel.
     const session = containers.find((c) => c.workload === "session-service");
-    expect(session?.env.REDIS_URL).toBe(`redis://:${secrets["redis-auth"]?.password}@redis:6379`);
+    expect(session?.env).toMatchObject({
+      REDIS_SENTINELS: "redis-sentinel:26379",
+      REDIS_MASTER_NAME: "azora-sessions",
+      REDIS_PASSWORD: secrets["redis-auth"]?.password,
+      REDIS_SENTINEL_PASSWORD: secrets["redis-auth"]?.password,
+    });
+    expect(session?.env.REDIS_URL).toBeUndefined();
     expect(session?.env.JWT_SECRET).toBe(secrets["session-service-jwt"]?.JWT_SECRET);
     expect(session?.env.JWT_SECRET?.length).toBeGreaterThanOrEqual(32);
 
-    const redis = containers.find((c) => c.workload === "redis");
-    expect(redis?.args).toEqual([
-      "redis-server",
-      "--requirepass",
-      secrets["redis-auth"]?.password,
-      "--maxmemory",
-      "256mb",
+    // dev: one Redis pod and one Sentinel (quorum 1), both StatefulSets with per-pod names.
+    const redis = containers.filter((c) => c.workload === "redis");
+    expect(redis.map((c) => c.pod)).toEqual(["redis-0"]);
+    expect(redis[0]).toMatchObject({
+      kind: "StatefulSet",
+      command: ["sh", "/scripts/start.sh"],
+      aliases: ["redis", "redis-0.redis", "redis-0.redis.azora.svc.cluster.local"],
+      readiness: { kind: "exec" },
+      liveness: { kind: "tcp", port: 6379 },
+      volumes: [{ name: "data", path: "/data", readOnly: false, persistent: true }],
+    });
+    expect(redis[0]?.env).toMatchObject({ POD_NAME: "redis-0", MASTER_NAME: "azora-sessions" });
+    expect(redis[0]?.files.map((f) => f.path)).toEqual(["/scripts/start.sh"]);
+    const sentinel = containers.filter((c) => c.workload === "redis-sentinel");
+    expect(sentinel.map((c) => c.pod)).toEqual(["redis-sentinel-0"]);
+    expect(sentinel[0]?.init[0]).toMatchObject({
+      name: "render-config",
+      command: ["sh", "/config/render.sh"],
+      env: { POD_NAME: "redis-sentinel-0", QUORUM: "1", FIRST_MASTER: "redis-0.redis" },
+    });
+    expect(sentinel[0]?.aliases).toContain("redis-sentinel-0.redis-sentinel-headless");
+  });
+
+  it("runs the session store as production does in nightly: 3 Redis, 3 Sentinels, quorum 2", async () => {
+    const { containers } = await translated("nightly");
+    const pods = (workload: string) => containers.filter((c) => c.workload === workload);
+    expect(pods("redis").map((c) => c.pod)).toEqual(["redis-0", "redis-1", "redis-2"]);
+    expect(pods("redis").map((c) => c.env.POD_NAME)).toEqual(["redis-0", "redis-1", "redis-2"]);
+    expect(pods("redis-sentinel").map((c) => c.init[0]?.env.QUORUM)).toEqual(["2", "2", "2"]);
+    expect(pods("redis-sentinel").map((c) => c.init[0]?.env.POD_NAME)).toEqual([
+      "redis-sentinel-0",
+      "redis-sentinel-1",
+      "redis-sentinel-2",
     ]);
-    expect(redis?.readiness?.kind).toBe("exec");
   });
 
   it("publishes the ports of a LoadBalancer Service as the environment's entry points", async () => {
@@ -104,10 +136,10 @@ describe("Docker runtime: manifests to containers", () => {
       /Service\/user-service: port 80 must equal its target port \(http = 8080\)/,
     );
     const other = planObjects(await renderOverlay("dev"), "dev", DOCKER_SUPPORT);
-    const deployment = other.run.find((o) => o.kind === "Deployment" && o.metadata.name === "redis");
+    const deployment = other.run.find((o) => o.kind === "Deployment" && o.metadata.name === "tyk-redis");
     if (deployment) deployment.spec.template.spec.containers[0].image = "memcached:1.6";
     expect(() => translate(other, generateSecrets(other), imageFor)).toThrow(
-      /Deployment\/redis: image memcached:1\.6 is not in images\/images\.yaml/,
+      /Deployment\/tyk-redis: image memcached:1\.6 is not in images\/images\.yaml/,
     );
   });
 
@@ -133,14 +165,21 @@ describe("manifests:plan's view of what runs on Docker", () => {
       describeDockerPlan(plan, containers).find((l) => l.object === object)?.detail;
     expect(line("Deployment/user-service")).toBe("replicas 2 -> 2 containers of image user-service");
     expect(line("Cluster/azora-db")).toBe(
-      "instances 3 -> 1 PostgreSQL container of image postgres (production runs 3; HA instances do not run on Docker yet)",
+      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers)",
     );
-    expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 1 pod");
+    // Headless, the StatefulSet's governing Service: every Redis pod carries the alias.
+    expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 3 pods");
+    expect(line("StatefulSet/redis-sentinel")).toBe("replicas 3 -> 3 containers of image redis");
+    // 10 service and gateway replicas, Tyk's Redis, 3 Redis + 3 Sentinels, and the database's
+    // 3 Patroni + 3 etcd + 3 HAProxy stand-ins: 26.
     expect(line("NetworkPolicy/default-deny-all")).toBe(
-      "selects 13 pods; ingress 0 rules, egress 0 rules -> nftables rules on the env's bridge",
+      "selects 26 pods; ingress 0 rules, egress 0 rules -> nftables rules on the env's bridge",
+    );
+    expect(line("NetworkPolicy/redis-sentinel")).toBe(
+      "selects 3 pods; ingress 1 rule, egress 2 rules -> nftables rules on the env's bridge",
     );
     expect(line("NetworkPolicy/session-service-egress")).toBe(
-      "selects 2 pods; egress 2 rules -> nftables rules on the env's bridge",
+      "selects 2 pods; egress 3 rules -> nftables rules on the env's bridge",
     );
     expect(line("Secret/redis-auth")).toBe("1 key, values generated per environment");
     expect(line("HorizontalPodAutoscaler/user-service")).toMatch(/^no autoscaling/);

@@ -49,10 +49,15 @@ describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
       .filter((e) => e.allowed && e.from !== e.to)
       .map((e) => `${e.from} -> ${e.to}:${e.port}/${e.protocol}`)
       .sort();
+    // dev runs one Redis pod and one Sentinel, so the Redis-to-Redis and Sentinel-to-Sentinel
+    // flows (replication, agreement) have no pair here; nightly's 3 + 3 have them (test:policy).
     expect(allowed).toEqual([
       "azora/course-service-1 -> azora/azora-db-1:5432/TCP",
       "azora/enrollment-service-1 -> azora/azora-db-1:5432/TCP",
-      "azora/session-service-1 -> azora/redis-1:6379/TCP",
+      "azora/redis-0 -> azora/redis-sentinel-0:26379/TCP",
+      "azora/redis-sentinel-0 -> azora/redis-0:6379/TCP",
+      "azora/session-service-1 -> azora/redis-0:6379/TCP",
+      "azora/session-service-1 -> azora/redis-sentinel-0:26379/TCP",
       "azora/session-service-1 -> azora/user-service-1:8080/TCP",
       "azora/tyk-gateway-1 -> azora/course-service-1:8080/TCP",
       "azora/tyk-gateway-1 -> azora/enrollment-service-1:8080/TCP",
@@ -65,7 +70,7 @@ describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
     expect(matrix.isolation.ingress.every(Boolean) && matrix.isolation.egress.every(Boolean)).toBe(true);
 
     const firewall = compileFirewall("dev", "br-test", { ...policies, pods });
-    expect(allowedElements(firewall.script)).toHaveLength(10);
+    expect(allowedElements(firewall.script)).toHaveLength(13);
     // azora-db may reach any address on the API server's ports (its instance manager), nothing else.
     const db = pods.find((p) => p.name === "azora-db-1")?.podIP;
     expect(chain(firewall.script, "pod_to_outside")).toEqual([

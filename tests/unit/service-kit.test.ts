@@ -207,10 +207,10 @@ describe("errors", () => {
       "EHOSTUNREACH",
     ])
       expect(isDependencyDown({ code }), code).toBe(true);
-    // Postgres class 08 and 57P01-57P03.
-    for (const code of ["08000", "08006", "08P01", "57P01", "57P02", "57P03"])
+    // Postgres class 08, 57P01-57P03, and 25006 (a write on a replica: a failover under way).
+    for (const code of ["08000", "08006", "08P01", "57P01", "57P02", "57P03", "25006"])
       expect(isDependencyDown({ code }), code).toBe(true);
-    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "ECONNABORTED"])
+    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "25001", "ECONNABORTED"])
       expect(isDependencyDown({ code }), code).toBe(false);
     for (const message of [
       "Connection terminated unexpectedly",

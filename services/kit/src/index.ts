@@ -10,6 +10,13 @@ export {
 export { ApiError, ErrorResponse, isDependencyDown, notFound } from "./errors.ts";
 export { createLogger, type Logger } from "./logger.ts";
 export { createPool, pingPostgres } from "./postgres.ts";
-export { createRedis, pingRedis } from "./redis.ts";
+export {
+  createRedis,
+  isReadOnlyError,
+  pingRedis,
+  type RedisTarget,
+  redisConfig,
+  redisTargetOf,
+} from "./redis.ts";
 export { errors, ListOf, Page, Timestamp, Uuid } from "./schemas.ts";
 export { type App, createService, runService, type ServiceOptions } from "./service.ts";

@@ -23,9 +23,10 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
   );
 
   // Pooled connections whose backend was terminated (failover, restart, pg_terminate_backend)
-  // fail their next statement with 57P01-57P03, or find their socket already closed; either way
-  // the statement never ran, so it is safe to run it again. Several idle connections may be dead
-  // at once, so try up to the pool size, each time on another connection.
+  // fail their next statement with 57P01-57P03, or find their socket already closed; a connection
+  // made during a failover may have reached an instance that is (or became) a replica, where a
+  // write fails with 25006 before it runs. Either way the statement never ran, so it is safe to
+  // run it again; pg-pool drops a connection whose statement failed, so each attempt gets another.
   const query = pool.query.bind(pool) as (...args: unknown[]) => Promise<unknown>;
   pool.query = (async (...args: unknown[]) => {
     for (let attempt = 1; ; attempt++) {
@@ -44,7 +45,7 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
 function isDeadConnection(error: unknown): boolean {
   const { code, message } = error as { code?: string; message?: string };
   return (
-    /^57P0[1-3]$/.test(code ?? "") ||
+    /^(57P0[1-3]|25006)$/.test(code ?? "") ||
     /Client has encountered a connection error and is not queryable/.test(message ?? "")
   );
 }

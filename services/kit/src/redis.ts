@@ -1,20 +1,123 @@
-import { Redis } from "ioredis";
+import { Redis, type RedisOptions } from "ioredis";
+import { z } from "zod";
+import { url } from "./config.ts";
 import type { Logger } from "./logger.ts";
+
+/** Where Redis is: one server by URL, or the master that Sentinel names. */
+export type RedisTarget =
+  | string
+  | {
+      /** Sentinels to ask first; ioredis adds the others they know of. */
+      sentinels: { host: string; port: number }[];
+      /** The master's name in Sentinel (`sentinel monitor NAME ...`). */
+      name: string;
+      /** Redis' own password (`requirepass` on the master and replicas). */
+      password?: string;
+      /** The Sentinels' password (`requirepass` in sentinel.conf), if they ask for one. */
+      sentinelPassword?: string;
+    };
+
+const sentinelList = z
+  .string()
+  .transform((text, ctx) => {
+    const sentinels: { host: string; port: number }[] = [];
+    for (const item of text.split(",").map((s) => s.trim())) {
+      const match = /^([^\s:,]+):(\d{1,5})$/.exec(item);
+      const port = Number(match?.[2]);
+      if (!match?.[1] || port < 1 || port > 65535) {
+        ctx.addIssue({ code: "custom", message: `expected host:port[,host:port...], got '${item}'` });
+        return z.NEVER;
+      }
+      sentinels.push({ host: match[1], port });
+    }
+    return sentinels;
+  })
+  .optional();
+
+/**
+ * The configuration variables of a Redis client, for `readConfig`: either `REDIS_URL` (one server,
+ * `redis://:password@host:port`) or, when `REDIS_SENTINELS` (comma-separated host:port) is set,
+ * `REDIS_MASTER_NAME` with `REDIS_PASSWORD` and `REDIS_SENTINEL_PASSWORD` (both optional). What is
+ * required depends on which one is set; `redisTargetOf` turns the result into a `RedisTarget`.
+ */
+export function redisConfig(env: NodeJS.ProcessEnv = process.env) {
+  const viaSentinel = env.REDIS_SENTINELS !== undefined;
+  const onlyIf = <T extends z.ZodType>(needed: boolean, schema: T) =>
+    (needed ? schema : schema.optional()) as z.ZodOptional<T>;
+  return {
+    REDIS_URL: onlyIf(
+      !viaSentinel,
+      z
+        .string({ error: "required, unless REDIS_SENTINELS and REDIS_MASTER_NAME are set" })
+        .pipe(url(["redis:", "rediss:"])),
+    ),
+    REDIS_SENTINELS: sentinelList,
+    REDIS_MASTER_NAME: onlyIf(viaSentinel, z.string().min(1)),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  };
+}
+
+type RedisConfig = z.infer<z.ZodObject<ReturnType<typeof redisConfig>>>;
+
+/** The target a configuration read with `redisConfig` names: Sentinel when REDIS_SENTINELS is set. */
+export function redisTargetOf(config: RedisConfig): RedisTarget {
+  if (config.REDIS_SENTINELS)
+    return {
+      sentinels: config.REDIS_SENTINELS,
+      name: config.REDIS_MASTER_NAME ?? "",
+      password: config.REDIS_PASSWORD,
+      sentinelPassword: config.REDIS_SENTINEL_PASSWORD,
+    };
+  return config.REDIS_URL ?? "";
+}
+
+/** A command refused because the server it reached is (now) a replica: the master moved. */
+export const isReadOnlyError = (error: Error) => error.message.startsWith("READONLY");
+
+/**
+ * 100 ms, 200 ms, ... capped at 1 s: after a failover the client is at most about a second behind
+ * Sentinel's switch (each attempt is one question to a Sentinel and one connect).
+ */
+const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
 
 /**
  * A Redis client that reconnects with capped exponential backoff and fails commands fast while
  * disconnected (no offline queue), so requests answer 503 instead of hanging during an outage.
+ *
+ * Through Sentinel, each (re)connection asks a Sentinel for the master (trying the others, which
+ * it learns from the first, when one does not answer), checks the server it reached is a master,
+ * and drops the connection on `+switch-master` from any Sentinel, so a failover moves it to the
+ * new master. A READONLY answer (it still holds a link to a demoted master) does the same; the
+ * command that met it fails, the next goes to the master.
  */
-export function createRedis(url: string, log: Pick<Logger, "warn">): Redis {
-  const redis = new Redis(url, {
+export function createRedis(target: RedisTarget, log: Pick<Logger, "warn">): Redis {
+  const common: RedisOptions = {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
     // A server that stops answering (paused, partitioned) keeps the socket open: time commands out.
     commandTimeout: 2_000,
-    retryStrategy: (attempt) => Math.min(50 * 2 ** attempt, 2_000),
-  });
+    retryStrategy: backoff,
+    reconnectOnError: isReadOnlyError,
+  };
+  const redis =
+    typeof target === "string"
+      ? new Redis(target, common)
+      : new Redis({
+          ...common,
+          sentinels: target.sentinels,
+          name: target.name,
+          password: target.password,
+          sentinelPassword: target.sentinelPassword,
+          // When no Sentinel answers: ask them again, with the same capped backoff.
+          sentinelRetryStrategy: backoff,
+          sentinelCommandTimeout: 2_000,
+          // Subscribe to +switch-master on the Sentinels: reconnect as soon as a failover ends.
+          failoverDetector: true,
+          sentinelReconnectStrategy: () => 2_000,
+        });
   let warned = false;
   redis.on("error", (error: Error) => {
     if (!warned) log.warn({ err: error.message }, "redis unavailable; reconnecting with backoff");

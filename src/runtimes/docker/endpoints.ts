@@ -9,15 +9,19 @@ import type { ContainerPlan } from "./translate.ts";
 export function endpointsOf(
   ports: EnvState["ports"],
   containers: readonly ContainerPlan[],
+  secrets: EnvState["secrets"],
 ): EnvState["endpoints"] {
   const endpoints: EnvState["endpoints"] = {};
   for (const c of containers.filter((x) => x.replica === 1)) {
+    const app = secrets[`${c.labels["cnpg.io/cluster"]}-app`] ?? {};
     const port = (containerPort: number) => ports[`${c.workload}:${containerPort}`];
     for (const lb of c.loadBalancers)
       if (port(lb.port))
         endpoints[`${LOAD_BALANCER_PREFIX}${lb.service}`] = `http://127.0.0.1:${port(lb.port)}`;
-    if (c.kind === "Cluster" && port(5432)) {
-      endpoints.postgres ??= `postgresql://${c.env.POSTGRES_USER}:${c.env.POSTGRES_PASSWORD}@127.0.0.1:${port(5432)}/${c.env.POSTGRES_DB}`;
+    if (c.endpoint?.startsWith("postgres") && port(5432)) {
+      // The database the application user sees, through the operator's Service this pod stands for.
+      endpoints[c.endpoint] =
+        `postgresql://${app.username}:${app.password}@127.0.0.1:${port(5432)}/${app.dbname}`;
     } else if (c.image === "redis" && port(6379)) {
       // By workload: `redis` is the session store, `tyk-redis` the gateway's.
       endpoints[c.workload] = `redis://:${c.env.REDIS_PASSWORD ?? ""}@127.0.0.1:${port(6379)}`;

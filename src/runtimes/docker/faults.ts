@@ -7,6 +7,11 @@ import type { PodInput } from "../../netpol/model.ts";
 import type { Faults, PodRef } from "../runtime.ts";
 import { POD_LABEL, runningContainers } from "./firewall.ts";
 import { prefix, supervisorName } from "./names.ts";
+import { HELD_DIR } from "./supervisor-state.ts";
+
+/** Runs a command in a container if it runs (the supervisor may not); says nothing otherwise. */
+const execIn = (container: string, command: string[]) =>
+  docker(["exec", container, ...command], { reject: false });
 
 /** The environment's running pods, as suites address them. */
 export async function podsOf(env: string): Promise<PodRef[]> {
@@ -52,6 +57,21 @@ export function dockerFaults(env: string): Faults {
       await docker(["kill", "--signal", "KILL", containerOf(env, pod)]);
       // `kill` returns once the signal is sent; the fault is in place when the container has stopped.
       await docker(["wait", containerOf(env, pod)]);
+    },
+    async down(pod) {
+      // The supervisor is told first, or it would start the pod again at once.
+      await execIn(supervisorName(env), [
+        "sh",
+        "-c",
+        `mkdir -p ${HELD_DIR} && touch ${HELD_DIR}/${containerOf(env, pod)}`,
+      ]);
+      await faults.kill(pod);
+      active.set(`down ${pod}`, () => faults.up(pod));
+    },
+    async up(pod) {
+      await execIn(supervisorName(env), ["rm", "-f", `${HELD_DIR}/${containerOf(env, pod)}`]);
+      await docker(["start", containerOf(env, pod)]);
+      active.delete(`down ${pod}`);
     },
     async pause(pod) {
       await docker(["pause", containerOf(env, pod)]);

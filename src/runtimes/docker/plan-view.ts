@@ -3,6 +3,7 @@ import type { K8sObject } from "../../manifests/render.ts";
 import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
 import { effectivePolicyTypes } from "../../netpol/policy.ts";
 import { selectorMatches } from "../../netpol/selector.ts";
+import { STAND_IN_LABEL } from "./cluster.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 export interface PlanLine {
@@ -39,11 +40,12 @@ function describe(o: K8sObject, containers: readonly ContainerPlan[]): string {
       return `replicas ${spec.replicas ?? 1} -> ${plural(runs.length, "container")} of image ${image}`;
     case "Cluster": {
       const instances = spec.instances ?? 1;
-      const shortfall =
-        runs.length < instances
-          ? ` (production runs ${instances}; HA instances do not run on Docker yet)`
-          : "";
-      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${shortfall}`;
+      if (instances > 1) {
+        const standIns = containers.filter((c) => c.labels[STAND_IN_LABEL] === o.metadata.name);
+        const count = (image: string) => standIns.filter((c) => c.image === image).length;
+        return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)`;
+      }
+      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}`;
     }
     case "Service": {
       const ports = (spec.ports ?? []).map((p: { port: number }) => p.port).join(",");

@@ -27,7 +27,9 @@ import type {
 } from "../runtime.ts";
 import type { DockerUpContext } from "./actions/context.ts";
 import { UP_ACTIONS } from "./actions/index.ts";
+import { STAND_IN_LABEL } from "./cluster.ts";
 import { composeFile } from "./compose.ts";
+import { dockerDatabase } from "./database.ts";
 import { dockerFaults, podsOf } from "./faults.ts";
 import {
   firewallConfig,
@@ -244,6 +246,7 @@ export const dockerRuntime: Runtime & {
       endpoints: state.endpoints,
       pods: () => podsOf(name),
       faults: dockerFaults(name),
+      database: dockerDatabase(name),
     };
   },
 
@@ -287,6 +290,11 @@ export const dockerRuntime: Runtime & {
 
   async exportCompose(name, envFile) {
     const { containers } = await prepare(envFile, readEnvState(name));
+    if (containers.some((c) => c.labels[STAND_IN_LABEL]))
+      throw new UserError(
+        `env ${envFile.name}: a Cluster of several instances (Patroni, etcd, HAProxy) is not exported to compose`,
+        "Export an env with one database instance (dev, pr), or run this one with `pnpm dev:up`.",
+      );
     const images = await resolveImages({
       names: [...new Set([...containers.map((c) => c.image), "db-init"])],
       silent: true,

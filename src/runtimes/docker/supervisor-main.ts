@@ -11,7 +11,7 @@
 //     nftables table.
 // It talks to the Docker API over the mounted socket. Configuration: DEVSTACK_ENV (the
 // environment's name) and DEVSTACK_FIREWALL (its policies, network and bridge, as JSON).
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
@@ -19,7 +19,7 @@ import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 import { afterExit, newRecord, type PodRecord, restarted } from "./restarts.ts";
-import { PODS_FILE } from "./supervisor-state.ts";
+import { HELD_DIR, PODS_FILE } from "./supervisor-state.ts";
 
 interface Liveness {
   kind: "http" | "tcp";
@@ -96,6 +96,8 @@ async function restartExited(
   for (const c of containers) {
     if (!c.Labels[POD_LABEL] || (c.State !== "exited" && c.State !== "dead")) continue;
     const name = (c.Names[0] ?? "").replace(/^\//, "");
+    // Held down on purpose (a chaos experiment's lost node): left alone until released.
+    if (existsSync(`${HELD_DIR}/${name}`)) continue;
     const { body } = await dockerApi("GET", `/containers/${c.Id}/json`);
     const state = (
       JSON.parse(body) as {

@@ -4,6 +4,7 @@ import { imageForReference, loadImageMap } from "../../images/image-map.ts";
 import type { RuntimeSupport } from "../../manifests/plan.ts";
 import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { standInPolicy } from "./cluster.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
 /** What the Docker runtime does with each kind; anything else in the manifests is an error. */
@@ -39,8 +40,17 @@ export function containersOf(prepared: PreparedEnvironment): ContainerPlan[] {
   });
 }
 
-/** An env file checked for Docker, and the containers it becomes (with the secrets it had, if any). */
+/**
+ * An env file checked for Docker, and the containers it becomes (with the secrets it had, if any).
+ * A Cluster of several instances runs on stand-ins (cluster.ts) whose traffic among themselves
+ * their own policy allows: it joins the environment's policies.
+ */
 export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretValues) {
   const prepared = await prepareEnvironment(envFile, DOCKER_SUPPORT, previousSecrets);
-  return { prepared, containers: containersOf(prepared) };
+  const containers = containersOf(prepared);
+  for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && (o.spec?.instances ?? 1) > 1))
+    prepared.policies.policies.push(
+      standInPolicy(cluster.metadata.name, cluster.metadata.namespace ?? "default"),
+    );
+  return { prepared, containers };
 }

@@ -1,7 +1,7 @@
 import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
-import type { K8sObject } from "../../manifests/render.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { clusterContainers } from "./cluster.ts";
 import {
   type K8sVolume,
   type K8sVolumeMount,
@@ -52,6 +52,8 @@ export interface ContainerPlan {
   init: InitContainerPlan[];
   /** What to call when the pod's configuration changed and it is kept running (see CONFIG_HOOK_ANNOTATION). */
   onConfigChange?: ConfigHook;
+  /** The endpoint of the environment this pod serves on its first port, e.g. `postgres`. */
+  endpoint?: string;
 }
 
 /** An init container of a pod: same environment rules, files and emptyDir volumes as the container. */
@@ -251,78 +253,20 @@ export function translate(
   }
 
   for (const cluster of plan.run.filter((x) => x.kind === "Cluster")) {
-    containers.push(...clusterContainers(cluster, secrets, imageFor));
+    const owner = `Cluster/${cluster.metadata.name}`;
+    containers.push(
+      ...clusterContainers(
+        cluster,
+        secrets,
+        imageFor(cluster.spec?.imageName ?? "", owner),
+        dockerLimits(cluster.spec?.resources?.limits ?? {}, owner),
+        (logical) => logical,
+      ),
+    );
   }
   if (problems.length > 0)
     throw new UserError(`the manifests cannot run on Docker\n  ${problems.join("\n  ")}`);
   return containers;
-}
-
-/**
- * A CloudNativePG Cluster as PostgreSQL containers reachable by the operator's service names.
- * One instance serves all three names until the HA runtime (Patroni) runs the others.
- */
-function clusterContainers(
-  cluster: K8sObject,
-  secrets: SecretValues,
-  imageFor: (reference: string, owner: string) => string,
-): ContainerPlan[] {
-  const name = cluster.metadata.name;
-  const owner = `Cluster/${name}`;
-  const app = secrets[`${name}-app`] ?? {};
-  const initdb = cluster.spec?.bootstrap?.initdb ?? {};
-  const sql: string[] = initdb.postInitApplicationSQL ?? [];
-  const limits = cluster.spec?.resources?.limits ?? {};
-  return [
-    {
-      workload: name,
-      namespace: cluster.metadata.namespace ?? "default",
-      kind: "Cluster",
-      replica: 1,
-      pod: `${name}-1`,
-      image: imageFor(cluster.spec?.imageName ?? "", owner),
-      env: {
-        POSTGRES_USER: app.username ?? "app",
-        POSTGRES_PASSWORD: app.password ?? "",
-        POSTGRES_DB: app.dbname ?? "app",
-      },
-      aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
-      loadBalancers: [],
-      ports: [{ name: "postgresql", containerPort: 5432, protocol: "TCP" }],
-      labels: {
-        "cnpg.io/cluster": name,
-        "cnpg.io/instanceRole": "primary",
-        "cnpg.io/instanceName": `${name}-1`,
-      },
-      readiness: {
-        kind: "exec",
-        command: [
-          "pg_isready",
-          "--host",
-          "127.0.0.1",
-          "--username",
-          app.username ?? "app",
-          "--dbname",
-          app.dbname ?? "app",
-        ],
-        periodSeconds: 1,
-        failureThreshold: 3,
-      },
-      limits: dockerLimits(limits, owner),
-      files:
-        sql.length > 0
-          ? [
-              {
-                path: "/docker-entrypoint-initdb.d/10-post-init-application.sql",
-                content: `${sql.map((s) => s.replace(/;?\s*$/, ";")).join("\n")}\n`,
-                mode: 0o644,
-              },
-            ]
-          : [],
-      volumes: [],
-      init: [],
-    },
-  ];
 }
 
 /** Kubernetes resource limits as Docker's. */

@@ -14,8 +14,6 @@ import type { ContainerPlan } from "../translate.ts";
 import type { DockerUpContext } from "./context.ts";
 import { waitForReadiness } from "./readiness.ts";
 
-const dataVolume = (ctx: DockerUpContext, c: ContainerPlan) => `${containerName(ctx.name, c)}-data`;
-
 /**
  * Every pod of the environment as a container on its network, all started at once (the database's
  * first): nothing here waits for readiness, so services boot while Postgres initialises. Services
@@ -27,7 +25,6 @@ export const containers: Action<DockerUpContext> = {
     ordered(ctx.containers).map((c) =>
       [
         `docker create+start ${containerName(ctx.name, c)}: image ${c.image}, network ${ctx.network} (aliases ${c.aliases.join(", ") || "none"}), ports ${c.ports.map((p) => `127.0.0.1::${p.containerPort}`).join(", ") || "none"}`,
-        c.kind === "Cluster" ? `volume ${dataVolume(ctx, c)}` : "",
         c.files.length > 0 ? `files ${c.files.map((f) => f.path).join(", ")}` : "",
         c.volumes.length > 0
           ? `volumes ${c.volumes.map((v) => `${volumeName(ctx.name, c, v)} at ${v.path}`).join(", ")}`
@@ -57,7 +54,7 @@ export const containers: Action<DockerUpContext> = {
         );
     }
     await Promise.all([...ctx.starting.values(), ...previous.values()]);
-    ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers);
+    ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers, ctx.state.secrets);
     writeEnvState(ctx.state);
     return `${ctx.starting.size} started on ${ctx.network}`;
   },
@@ -134,14 +131,9 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       memory: c.limits.memoryBytes ? c.limits.memoryBytes / 1024 ** 3 : undefined,
     });
   }
-  if (c.kind === "Cluster") {
-    // Data survives `down --keep-data` and interrupted runs; shared memory as CNPG pods get it.
-    const volume = dataVolume(ctx, c);
-    if (!ctx.hadData) await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
-    builder = builder
-      .withBindMounts([{ source: volume, target: "/var/lib/postgresql/data" }])
-      .withSharedMemorySize(256 * 2 ** 20);
-  }
+  // PostgreSQL wants more shared memory than Docker's 64 MiB, as CNPG pods get it.
+  if (c.ports.some((p) => p.name === "postgresql" && p.containerPort === 5432) && c.image !== "haproxy")
+    builder = builder.withSharedMemorySize(256 * 2 ** 20);
   const started = await builder.start();
   ctx.started.set(name, started);
   ctx.state.config[name] = configDigest(c);

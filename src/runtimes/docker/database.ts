@@ -1,0 +1,102 @@
+import { dockerMaybe } from "../../docker/cli.ts";
+import { UserError } from "../../errors.ts";
+import type { Database, DatabaseMember } from "../runtime.ts";
+import { podsOf } from "./faults.ts";
+import { prefix } from "./names.ts";
+
+interface PatroniMember {
+  Member: string;
+  Role: string;
+  State: string;
+  TL?: number;
+  "Lag in MB"?: number;
+}
+
+/**
+ * The environment's PostgreSQL cluster on Docker: with several instances, Patroni's own view
+ * (`patronictl` inside a running instance), and its switchover and failover; with one instance,
+ * that instance, always the primary.
+ */
+export function dockerDatabase(env: string): Database {
+  const instances = async () =>
+    (await podsOf(env)).filter((p) => p.labels["cnpg.io/instanceName"] !== undefined);
+  /** Runs patronictl in the first instance that answers; undefined when there is no Patroni. */
+  async function patronictl(args: string[]): Promise<string | undefined> {
+    const pods = await instances();
+    if (!pods.some((p) => p.labels["devstack.azora.dev/stand-in-for"])) return undefined;
+    for (const pod of pods) {
+      const container = `${prefix(env)}-${pod.pod.slice(pod.pod.indexOf("/") + 1)}`;
+      const result = await dockerMaybe(["exec", container, "patronictl", ...args]);
+      if (result !== undefined) return result;
+    }
+    throw new UserError(`no instance of the database answers patronictl ${args.join(" ")}`);
+  }
+
+  const database: Database = {
+    async members(): Promise<DatabaseMember[]> {
+      const json = await patronictl(["list", "--format", "json"]);
+      const pods = await instances();
+      if (json === undefined) {
+        // One instance: the primary, on its first timeline unless it was promoted (never here).
+        return pods.map((p) => ({
+          name: p.pod.split("/")[1] ?? p.pod,
+          pod: p.pod,
+          role: "primary",
+          state: "running",
+          timeline: 1,
+          lagMb: 0,
+        }));
+      }
+      const members = JSON.parse(json) as PatroniMember[];
+      return members.map((m) => ({
+        name: m.Member,
+        pod: pods.find((p) => p.pod.endsWith(`/${m.Member}`))?.pod ?? `azora/${m.Member}`,
+        role: m.Role === "Leader" ? "primary" : "replica",
+        state: m.State,
+        timeline: m.TL ?? 0,
+        ...(m.Role === "Leader"
+          ? { lagMb: 0 }
+          : m["Lag in MB"] !== undefined
+            ? { lagMb: m["Lag in MB"] }
+            : {}),
+      }));
+    },
+    async switchover(to) {
+      const primary = (await database.members()).find((m) => m.role === "primary");
+      if (!primary) throw new UserError("the database has no primary to switch over from");
+      const out = await patronictl([
+        "switchover",
+        "--leader",
+        primary.name,
+        ...(to ? ["--candidate", to] : []),
+        "--force",
+      ]);
+      if (out === undefined)
+        throw new UserError("the database has one instance: there is nothing to switch over to");
+      return settle(database, (p) => p !== primary.name && (!to || p === to), out);
+    },
+    async failover(to) {
+      const out = await patronictl(["failover", "--candidate", to, "--force"]);
+      if (out === undefined)
+        throw new UserError("the database has one instance: there is nothing to fail over to");
+      return settle(database, (p) => p === to, out);
+    },
+  };
+  return database;
+}
+
+/** Waits until Patroni reports the wanted primary (it may take a loop or two after the command). */
+async function settle(
+  database: Database,
+  wanted: (primary: string) => boolean,
+  said: string,
+): Promise<string> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const primary = (await database.members()).find((m) => m.role === "primary" && m.state === "running");
+    if (primary && wanted(primary.name)) return primary.name;
+    if (Date.now() > deadline)
+      throw new UserError(`the new primary did not take over within 30 s`, `patronictl said:\n${said}`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

@@ -1,0 +1,178 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { docker } from "../../src/docker/cli.ts";
+import { repoRoot } from "../../src/paths.ts";
+import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
+import { runScript } from "../support/cli.ts";
+
+// The session store's failover, live: 3 Redis pods and 3 Sentinels as kind/base has them (and
+// nightly runs them), with what a login needs (session-service, user-service, the database) and the
+// policies, nothing else: an overlay of its own in a copy of kind/, so the test stays cheap.
+const dir = mkdtempSync(join(tmpdir(), "devstack-redis-ha-"));
+const kind = join(dir, "kind");
+cpSync(join(repoRoot, "kind"), kind, { recursive: true });
+const overlay = join(kind, "overlays", "redis-ha");
+mkdirSync(overlay);
+const files = [
+  ...["namespace", "config", "secrets", "postgres", "redis", "redis-sentinel"],
+  ...["user-service", "session-service", "network-policies"],
+].map((f) => `${f}.yaml`);
+for (const file of files) cpSync(join(kind, "base", file), join(overlay, file));
+writeFileSync(
+  join(overlay, "kustomization.yaml"),
+  [
+    "apiVersion: kustomize.config.k8s.io/v1beta1",
+    "kind: Kustomization",
+    "namespace: azora",
+    `resources: [${files.join(", ")}]`,
+    "",
+  ].join("\n"),
+);
+const envs = join(dir, "envs");
+mkdirSync(envs);
+writeFileSync(join(envs, "redis-ha.yaml"), "overlay: redis-ha\nttl: 1h\nseed:\n  size: none\n");
+const env = {
+  DEVSTACK_STATE_DIR: join(dir, "state"),
+  DEVSTACK_KIND_DIR: kind,
+  DEVSTACK_ENVS_DIR: envs,
+};
+const name = `rha-${process.pid}`;
+const container = (pod: string) => `azora-${name}-${pod}`;
+const REDIS = ["redis-0", "redis-1", "redis-2"];
+const SENTINELS = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
+
+afterAll(async () => {
+  await runScript("dev-down", ["--name", name], { env });
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** redis-cli in a pod, with the pod's own password. */
+const cli = (pod: string, args: string) =>
+  docker(["exec", container(pod), "sh", "-c", `redis-cli --no-auth-warning -a "$REDIS_PASSWORD" ${args}`], {
+    reject: false,
+  }).catch(() => "");
+const replication = async (pod: string) => {
+  const info = await cli(pod, "info replication");
+  return {
+    role: /^role:(\w+)/m.exec(info)?.[1],
+    linkUp: /^master_link_status:up/m.test(info),
+    master: /^master_host:(\S+)/m.exec(info)?.[1],
+  };
+};
+/** The master as each Sentinel names it. */
+const sentinelsSay = () =>
+  Promise.all(
+    SENTINELS.map(
+      async (s) =>
+        (await cli(s, "-p 26379 --raw sentinel get-master-addr-by-name azora-sessions")).split("\n")[0],
+    ),
+  );
+
+describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
+  let users = "";
+  let sessions = "";
+  const credentials = { email: "failover@example.org", password: "a-long-password-1" };
+  const login = async () => {
+    try {
+      const response = await fetch(`${sessions}/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(credentials),
+        signal: AbortSignal.timeout(3_000),
+      });
+      return { status: response.status, body: (await response.json()) as { token?: string } };
+    } catch {
+      return { status: 0, body: {} };
+    }
+  };
+
+  it("comes up: redis-0 the master, two replicas linked to it, three Sentinels agreeing", async () => {
+    const up = await runScript("dev-up", ["--env", "redis-ha", "--name", name], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    // A StatefulSet's pods start in order, each once the one before is ready.
+    expect(up.stdout).toMatch(
+      /redis-0: ready[\s\S]*redis-1: started[\s\S]*redis-1: ready[\s\S]*redis-2: started/,
+    );
+    users = /user-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1] ?? "";
+    sessions = /session-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1] ?? "";
+
+    expect(await replication("redis-0")).toMatchObject({ role: "master" });
+    for (const replica of ["redis-1", "redis-2"])
+      expect(await replication(replica)).toEqual({ role: "slave", linkUp: true, master: "redis-0.redis" });
+    await expect.poll(sentinelsSay, { timeout: 20_000 }).toEqual(SENTINELS.map(() => "redis-0.redis"));
+    // Each Sentinel found the two others (through the master's hello channel) and both replicas.
+    await expect
+      .poll(() => cli("redis-sentinel-0", "-p 26379 sentinel ckquorum azora-sessions"), { timeout: 20_000 })
+      .toMatch(/^OK 3 usable Sentinels/);
+    // Replicas are learnt from the master's INFO, which a Sentinel reads every 10 s.
+    await expect
+      .poll(
+        async () => {
+          const fields = (
+            await cli("redis-sentinel-0", "-p 26379 --raw sentinel master azora-sessions")
+          ).split("\n");
+          const field = (name: string) => fields[fields.indexOf(name) + 1];
+          return [field("num-slaves"), field("num-other-sentinels"), field("quorum")];
+        },
+        { timeout: 25_000 },
+      )
+      .toEqual(["2", "2", "2"]);
+
+    const created = await fetch(`${users}/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ ...credentials, displayName: "Failover" }),
+    });
+    expect(created.status).toBe(201);
+    expect((await login()).status).toBe(201);
+  });
+
+  it("promotes a replica when the master is killed: logins work again within 15 s, older sessions still validate, the old master returns as a replica", async () => {
+    const old = await login();
+    expect(old.status).toBe(201);
+    await sleep(1_100); // replicated long since
+
+    vi.stubEnv("DEVSTACK_STATE_DIR", env.DEVSTACK_STATE_DIR);
+    const handle = await dockerRuntime.open(name);
+    vi.unstubAllEnvs();
+    const killedAt = performance.now();
+    await handle.faults.kill("azora/redis-0");
+    let back = await login();
+    while (back.status !== 201 && performance.now() - killedAt < 15_000) {
+      await sleep(100);
+      back = await login();
+    }
+    expect(back.status).toBe(201);
+    const seconds = (performance.now() - killedAt) / 1000;
+    expect(seconds).toBeLessThan(15);
+    console.log(`redis-ha: logins work again ${seconds.toFixed(1)} s after the master was killed`);
+
+    const promoted = (await sentinelsSay())[0];
+    expect(["redis-1.redis", "redis-2.redis"]).toContain(promoted);
+    expect(await replication(promoted?.split(".")[0] ?? "")).toMatchObject({ role: "master" });
+    const current = await fetch(`${sessions}/sessions/current`, {
+      headers: { authorization: `Bearer ${old.body.token}` },
+    });
+    expect(current.status).toBe(200);
+
+    // The runtime starts the killed pod again; it asks Sentinel and follows the new master.
+    await expect
+      .poll(() => replication("redis-0"), { timeout: 60_000, interval: 500 })
+      .toEqual({ role: "slave", linkUp: true, master: promoted });
+    expect(await docker(["logs", container("redis-0")], { all: true })).toMatch(
+      new RegExp(`start.sh: starting as a replica of ${promoted?.replaceAll(".", "\\.")}`),
+    );
+    // The other replica follows the new master too.
+    const other = REDIS.find((p) => p !== "redis-0" && `${p}.redis` !== promoted) ?? "";
+    await expect
+      .poll(() => replication(other), { timeout: 30_000 })
+      .toEqual({
+        role: "slave",
+        linkUp: true,
+        master: promoted,
+      });
+  });
+});
