@@ -24,17 +24,20 @@ export class KeptFailure extends UserError {}
 
 /**
  * Runs actions in order, one status line each. When one fails, the ones that ran are undone in
- * reverse order (unless the failure is a KeptFailure) and the error names the failed action.
+ * reverse order (unless the failure is a KeptFailure) and the error names the failed action. Once
+ * `interrupted()` says so, the next action fails as interrupted (and the ones before are undone).
  */
 export async function runActions<C>(
   actions: readonly Action<C>[],
   ctx: C,
   progress: Progress,
+  interrupted: () => boolean = () => false,
 ): Promise<void> {
   const done: Action<C>[] = [];
   for (const action of actions) {
     const began = performance.now();
     try {
+      if (interrupted()) throw new UserError("interrupted");
       const line = await action.execute(ctx);
       progress(`${action.name}: ${line} (${((performance.now() - began) / 1000).toFixed(1)}s)`);
       done.push(action);

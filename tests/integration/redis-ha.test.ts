@@ -1,53 +1,25 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
-import { repoRoot } from "../../src/paths.ts";
 import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
-import { runScript } from "../support/cli.ts";
+import { overlayEnvironment } from "../support/environment.ts";
 
 // The session store's failover, live: 3 Redis pods and 3 Sentinels as kind/base has them (and
 // nightly runs them), with what a login needs (session-service, user-service, the database) and the
 // policies, nothing else: an overlay of its own in a copy of kind/, so the test stays cheap.
-const dir = mkdtempSync(join(tmpdir(), "devstack-redis-ha-"));
-const kind = join(dir, "kind");
-cpSync(join(repoRoot, "kind"), kind, { recursive: true });
-const overlay = join(kind, "overlays", "redis-ha");
-mkdirSync(overlay);
-const files = [
-  ...["namespace", "config", "secrets", "postgres", "redis", "redis-sentinel"],
-  ...["user-service", "session-service", "network-policies"],
-].map((f) => `${f}.yaml`);
-for (const file of files) cpSync(join(kind, "base", file), join(overlay, file));
-writeFileSync(
-  join(overlay, "kustomization.yaml"),
-  [
-    "apiVersion: kustomize.config.k8s.io/v1beta1",
-    "kind: Kustomization",
-    "namespace: azora",
-    `resources: [${files.join(", ")}]`,
-    "",
-  ].join("\n"),
-);
-const envs = join(dir, "envs");
-mkdirSync(envs);
-writeFileSync(join(envs, "redis-ha.yaml"), "overlay: redis-ha\nttl: 1h\nseed:\n  size: none\n");
-const env = {
-  DEVSTACK_STATE_DIR: join(dir, "state"),
-  DEVSTACK_KIND_DIR: kind,
-  DEVSTACK_ENVS_DIR: envs,
-};
-const name = `rha-${process.pid}`;
+const {
+  name,
+  env,
+  up: upEnvironment,
+} = overlayEnvironment("redis-ha", {
+  files: [
+    ...["namespace", "config", "secrets", "postgres", "redis", "redis-sentinel"],
+    ...["user-service", "session-service", "network-policies"],
+  ],
+});
 const container = (pod: string) => `azora-${name}-${pod}`;
 const REDIS = ["redis-0", "redis-1", "redis-2"];
 const SENTINELS = ["redis-sentinel-0", "redis-sentinel-1", "redis-sentinel-2"];
-
-afterAll(async () => {
-  await runScript("dev-down", ["--name", name], { env });
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** redis-cli in a pod, with the pod's own password. */
 const cli = (pod: string, args: string) =>
@@ -90,7 +62,7 @@ describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
   };
 
   it("comes up: redis-0 the master, two replicas linked to it, three Sentinels agreeing", async () => {
-    const up = await runScript("dev-up", ["--env", "redis-ha", "--name", name], { env });
+    const up = await upEnvironment();
     expect(up.exitCode, up.all).toBe(0);
     // A StatefulSet's pods start in order, each once the one before is ready.
     expect(up.stdout).toMatch(

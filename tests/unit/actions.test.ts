@@ -41,6 +41,35 @@ describe("creation actions", () => {
     expect(lines[1]).toMatch(/^containers: containers done \(\d+\.\ds\)$/);
   });
 
+  it("stop at the next action once interrupted, and undo what ran", async () => {
+    const ctx: Ctx = { log: [] };
+    let interrupted = false;
+    const interrupting: Action<Ctx> = {
+      ...step("containers"),
+      async execute(c) {
+        c.log.push("execute containers");
+        interrupted = true; // Ctrl-C while it runs
+        return "containers done";
+      },
+    };
+    const error = await failure(
+      runActions(
+        [step("network"), interrupting, step("supervisor")],
+        ctx,
+        () => {},
+        () => interrupted,
+      ),
+    );
+    expect(error.message).toBe("supervisor: interrupted");
+    expect(ctx.log).toEqual([
+      "execute network",
+      "execute containers",
+      "undo supervisor",
+      "undo containers",
+      "undo network",
+    ]);
+  });
+
   it("undo what ran, the failed one first then backwards, and name the failed action", async () => {
     const ctx: Ctx = { log: [] };
     const error = await failure(

@@ -63,14 +63,17 @@ export function composeFile(opts: {
         return { source: `${owner}-file-${i}`, target: f.path, mode: f.mode };
       });
     const files = filesOf(c.workload, c.files);
-    // The pod's emptyDirs: a named volume each, writable by whoever runs in the pod (as on
-    // Kubernetes), then its init containers in order, each waiting for the one before.
-    const emptyDirs = [...new Set([...c.volumes, ...c.init.flatMap((i) => i.volumes)].map((v) => v.name))];
+    // The pod's volumes, a named volume each. emptyDirs are made writable by whoever runs in the
+    // pod (as on Kubernetes); claims and the database's data are left to their image (Postgres
+    // wants its data folder private). Then its init containers in order, each waiting for the one
+    // before.
+    const podVolumes = [...c.volumes, ...c.init.flatMap((i) => i.volumes)];
+    for (const v of podVolumes) volumes[`${c.workload}-${v.name}`] = { labels: devstack };
+    const emptyDirs = [...new Set(podVolumes.filter((v) => !v.persistent).map((v) => v.name))];
     const mounts = (vs: ContainerPlan["volumes"]) =>
       vs.map((v) => `${c.workload}-${v.name}:${v.path}${v.readOnly ? ":ro" : ""}`);
     let before: Record<string, { condition: string }> = {};
     if (emptyDirs.length > 0) {
-      for (const v of emptyDirs) volumes[`${c.workload}-${v}`] = { labels: devstack };
       services[`${c.workload}-emptydirs`] = {
         image: refs.get(c.init[0]?.image ?? c.image) ?? c.image,
         user: "0",
@@ -97,7 +100,6 @@ export function composeFile(opts: {
       };
       before = { [service]: { condition: "service_completed_successfully" } };
     }
-    if (c.kind === "Cluster") volumes[`${c.workload}-data`] = { labels: devstack };
     services[c.workload] = {
       image: refs.get(c.image) ?? c.image,
       ...(c.command ? { entrypoint: c.command.map(literal) } : {}),
@@ -107,11 +109,8 @@ export function composeFile(opts: {
       networks: { default: { aliases: c.aliases.filter((a) => a !== c.workload) } },
       ports: c.ports.map((p) => `127.0.0.1::${p.containerPort}`),
       ...(files.length > 0 ? { configs: files } : {}),
-      ...(c.kind === "Cluster"
-        ? { volumes: [`${c.workload}-data:/var/lib/postgresql/data`], shm_size: "256m" }
-        : c.volumes.length > 0
-          ? { volumes: mounts(c.volumes) }
-          : {}),
+      ...(c.volumes.length > 0 ? { volumes: mounts(c.volumes) } : {}),
+      ...(c.kind === "Cluster" ? { shm_size: "256m" } : {}),
       ...(c.limits.nanoCpus ? { cpus: c.limits.nanoCpus / 1e9 } : {}),
       ...(c.limits.memoryBytes ? { mem_limit: c.limits.memoryBytes } : {}),
       ...(replicas > 1 ? { deploy: { replicas } } : {}),

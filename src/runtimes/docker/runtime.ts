@@ -53,6 +53,9 @@ import type { ContainerPlan } from "./translate.ts";
 
 const prepare = (envFile: EnvFile, state?: EnvState) => dockerPlanOf(envFile, state?.secrets);
 
+/** The `up`s this process is running, by environment, for `abandon`. */
+const running = new Map<string, { ctx: DockerUpContext; done: Promise<void> }>();
+
 function newContext(
   name: string,
   { prepared, containers }: { prepared: PreparedEnvironment; containers: ContainerPlan[] },
@@ -83,6 +86,7 @@ function newContext(
     hadData: false,
     started: new Map(),
     starting: new Map(),
+    interrupted: false,
   };
 }
 
@@ -174,11 +178,24 @@ export const dockerRuntime: Runtime & {
       throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
     const ctx = newContext(name, planned, progress);
     ctx.hadData = (await envResources(name)).some(isData);
-    await runActions(UP_ACTIONS, ctx, progress);
+    const done = runActions(UP_ACTIONS, ctx, progress, () => ctx.interrupted);
+    running.set(name, { ctx, done });
+    try {
+      await done;
+    } finally {
+      running.delete(name);
+    }
     return { state: ctx.state, reused: false };
   },
 
   async abandon(name) {
+    // An `up` of this process still running stops at its next step and undoes what it started;
+    // waiting for it means no start in flight lands after the removal below.
+    const up = running.get(name);
+    if (up) {
+      up.ctx.interrupted = true;
+      await Promise.race([up.done.catch(() => {}), new Promise((r) => setTimeout(r, 30_000))]);
+    }
     // A container create already sent to the engine can land after a first removal: again until
     // a listing comes back empty.
     for (let round = 0; round < 10; round++) {

@@ -71,8 +71,14 @@ const ordered = (all: readonly ContainerPlan[]) => [
   ...all.filter((c) => c.kind !== "Cluster"),
 ];
 
+/** After Ctrl-C nothing more is created: what is created now could land after the removal. */
+function stopIfInterrupted(ctx: DockerUpContext, name: string): void {
+  if (ctx.interrupted) throw new Error(`interrupted before ${name} was created`);
+}
+
 async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTestContainer> {
   const name = containerName(ctx.name, c);
+  stopIfInterrupted(ctx, name);
   const image = (logical: string) => ctx.images?.get(logical)?.ref ?? logical;
   // The pod's volumes first: its init containers fill them for the container.
   const emptyDirs = new Map<string, string>();
@@ -107,7 +113,10 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       "/v",
     ]);
   }
-  for (const init of c.init) await runInit(ctx, c, init, image(init.image), emptyDirs);
+  for (const init of c.init) {
+    stopIfInterrupted(ctx, name);
+    await runInit(ctx, c, init, image(init.image), emptyDirs);
+  }
 
   let builder = withPodParts(new WorkloadContainer(image(c.image)), c, emptyDirs)
     .withName(name)
@@ -134,6 +143,7 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   // PostgreSQL wants more shared memory than Docker's 64 MiB, as CNPG pods get it.
   if (c.ports.some((p) => p.name === "postgresql" && p.containerPort === 5432) && c.image !== "haproxy")
     builder = builder.withSharedMemorySize(256 * 2 ** 20);
+  stopIfInterrupted(ctx, name);
   const started = await builder.start();
   ctx.started.set(name, started);
   ctx.state.config[name] = configDigest(c);

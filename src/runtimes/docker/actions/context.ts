@@ -25,4 +25,6 @@ export interface DockerUpContext {
   started: Map<string, StartedTestContainer>;
   /** Each container's start, by name (the readiness actions wait on these). */
   starting: Map<string, Promise<StartedTestContainer>>;
+  /** Set on Ctrl-C: no container is created after it, and no further action runs. */
+  interrupted: boolean;
 }

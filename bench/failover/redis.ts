@@ -1,6 +1,5 @@
-// pnpm tsx bench/redis-failover.ts --name NAME [--kills 5] [--spaced] [--url URL] [--email E --password P]
 // The session store's failover, measured on a running environment with 3 Redis and 3 Sentinels
-// (nightly): logins (POST /sessions) every 100 ms through the gateway (or --url: a session-service
+// (nightly): logins (POST /sessions) every 100 ms through the gateway (or `url`: a session-service
 // base URL without the gateway's /api prefix), then, N times, the Redis master killed (SIGKILL)
 // under that stream. For each kill: seconds from the kill until logins succeed again (the first
 // login sent after the kill from which on none failed), whether a session made more than 1 s
@@ -8,15 +7,13 @@
 // promoted, and how long until the killed pod was back as a replica with its link up (the
 // supervisor restarts it, with the kubelet's back-off when it was killed before). Through the
 // gateway a second stream goes straight to session-service's first pod, to tell the session
-// store's outage apart from what the gateway adds. Then the median and the max of the outages.
-// --spaced kills a pod again only once it ran 10 minutes (see below).
+// store's outage apart from what the gateway adds. `spaced` kills a pod again only once it ran
+// 10 minutes (see below).
 import { setTimeout as sleep } from "node:timers/promises";
-import { parseFlags } from "../src/cli/flags.ts";
-import { runMain } from "../src/cli/main.ts";
-import { docker } from "../src/docker/cli.ts";
-import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
-import { UserError } from "../src/errors.ts";
-import { chooseRuntime } from "../src/runtimes/index.ts";
+import { docker } from "../../src/docker/cli.ts";
+import { LOAD_BALANCER_PREFIX } from "../../src/env/endpoints.ts";
+import { UserError } from "../../src/errors.ts";
+import type { EnvironmentHandle } from "../../src/runtimes/runtime.ts";
 
 interface Attempt {
   sentAt: number;
@@ -24,20 +21,20 @@ interface Attempt {
   status: number | string;
 }
 
-await runMain(async () => {
-  const { values } = parseFlags("bench:redis-failover", process.argv.slice(2), {
-    name: { type: "string" },
-    kills: { type: "string", default: "5" },
-    url: { type: "string" },
-    email: { type: "string", default: "user1@seed.azora.dev" },
-    password: { type: "string", default: "azora-seed-password" },
-    spaced: { type: "boolean", default: false },
-  });
-  const name = values.name;
-  if (!name) throw new UserError("--name: the environment to measure is required");
-  const kills = Number(values.kills);
-  if (!Number.isInteger(kills) || kills < 1) throw new UserError("--kills: expected a whole number >= 1");
-  const handle = await chooseRuntime(undefined, { name }).open(name);
+export interface RedisFailoverOptions {
+  kills: number;
+  spaced: boolean;
+  url?: string;
+  email: string;
+  password: string;
+}
+
+/** Seconds until logins succeeded again after each kill (and straight to session-service-1). */
+export async function measureRedisFailover(
+  handle: EnvironmentHandle,
+  values: RedisFailoverOptions,
+): Promise<{ outages: number[]; directOutages: number[] }> {
+  const { name, kills } = { name: handle.name, kills: values.kills };
   const gateway = Object.entries(handle.endpoints).find(([k]) => k.startsWith(LOAD_BALANCER_PREFIX))?.[1];
   const base = values.url ?? (gateway ? `${gateway}/api` : undefined);
   if (!base) throw new UserError(`environment '${name}' has no gateway: pass --url`);
@@ -163,7 +160,7 @@ await runMain(async () => {
     const main = streams[0]?.attempts ?? [];
     await sleep(1_000);
     const killedAt = performance.now();
-    await docker(["kill", container(master)]);
+    await handle.faults.kill(`azora/${master}`);
     // Until logins have succeeded for 3 s in a row after the kill on every stream (at most 90 s).
     const steady = (attempts: Attempt[]) => {
       const { after, recovered } = afterKill(attempts);
@@ -215,14 +212,5 @@ await runMain(async () => {
     if (oldStatus !== 200)
       throw new UserError(`kill ${k}: a session made before the kill no longer validates (${oldStatus})`);
   }
-  const summary = (xs: number[]) => {
-    const sorted = [...xs].sort((a, b) => a - b);
-    const mid = Math.floor(sorted.length / 2);
-    const median = sorted.length % 2 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
-    return `median ${median.toFixed(1)} s, max ${(sorted.at(-1) ?? 0).toFixed(1)} s`;
-  };
-  console.log(
-    `logins failed for: ${summary(outages)} over ${kills} kill(s) of the master` +
-      (directOutages.length > 0 ? `; straight to session-service-1: ${summary(directOutages)}` : ""),
-  );
-});
+  return { outages, directOutages };
+}
