@@ -51,7 +51,7 @@ export class Ledger {
   private started = 0;
   private timer?: NodeJS.Timeout;
   private inFlight = new Set<Promise<void>>();
-  private users: { id: string; email: string; password: string; token?: string }[] = [];
+  private users: { id: string; email: string; password: string; token?: string; tokenAt?: number }[] = [];
   private tick = 0;
 
   constructor(private readonly options: LedgerOptions) {}
@@ -98,7 +98,10 @@ export class Ledger {
         email: user.email,
         password: user.password,
       });
-      if (answer.acknowledged) user.token = jsonField(answer.body, "token");
+      if (answer.acknowledged) {
+        user.token = jsonField(answer.body, "token");
+        user.tokenAt = this.now();
+      }
       this.record("login", user.id, answer);
     } else {
       const answer = await this.send(
@@ -147,6 +150,20 @@ export class Ledger {
       acknowledged: answer.acknowledged,
       ...(answer.status >= 400 ? { source: errorSource(answer.body) } : {}),
     });
+  }
+
+  /** The sessions (tokens) the workload holds that were issued before `at` on its clock. */
+  sessionsIssuedBefore(at: number): string[] {
+    return this.users.flatMap((u) => (u.token && (u.tokenAt ?? at) < at ? [u.token] : []));
+  }
+
+  /** What the gateway answers for a session now: GET /api/sessions/current (200 while it lives). */
+  async sessionStatus(token: string): Promise<number> {
+    const response = await fetch(`${this.options.gateway}/api/sessions/current`, {
+      headers: { authorization: `Bearer ${token}` },
+      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+    }).catch(() => undefined);
+    return response?.status ?? 0;
   }
 
   /** Reads every acknowledged sign-up and enrollment back from the database. */

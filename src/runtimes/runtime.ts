@@ -158,6 +158,8 @@ export interface EnvironmentHandle {
   /** Host-side URLs by workload: `postgres`, `redis`, each HTTP service, `loadbalancer/NAME`. */
   endpoints: Record<string, string>;
   pods(): Promise<PodRef[]>;
+  /** Runs a command in a pod's (first) container and resolves to its output (`kubectl exec`). */
+  exec(pod: string, command: string[]): Promise<string>;
   faults: Faults;
   database: Database;
 }

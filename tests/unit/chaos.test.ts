@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
+import type { ExperimentContext } from "../../src/chaos/experiment.ts";
 import { EXPERIMENTS } from "../../src/chaos/experiments/index.ts";
 import { journaled, undoLeftFaults } from "../../src/chaos/journal.ts";
 import type { Write } from "../../src/chaos/ledger.ts";
@@ -114,17 +115,58 @@ describe("chaos: the experiments", () => {
 
   it("have unique names and say what the same fault is on Kubernetes", () => {
     expect(new Set(EXPERIMENTS.map((e) => e.name)).size).toBe(EXPERIMENTS.length);
-    const killed = EXPERIMENTS.find((e) => e.name === "service-replica-killed");
-    expect(killed?.kubernetes("azora/user-service-1")).toEqual([
-      "kubectl",
-      "delete",
-      "pod",
-      "user-service-1",
-      "--namespace",
-      "azora",
-      "--grace-period=0",
-      "--force",
-    ]);
+    const onKubernetes = Object.fromEntries(
+      EXPERIMENTS.map((e) => [e.name, e.kubernetes("azora-ns/some-pod-1").join(" ")]),
+    );
+    const deleted = "kubectl delete pod some-pod-1 --namespace azora-ns --grace-period=0 --force";
+    expect(onKubernetes).toEqual({
+      "postgres-primary-killed": deleted,
+      "postgres-primary-frozen": "kubectl exec some-pod-1 --namespace azora-ns -- kill -STOP 1",
+      "postgres-primary-isolated": [
+        "sh -c kubectl apply --namespace azora-ns -f - <<'EOF'",
+        "apiVersion: projectcalico.org/v3",
+        "kind: NetworkPolicy",
+        "metadata: { name: chaos-isolate-some-pod-1 }",
+        "spec:",
+        "  order: 0",
+        "  selector: cnpg.io/instanceName == 'some-pod-1'",
+        "  types: [Ingress, Egress]",
+        "  ingress: [{ action: Deny }]",
+        "  egress: [{ action: Deny }]",
+        "EOF",
+      ].join("\n"),
+      "redis-master-killed": deleted,
+      "service-replica-killed": deleted,
+      "supervisor-killed": "docker kill --signal KILL <kind node> # the kubelet's node, on Kind",
+    });
+  });
+
+  it("Redis: strike the master Sentinel names, and refuse a store without replicas or Sentinel", async () => {
+    const redis = EXPERIMENTS.find((e) => e.name === "redis-master-killed");
+    const store = [pod("redis", 0), pod("redis", 1), pod("redis", 2), pod("redis-sentinel", 0)];
+    expect(redis?.requires?.(store)).toBeUndefined();
+    expect(redis?.requires?.([pod("redis", 0), pod("redis-sentinel", 0)])).toMatch(
+      /^needs several Redis pods/,
+    );
+    expect(redis?.requires?.(store.slice(0, 3))).toMatch(/^needs several Redis pods/);
+    const execs: string[][] = [];
+    const killed: string[] = [];
+    const ctx = {
+      pods: store,
+      env: {
+        exec: async (target: string, command: string[]) => {
+          execs.push([target, ...command]);
+          return "redis-1.redis\n6379\n";
+        },
+      },
+      faults: { kill: async (target: string) => void killed.push(target) },
+      ledger: { now: () => 5_000 },
+      log: () => {},
+    } as unknown as ExperimentContext;
+    await redis?.inject(ctx, []);
+    expect(killed).toEqual(["azora/redis-1"]);
+    expect(execs[0]?.[0]).toBe("azora/redis-sentinel-0");
+    expect(execs[0]?.at(-1)).toMatch(/sentinel get-master-addr-by-name azora-sessions$/);
   });
 
   it("strike one replica of each service, and refuse an environment with one replica", () => {

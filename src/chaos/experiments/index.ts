@@ -1,5 +1,6 @@
 import type { Experiment } from "../experiment.ts";
-import { postgresPrimaryFrozen, postgresPrimaryKilled } from "./postgres.ts";
+import { postgresPrimaryFrozen, postgresPrimaryIsolated, postgresPrimaryKilled } from "./postgres.ts";
+import { redisMasterKilled } from "./redis-master-killed.ts";
 import { serviceReplicaKilled } from "./service-replica-killed.ts";
 import { supervisorKilled } from "./supervisor-killed.ts";
 
@@ -7,6 +8,8 @@ import { supervisorKilled } from "./supervisor-killed.ts";
 export const EXPERIMENTS: readonly Experiment[] = [
   postgresPrimaryKilled,
   postgresPrimaryFrozen,
+  postgresPrimaryIsolated,
+  redisMasterKilled,
   serviceReplicaKilled,
   supervisorKilled,
 ];

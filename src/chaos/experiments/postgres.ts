@@ -1,5 +1,6 @@
 import type { DatabaseMember, PodRef } from "../../runtimes/runtime.ts";
 import type { Experiment, ExperimentContext } from "../experiment.ts";
+import { deletePod, freezePod, isolatePod } from "../kubernetes.ts";
 
 /**
  * Invariants of every Postgres experiment, and the helpers they share: the cluster must have
@@ -47,17 +48,6 @@ export async function failedOver(ctx: ExperimentContext, oldPrimary: string): Pr
   }
 }
 
-const deletePod = (pod: string) => [
-  "kubectl",
-  "delete",
-  "pod",
-  pod.split("/")[1] ?? pod,
-  "--namespace",
-  pod.split("/")[0] ?? "azora",
-  "--grace-period=0",
-  "--force",
-];
-
 let killed: DatabaseMember | undefined;
 /**
  * The primary SIGKILLed and kept down, as when its node dies: a replica is promoted, no
@@ -90,17 +80,7 @@ let frozen: DatabaseMember | undefined;
 export const postgresPrimaryFrozen: Experiment = {
   name: "postgres-primary-frozen",
   description: "the PostgreSQL primary frozen (docker pause) past the failover timeout, then thawed",
-  kubernetes: (pod) => [
-    "kubectl",
-    "exec",
-    pod.split("/")[1] ?? pod,
-    "--namespace",
-    pod.split("/")[0] ?? "azora",
-    "--",
-    "kill",
-    "-STOP",
-    "1",
-  ],
+  kubernetes: freezePod,
   requires: needsReplicas,
   targets: () => ["the current primary"],
   inject: async (ctx) => {
@@ -113,4 +93,42 @@ export const postgresPrimaryFrozen: Experiment = {
     if (frozen) await ctx.faults.resume(frozen.pod);
   },
   check: async (ctx) => (frozen ? failedOver(ctx, frozen.name) : ["the primary was not found"]),
+};
+
+let isolated: DatabaseMember | undefined;
+let isolatedWritable: string | undefined;
+/**
+ * The primary cut off from the other members, etcd and its clients (its network link down): it
+ * must demote itself once it cannot renew its lease (so two writable primaries never coexist),
+ * a replica takes over, and when the link is back the old primary rejoins as a replica.
+ */
+export const postgresPrimaryIsolated: Experiment = {
+  name: "postgres-primary-isolated",
+  description:
+    "the PostgreSQL primary cut off from its peers and the DCS for 15 s; it must step down, a replica takes over",
+  kubernetes: (pod) => isolatePod(pod, "cnpg.io/instanceName"),
+  requires: needsReplicas,
+  targets: () => ["the current primary"],
+  inject: async (ctx) => {
+    isolated = await primaryOf(ctx);
+    isolatedWritable = undefined;
+    ctx.log(`    primary ${isolated.name} (timeline ${isolated.timeline})`);
+    await ctx.faults.isolate(isolated.pod);
+  },
+  holdMs: 15_000,
+  remove: async (ctx) => {
+    if (!isolated) return;
+    // Still cut off, past the lease (7 s) and the retry timeout (3 s): asked on its own socket, it
+    // must be read-only by now, or it would take writes beside the new primary.
+    const answer = await ctx.env
+      .exec(isolated.pod, ["psql", "-U", "postgres", "-tAc", "SELECT pg_is_in_recovery()"])
+      .catch((error: Error) => `error: ${error.message}`);
+    if (answer.trim() === "f")
+      isolatedWritable = `${isolated.name} still took writes 15 s into its isolation`;
+    await ctx.faults.reconnect(isolated.pod);
+  },
+  check: async (ctx) =>
+    isolated
+      ? [...(isolatedWritable ? [isolatedWritable] : []), ...(await failedOver(ctx, isolated.name))]
+      : ["the primary was not found"],
 };

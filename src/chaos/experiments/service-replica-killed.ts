@@ -1,4 +1,5 @@
 import type { Experiment } from "../experiment.ts";
+import { deletePod } from "../kubernetes.ts";
 
 const SERVICES = ["user-service", "session-service", "course-service", "enrollment-service"];
 
@@ -6,16 +7,7 @@ const SERVICES = ["user-service", "session-service", "course-service", "enrollme
 export const serviceReplicaKilled: Experiment = {
   name: "service-replica-killed",
   description: "one replica of each service killed (SIGKILL) while the others carry traffic",
-  kubernetes: (pod) => [
-    "kubectl",
-    "delete",
-    "pod",
-    pod.split("/")[1] ?? pod,
-    "--namespace",
-    pod.split("/")[0] ?? "azora",
-    "--grace-period=0",
-    "--force",
-  ],
+  kubernetes: deletePod,
   requires: (pods) => {
     const single = SERVICES.filter((s) => pods.filter((p) => p.workload === s).length < 2);
     return single.length > 0

@@ -92,6 +92,11 @@ export function clusterContainers(
   const superuser = secrets[`${name}-superuser`] ?? {};
   const replication = secrets[`${name}-replication`] ?? {};
   const sync = cluster.spec?.postgresql?.synchronous;
+  // CloudNativePG's failoverDelay (seconds to wait before failing over an unhealthy primary, 0 by
+  // default) lengthens the lease; its switchoverDelay (how long the old primary may take to stop
+  // in a switchover) is Patroni's primary_stop_timeout.
+  const failoverDelay = Number(cluster.spec?.failoverDelay ?? 0);
+  const switchoverDelay = cluster.spec?.switchoverDelay;
 
   const etcd: ContainerPlan[] = etcdPods.map((pod, i) => ({
     ...base,
@@ -135,7 +140,8 @@ export function clusterContainers(
       PATRONI_SUPERUSER_PASSWORD: superuser.password ?? "",
       PATRONI_REPLICATION_USERNAME: replication.username ?? "streaming_replica",
       PATRONI_REPLICATION_PASSWORD: replication.password ?? "",
-      PATRONI_DCS_TTL: String(PATRONI_TIMINGS.ttl),
+      PATRONI_DCS_TTL: String(Math.max(PATRONI_TIMINGS.ttl, failoverDelay)),
+      ...(switchoverDelay !== undefined ? { PATRONI_DCS_PRIMARY_STOP_TIMEOUT: String(switchoverDelay) } : {}),
       PATRONI_DCS_LOOP_WAIT: String(PATRONI_TIMINGS.loopWait),
       PATRONI_DCS_RETRY_TIMEOUT: String(PATRONI_TIMINGS.retryTimeout),
       PATRONI_DCS_ALLOW_SHORT_TTL: "true",

@@ -32,7 +32,7 @@ export async function podsOf(env: string): Promise<PodRef[]> {
 }
 
 /** A pod's container: pod `ns/user-service-1` of env `dev` is `azora-dev-user-service-1`. */
-const containerOf = (env: string, pod: string) => `${prefix(env)}-${pod.slice(pod.indexOf("/") + 1)}`;
+export const containerOf = (env: string, pod: string) => `${prefix(env)}-${pod.slice(pod.indexOf("/") + 1)}`;
 
 async function pidOf(container: string): Promise<number> {
   const pid = Number(await docker(["inspect", "--format", "{{.State.Pid}}", container]));

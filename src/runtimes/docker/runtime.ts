@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
 import { inspectContainer } from "../../docker/api.ts";
-import { ensureEngine } from "../../docker/cli.ts";
+import { docker, ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
 import { type EnvState, readEnvState, removeEnvState, writeEnvState } from "../../env/state.ts";
@@ -30,7 +30,7 @@ import { UP_ACTIONS } from "./actions/index.ts";
 import { STAND_IN_LABEL } from "./cluster.ts";
 import { composeFile } from "./compose.ts";
 import { dockerDatabase } from "./database.ts";
-import { dockerFaults, podsOf } from "./faults.ts";
+import { containerOf, dockerFaults, podsOf } from "./faults.ts";
 import {
   firewallConfig,
   hostEnforcer,
@@ -262,6 +262,7 @@ export const dockerRuntime: Runtime & {
       runtime: "docker",
       endpoints: state.endpoints,
       pods: () => podsOf(name),
+      exec: (pod, command) => docker(["exec", containerOf(name, pod), ...command]),
       faults: dockerFaults(name),
       database: dockerDatabase(name),
     };
