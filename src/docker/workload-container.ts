@@ -1,3 +1,4 @@
+import { dockerMaybe } from "./cli.ts";
 import { LoopbackOnly } from "./loopback.ts";
 import { GenericContainer } from "./testcontainers.ts";
 
@@ -18,10 +19,10 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
 
   override async start() {
     // Names the network does not know (a stopped pod's) are never asked of the host's resolvers:
-    // the engine's DNS forwards them to the container's own loopback, where nothing answers, and
-    // the resolver gives up after 1 s (its default is 2 x 5 s: a replica looking up a dead
-    // primary's name held a failover up by seconds).
-    this.hostConfig.Dns = ["127.0.0.1"];
+    // the engine's DNS forwards them to the network's gateway, where the environment's supervisor
+    // says at once that they do not exist (runtimes/docker/dns-answerer.ts). Without a supervisor
+    // nothing answers there and the resolver gives up after 1 s per question (not 2 x 5 s).
+    this.hostConfig.Dns = [(this.soleNetwork && (await gatewayOf(this.soleNetwork.name))) || "127.0.0.1"];
     this.hostConfig.DnsOptions = ["timeout:1", "attempts:1"];
     if (this.soleNetwork) {
       const { name, aliases } = this.soleNetwork;
@@ -31,3 +32,12 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     return super.start();
   }
 }
+
+/**
+ * The host's address on a network (its gateway). Asked each time: a network of the same name
+ * made again has another one, and a stale address could route a question off the machine.
+ */
+const gatewayOf = async (network: string) =>
+  (
+    await dockerMaybe(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network])
+  )?.trim() || undefined;

@@ -26,11 +26,14 @@ describe("the liveness supervisor", () => {
     ]);
     // periodSeconds 10 x failureThreshold 3, plus the restart: well within 90 s.
     await expect.poll(startedAt, { timeout: 90_000, interval: 1_000 }).not.toBe(before);
-    const logs = await docker(["logs", `azora-${name}-supervisor`], { all: true });
-    expect(logs).toMatch(
+    // The supervisor logs the restart once the engine has answered it, a moment after it started.
+    const logs = () => docker(["logs", `azora-${name}-supervisor`], { all: true });
+    await expect
+      .poll(logs, { timeout: 10_000 })
+      .toMatch(new RegExp(`"msg":"restarted","container":"${container}","restarts":1`));
+    expect(await logs()).toMatch(
       new RegExp(`"msg":"stopped after failed liveness probes","container":"${container}"`),
     );
-    expect(logs).toMatch(new RegExp(`"msg":"restarted","container":"${container}","restarts":1`));
 
     // Ready again after the restart: dev:status probes every workload and exits 0 only then.
     await expect

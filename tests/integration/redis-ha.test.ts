@@ -151,4 +151,40 @@ describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
         master: promoted,
       });
   });
+  it("answers a downed master's name at once (it does not exist), so the Sentinels fail over without stalling", async () => {
+    vi.stubEnv("DEVSTACK_STATE_DIR", env.DEVSTACK_STATE_DIR);
+    const handle = await dockerRuntime.open(name);
+    vi.unstubAllEnvs();
+    const master = (await sentinelsSay())[0] ?? "";
+    const pod = master.split(".")[0] ?? "";
+    expect(REDIS).toContain(pod);
+    const since = new Date().toISOString();
+    // Its node gone: the container stays down (not restarted at once, as a crash would be).
+    await handle.faults.down(`azora/${pod}`);
+    // Docker no longer knows the name; the supervisor says so at once (not after 2 s of silence).
+    const lookup = await docker([
+      "exec",
+      container("redis-sentinel-0"),
+      "sh",
+      "-c",
+      `a=$(date +%s%N); getent hosts ${master}; echo "exit $? after $(( ($(date +%s%N) - a) / 1000000 )) ms"`,
+    ]);
+    expect(lookup).toMatch(/^exit 2 after \d+ ms$/);
+    expect(Number(/after (\d+) ms/.exec(lookup)?.[1])).toBeLessThan(500);
+    await expect
+      .poll(async () => (await sentinelsSay()).every((m) => m !== master && m !== ""), { timeout: 20_000 })
+      .toBe(true);
+    await expect.poll(async () => (await login()).status, { timeout: 15_000, interval: 200 }).toBe(201);
+    for (const sentinel of SENTINELS)
+      expect(await docker(["logs", "--since", since, container(sentinel)], { all: true })).not.toMatch(
+        /\+tilt/,
+      );
+
+    // Back: it follows the new master.
+    await handle.faults.up(`azora/${pod}`);
+    const promoted = (await sentinelsSay())[0];
+    await expect
+      .poll(() => replication(pod), { timeout: 60_000, interval: 500 })
+      .toEqual({ role: "slave", linkUp: true, master: promoted });
+  });
 });

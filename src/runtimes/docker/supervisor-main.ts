@@ -6,6 +6,8 @@
 //   - does what the kubelet does with livenessProbes: probes every container that carries a
 //     liveness label at its address, and stops one after `failureThreshold` consecutive failures
 //     (then restarted as above);
+//   - does what the cluster's DNS does for pods that are down: says at once that their names do
+//     not exist (dns-answerer.ts);
 //   - does what Calico's agent does: whenever the environment's containers or their addresses
 //     change (a restart may hand out a new IP), it recompiles and re-applies the environment's
 //     nftables table.
@@ -17,6 +19,7 @@ import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
 import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
+import { answerUnknownNames } from "./dns-answerer.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 import { afterExit, newRecord, type PodRecord, restarted } from "./restarts.ts";
 import { HELD_DIR, PODS_FILE } from "./supervisor-state.ts";
@@ -197,6 +200,13 @@ async function tick() {
 
 log(30, "supervising", { env: ENV });
 savePods();
+if (FIREWALL) {
+  const { body } = await dockerApi("GET", `/networks/${FIREWALL.network}`);
+  const gateway = (JSON.parse(body) as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.[0]
+    ?.Gateway;
+  if (gateway) answerUnknownNames(gateway, log);
+  else log(40, "no gateway address on the network: names of pods that are down resolve slowly", { body });
+}
 for (;;) {
   await tick().catch((error: Error) => log(50, "supervisor tick failed", { err: error.message }));
   await new Promise((r) => setTimeout(r, 1_000));
