@@ -100,6 +100,12 @@ ensure_nftables() {
   if is_root_debian; then apt_install nftables; else say "nft not found: dev:up cannot enforce NetworkPolicies (install nftables)"; fi
 }
 
+# Debian's Chromium, headless: the test that the chaos report's page draws its charts.
+ensure_chromium() {
+  command -v chromium >/dev/null && return
+  if is_root_debian; then apt_install --no-install-recommends chromium; else say "chromium not found: the chaos report's browser test will fail (install chromium)"; fi
+}
+
 # Python tools from PyPI, in their own virtualenv: the contract fuzzer (schemathesis) and the
 # offline Kubernetes schemas the Kind runtime's manifests are validated with (kubernetes-validate).
 SCHEMATHESIS_VERSION=4.32.5
@@ -125,3 +131,4 @@ ensure_docker_engine
 ensure_compose
 ensure_image_tools
 ensure_nftables
+ensure_chromium

@@ -3,7 +3,7 @@
 // and keeps a ledger of every acknowledged write: steady state, the fault, its removal, recovery,
 // the invariants (no acknowledged write lost or doubled, no 500 from a service, recovered, every
 // workload ready again). Faults are always removed, and ones a crashed run left are undone first.
-// Writes reports/chaos-<time>/summary.json; exits 1 when an invariant broke.
+// Writes reports/chaos-<time>/summary.json and index.html; exits 1 when an invariant broke.
 
 import { EXPERIMENTS } from "../src/chaos/experiments/index.ts";
 import { undoLeftFaults } from "../src/chaos/journal.ts";

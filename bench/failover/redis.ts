@@ -65,18 +65,12 @@ export async function measureRedisFailover(
       })
     ).status;
 
+  // When the runtime started a pod again: the Docker container's own record.
   const container = (pod: string) => `azora-${name}-${pod}`;
   const replication = async (pod: string) => {
-    const out = await docker(
-      [
-        "exec",
-        container(pod),
-        "sh",
-        "-c",
-        'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" info replication',
-      ],
-      { reject: false },
-    ).catch(() => "");
+    const out = await handle
+      .exec(`azora/${pod}`, ["sh", "-c", 'redis-cli --no-auth-warning -a "$REDIS_PASSWORD" info replication'])
+      .catch(() => "");
     return {
       role: /^role:(\w+)/m.exec(out)?.[1],
       linkUp: /^master_link_status:up/m.test(out),

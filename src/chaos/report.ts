@@ -1,9 +1,10 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { repoRoot } from "../paths.ts";
+import { chaosHtml } from "./html-report.ts";
 import type { RunResult } from "./run.ts";
 
-/** Writes `reports/chaos-<time>/summary.json` and resolves to the folder. */
+/** Writes `reports/chaos-<time>/summary.json` and `index.html` and resolves to the folder. */
 export function writeChaosReport(env: string, results: readonly RunResult[], startedAt: Date): string {
   const dir = join(repoRoot, "reports", `chaos-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
   mkdirSync(dir, { recursive: true });
@@ -21,5 +22,6 @@ export function writeChaosReport(env: string, results: readonly RunResult[], sta
     })),
   };
   writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeFileSync(join(dir, "index.html"), chaosHtml(env, startedAt, results));
   return dir;
 }

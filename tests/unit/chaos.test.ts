@@ -141,6 +141,18 @@ describe("chaos: the experiments", () => {
     });
   });
 
+  it("Postgres: need several instances, as CloudNativePG labels them", () => {
+    const killed = EXPERIMENTS.find((e) => e.name === "postgres-primary-killed");
+    const instance = (n: number): PodRef => ({
+      ...pod("azora-db", n),
+      labels: { "cnpg.io/cluster": "azora-db", "cnpg.io/instanceName": `azora-db-${n}` },
+    });
+    expect(killed?.requires?.([instance(1), instance(2), instance(3)])).toBeUndefined();
+    expect(killed?.requires?.([instance(1), pod("azora-db-etcd", 0), pod("azora-db-rw", 1)])).toBe(
+      "needs a database of several instances (the nightly env has 3)",
+    );
+  });
+
   it("Redis: strike the master Sentinel names, and refuse a store without replicas or Sentinel", async () => {
     const redis = EXPERIMENTS.find((e) => e.name === "redis-master-killed");
     const store = [pod("redis", 0), pod("redis", 1), pod("redis", 2), pod("redis-sentinel", 0)];

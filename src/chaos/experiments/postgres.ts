@@ -9,10 +9,9 @@ import { deletePod, freezePod, isolatePod } from "../kubernetes.ts";
  */
 const timelineBefore = new Map<ExperimentContext, number>();
 
+/** Several database instances: pods CloudNativePG (or the Docker runtime's Patroni) labels as one. */
 export const needsReplicas = (pods: readonly PodRef[]) =>
-  pods.filter(
-    (p) => p.labels["cnpg.io/instanceName"] !== undefined && p.labels["devstack.azora.dev/stand-in-for"],
-  ).length > 1
+  pods.filter((p) => p.labels["cnpg.io/instanceName"] !== undefined).length > 1
     ? undefined
     : "needs a database of several instances (the nightly env has 3)";
 

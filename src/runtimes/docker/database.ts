@@ -1,8 +1,8 @@
 import { dockerMaybe } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
 import type { Database, DatabaseMember } from "../runtime.ts";
-import { podsOf } from "./faults.ts";
-import { prefix } from "./names.ts";
+import { STAND_IN_LABEL } from "./cluster.ts";
+import { containerOf, podsOf } from "./faults.ts";
 
 interface PatroniMember {
   Member: string;
@@ -23,10 +23,9 @@ export function dockerDatabase(env: string): Database {
   /** Runs patronictl in the first instance that answers; undefined when there is no Patroni. */
   async function patronictl(args: string[]): Promise<string | undefined> {
     const pods = await instances();
-    if (!pods.some((p) => p.labels["devstack.azora.dev/stand-in-for"])) return undefined;
+    if (!pods.some((p) => p.labels[STAND_IN_LABEL])) return undefined;
     for (const pod of pods) {
-      const container = `${prefix(env)}-${pod.pod.slice(pod.pod.indexOf("/") + 1)}`;
-      const result = await dockerMaybe(["exec", container, "patronictl", ...args]);
+      const result = await dockerMaybe(["exec", containerOf(env, pod.pod), "patronictl", ...args]);
       if (result !== undefined) return result;
     }
     throw new UserError(`no instance of the database answers patronictl ${args.join(" ")}`);

@@ -1,0 +1,138 @@
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import type { RunResult } from "./run.ts";
+
+/** One chart's series: per 100 ms from the first write to the last, acknowledged and failed writes. */
+export function chartSeries(timeline: RunResult["timeline"]): {
+  seconds: number[];
+  ok: number[];
+  failed: number[];
+} {
+  const series = { seconds: [] as number[], ok: [] as number[], failed: [] as number[] };
+  const first = timeline[0]?.at;
+  const last = timeline.at(-1)?.at;
+  if (first === undefined || last === undefined) return series;
+  const byAt = new Map(timeline.map((b) => [b.at, b]));
+  for (let at = first; at <= last; at += 100) {
+    series.seconds.push(at / 1000);
+    series.ok.push(byAt.get(at)?.ok ?? 0);
+    series.failed.push(byAt.get(at)?.failed ?? 0);
+  }
+  return series;
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(
+    /[&<>"']/g,
+    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
+  );
+const seconds = (ms: number | undefined) => (ms === undefined ? "-" : (ms / 1000).toFixed(1));
+
+/** The verdict table's cells for a run, as text. */
+export function verdictRow(r: RunResult): string[] {
+  const errors = Object.entries(r.errors)
+    .map(([what, n]) => `${n} x ${what}`)
+    .join(", ");
+  return [
+    r.experiment,
+    String(r.run),
+    r.targets.join(", "),
+    `${seconds(r.faultAt)}-${seconds(r.removedAt)}`,
+    seconds(r.recoveryMs),
+    String(r.verdict.acknowledged),
+    String(r.verdict.lost.length),
+    String(r.verdict.duplicates.length),
+    errors || "none",
+    r.violations.length === 0 ? "held" : `broken: ${r.violations.join("; ")}`,
+  ];
+}
+
+const HEADERS = ["experiment", "run", "targets", "fault (s)", "recovery (s)", "acknowledged", "lost"];
+const HEADERS_REST = ["duplicates", "errors", "verdict"];
+
+/**
+ * `index.html` of a chaos report, self-contained (uPlot and the data inlined, nothing fetched): a
+ * verdict table, then per run a chart of acknowledged and failed writes per 100 ms with the fault
+ * window shaded and the recovery marked.
+ */
+export function chaosHtml(env: string, startedAt: Date, results: readonly RunResult[]): string {
+  const uplot = createRequire(import.meta.url).resolve("uplot/dist/uPlot.iife.min.js");
+  const script = readFileSync(uplot, "utf8");
+  const css = readFileSync(uplot.replace(/uPlot\.iife\.min\.js$/, "uPlot.min.css"), "utf8");
+  const runs = results.map((r) => {
+    const series = chartSeries(r.timeline);
+    // The x axis spans the writes, the fault window and the recovery, whichever reach further.
+    const marks = [r.faultAt, r.removedAt, ...(r.recoveredAt === undefined ? [] : [r.recoveredAt])].map(
+      (ms) => ms / 1000,
+    );
+    return {
+      ...series,
+      range: [Math.min(...series.seconds, ...marks), Math.max(...series.seconds, ...marks) + 0.1],
+      faultAt: r.faultAt / 1000,
+      removedAt: r.removedAt / 1000,
+      recoveredAt: r.recoveredAt === undefined ? null : r.recoveredAt / 1000,
+    };
+  });
+  // `<` escaped: the data can never close the script element it sits in.
+  const data = JSON.stringify(runs).replace(/</g, "\\u003c");
+  const rows = results
+    .map(
+      (r) =>
+        `<tr class="${r.violations.length === 0 ? "held" : "broken"}">${verdictRow(r)
+          .map((cell) => `<td>${escapeHtml(cell)}</td>`)
+          .join("")}</tr>`,
+    )
+    .join("\n");
+  const sections = results
+    .map(
+      (r, i) =>
+        `<section><h2>${escapeHtml(r.experiment)} #${r.run}</h2><div class="chart" id="chart-${i}"></div>` +
+        `<p>Fault ${seconds(r.faultAt)}-${seconds(r.removedAt)} s (shaded), recovered at ${seconds(r.recoveredAt)} s (line).</p></section>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Chaos report: ${escapeHtml(env)}</title>
+<style>${css}
+body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
+table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+tr.broken td { background: #fdd; } tr.held td:last-child { color: #070; }
+</style></head>
+<body>
+<h1>Chaos report: environment ${escapeHtml(env)}</h1>
+<p>Started ${escapeHtml(startedAt.toISOString())}; ${results.length} run(s), ${results.filter((r) => r.violations.length > 0).length} with broken invariants.</p>
+<table id="verdicts"><thead><tr>${[...HEADERS, ...HEADERS_REST].map((h) => `<th>${h}</th>`).join("")}</tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${sections}
+<script>${script}</script>
+<script>
+const RUNS = ${data};
+RUNS.forEach((run, i) => {
+  const shade = (u) => {
+    const ctx = u.ctx;
+    const x0 = u.valToPos(run.faultAt, "x", true);
+    const x1 = Math.max(u.valToPos(run.removedAt, "x", true), x0 + 2);
+    ctx.save();
+    ctx.fillStyle = "rgba(220, 0, 0, 0.15)";
+    ctx.fillRect(x0, u.bbox.top, x1 - x0, u.bbox.height);
+    if (run.recoveredAt !== null) {
+      const x = u.valToPos(run.recoveredAt, "x", true);
+      ctx.strokeStyle = "#070";
+      ctx.lineWidth = 2;
+      ctx.beginPath(); ctx.moveTo(x, u.bbox.top); ctx.lineTo(x, u.bbox.top + u.bbox.height); ctx.stroke();
+    }
+    ctx.restore();
+  };
+  new uPlot({
+    width: 900, height: 260,
+    scales: { x: { time: false, range: run.range } },
+    axes: [{ label: "seconds" }, { label: "writes per 100 ms" }],
+    series: [{ label: "s" }, { label: "acknowledged", stroke: "#070" }, { label: "failed", stroke: "#c00" }],
+    hooks: { draw: [shade] },
+  }, [run.seconds, run.ok, run.failed], document.getElementById("chart-" + i));
+});
+</script>
+</body></html>
+`;
+}
