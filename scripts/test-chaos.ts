@@ -11,11 +11,9 @@ import { writeChaosReport } from "../src/chaos/report.ts";
 import { type RunResult, runExperiment } from "../src/chaos/run.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { loadEnvFile } from "../src/config/env-file.ts";
-import { checkEnvName } from "../src/env/names.ts";
-import { readEnvState } from "../src/env/state.ts";
+import { withSuiteEnvironment } from "../src/env/suite-target.ts";
 import { UserError } from "../src/errors.ts";
-import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
+import { RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("test:chaos", process.argv.slice(2), {
@@ -43,42 +41,34 @@ await runMain(async () => {
     throw new UserError(`--runs: '${values.runs}' is not a whole number >= 1`);
   if (!Number.isInteger(rate) || rate < 1 || rate > 200)
     throw new UserError(`--rate: '${values.rate}' is not a whole number of writes per second from 1 to 200`);
-  const name = checkEnvName(values.name ?? (values.start ? `chaos-${process.pid}` : "dev"));
-  const envFile = values.start ? loadEnvFile(values.env ?? "nightly") : undefined;
-  const runtime = chooseRuntime(values.runtime, { envFile, name });
-  let started = false;
-  try {
-    if (envFile && readEnvState(name)?.status !== "ready") {
-      console.log(`starting environment '${name}' (env ${envFile.name}) on ${runtime.name}`);
-      await runtime.up({ name, envFile, progress: (line) => console.log(`  ${line}`) });
-      started = true;
-    }
-    const env = await runtime.open(name);
-    const undone = await undoLeftFaults(name, env.faults);
-    if (undone.length > 0) console.log(`undid faults an earlier run left in force: ${undone.join(", ")}`);
-    const startedAt = new Date();
-    const results: RunResult[] = [];
-    for (const experiment of chosen) {
-      console.log(`${experiment.name}: ${experiment.description}`);
-      for (let run = 1; run <= runs; run++) {
-        const result = await runExperiment(experiment, run, { runtime, env, rate, log: console.log });
-        results.push(result);
-        const errors =
-          Object.entries(result.errors)
-            .map(([k, n]) => `${n} x ${k}`)
-            .join(", ") || "none";
-        console.log(
-          `  ${result.violations.length === 0 ? "✔" : "✘"} run ${run}: recovered ${result.recoveryMs === undefined ? "never" : `in ${(result.recoveryMs / 1000).toFixed(1)}s`}; ${result.verdict.acknowledged} acknowledged writes, ${result.verdict.lost.length} lost; errors: ${errors}${result.violations.map((v) => `\n      ${v}`).join("")}`,
-        );
+  await withSuiteEnvironment(
+    values,
+    { prefix: "chaos", defaultEnv: "nightly" },
+    async ({ name, runtime, env }) => {
+      const undone = await undoLeftFaults(name, env.faults);
+      if (undone.length > 0) console.log(`undid faults an earlier run left in force: ${undone.join(", ")}`);
+      const startedAt = new Date();
+      const results: RunResult[] = [];
+      for (const experiment of chosen) {
+        console.log(`${experiment.name}: ${experiment.description}`);
+        for (let run = 1; run <= runs; run++) {
+          const result = await runExperiment(experiment, run, { runtime, env, rate, log: console.log });
+          results.push(result);
+          const errors =
+            Object.entries(result.errors)
+              .map(([k, n]) => `${n} x ${k}`)
+              .join(", ") || "none";
+          console.log(
+            `  ${result.violations.length === 0 ? "✔" : "✘"} run ${run}: recovered ${result.recoveryMs === undefined ? "never" : `in ${(result.recoveryMs / 1000).toFixed(1)}s`}; ${result.verdict.acknowledged} acknowledged writes, ${result.verdict.lost.length} lost; errors: ${errors}${result.violations.map((v) => `\n      ${v}`).join("")}`,
+          );
+        }
       }
-    }
-    const report = writeChaosReport(name, results, startedAt);
-    const broken = results.filter((r) => r.violations.length > 0).length;
-    console.log(
-      `${results.length} run(s), ${broken === 0 ? "every invariant held" : `${broken} with broken invariants`}; report: ${report}`,
-    );
-    if (broken > 0) process.exitCode = 1;
-  } finally {
-    if (started) await runtime.down(name);
-  }
+      const report = writeChaosReport(name, results, startedAt);
+      const broken = results.filter((r) => r.violations.length > 0).length;
+      console.log(
+        `${results.length} run(s), ${broken === 0 ? "every invariant held" : `${broken} with broken invariants`}; report: ${report}`,
+      );
+      if (broken > 0) process.exitCode = 1;
+    },
+  );
 });

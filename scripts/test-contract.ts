@@ -6,14 +6,13 @@
 // Exits 1 on any violation or on an operation no call reached.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { loadEnvFile } from "../src/config/env-file.ts";
 import { runGatewayChecks } from "../src/contract/gateway-checks.ts";
 import { NOT_ROUTED, runContractSuite, SERVICES, type Service } from "../src/contract/suite.ts";
 import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
-import { checkEnvName } from "../src/env/names.ts";
 import { readEnvState } from "../src/env/state.ts";
+import { withSuiteEnvironment } from "../src/env/suite-target.ts";
 import { UserError } from "../src/errors.ts";
-import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
+import { RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
 const mark = (ok: boolean) => (ok ? "✔" : "✘");
 
@@ -25,17 +24,7 @@ await runMain(async () => {
     direct: { type: "boolean", default: false },
     ...RUNTIME_FLAG,
   });
-  const name = checkEnvName(values.name ?? (values.start ? `contract-${process.pid}` : "dev"));
-  const envFile = values.start ? loadEnvFile(values.env ?? "dev") : undefined;
-  const runtime = chooseRuntime(values.runtime, { envFile, name });
-  let started = false;
-  try {
-    if (envFile && readEnvState(name)?.status !== "ready") {
-      console.log(`starting environment '${name}' (env ${envFile.name}) on ${runtime.name}`);
-      await runtime.up({ name, envFile, progress: (line) => console.log(`  ${line}`) });
-      started = true;
-    }
-    const env = await runtime.open(name);
+  await withSuiteEnvironment(values, { prefix: "contract", defaultEnv: "dev" }, async ({ name, env }) => {
     const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith(LOAD_BALANCER_PREFIX))?.[1];
     if (!values.direct && !gateway)
       throw new UserError(
@@ -90,7 +79,5 @@ await runMain(async () => {
       );
     }
     if (failed > 0 || report.uncovered.length > 0 || gatewayFailed > 0) process.exitCode = 1;
-  } finally {
-    if (started) await runtime.down(name);
-  }
+  });
 });

@@ -8,7 +8,8 @@ import type { Faults } from "../runtimes/runtime.ts";
  * are injected and struck off when removed, so that a runner that crashes or is interrupted
  * leaves a record the next run undoes first: an environment is always left as it was found.
  */
-type Lasting = { kind: "pause" | "isolate" | "down"; pod: string };
+const REMOVED_BY = { pause: "resume", isolate: "reconnect", down: "up" } as const;
+type Lasting = { kind: keyof typeof REMOVED_BY; pod: string };
 
 const file = (env: string) => join(stateDir(), "chaos", `${env}.json`);
 const read = (env: string): Lasting[] => {
@@ -32,41 +33,26 @@ export function journaled(env: string, faults: Faults): Faults {
       env,
       read(env).filter((x) => x.kind !== f.kind || x.pod !== f.pod),
     );
-  return {
-    ...faults,
-    async pause(pod) {
-      add({ kind: "pause", pod });
-      await faults.pause(pod);
-    },
-    async resume(pod) {
-      await faults.resume(pod);
-      strike({ kind: "pause", pod });
-    },
-    async down(pod) {
-      add({ kind: "down", pod });
-      await faults.down(pod);
-    },
-    async up(pod) {
-      await faults.up(pod);
-      strike({ kind: "down", pod });
-    },
-    async isolate(pod) {
-      add({ kind: "isolate", pod });
-      await faults.isolate(pod);
-    },
-    async reconnect(pod) {
-      await faults.reconnect(pod);
-      strike({ kind: "isolate", pod });
-    },
-  };
+  const wrapped: Faults = { ...faults };
+  for (const kind of Object.keys(REMOVED_BY) as Lasting["kind"][]) {
+    const removal = REMOVED_BY[kind];
+    wrapped[kind] = async (pod) => {
+      add({ kind, pod });
+      await faults[kind](pod);
+    };
+    wrapped[removal] = async (pod) => {
+      await faults[removal](pod);
+      strike({ kind, pod });
+    };
+  }
+  return wrapped;
 }
 
 /** Undoes what an earlier run left in force (it crashed or was interrupted); says what it undid. */
 export async function undoLeftFaults(env: string, faults: Faults): Promise<string[]> {
   const left = read(env);
   for (const f of left) {
-    const undo = { pause: faults.resume, isolate: faults.reconnect, down: faults.up }[f.kind];
-    await undo(f.pod).catch(() => undefined);
+    await faults[REMOVED_BY[f.kind]](f.pod).catch(() => undefined);
   }
   write(env, []);
   return left.map((f) => `${f.kind} ${f.pod}`);

@@ -1,6 +1,6 @@
 import { dockerMaybe } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
-import type { Database, DatabaseMember } from "../runtime.ts";
+import type { Database, DatabaseMember, PodRef } from "../runtime.ts";
 import { STAND_IN_LABEL } from "./cluster.ts";
 import { containerOf, podsOf } from "./faults.ts";
 
@@ -20,9 +20,9 @@ interface PatroniMember {
 export function dockerDatabase(env: string): Database {
   const instances = async () =>
     (await podsOf(env)).filter((p) => p.labels["cnpg.io/instanceName"] !== undefined);
-  /** Runs patronictl in the first instance that answers; undefined when there is no Patroni. */
-  async function patronictl(args: string[]): Promise<string | undefined> {
-    const pods = await instances();
+  /** Runs patronictl in the first instance (of `pods`, listed if not given) that answers; undefined without Patroni. */
+  async function patronictl(args: string[], pods?: PodRef[]): Promise<string | undefined> {
+    pods ??= await instances();
     if (!pods.some((p) => p.labels[STAND_IN_LABEL])) return undefined;
     for (const pod of pods) {
       const result = await dockerMaybe(["exec", containerOf(env, pod.pod), "patronictl", ...args]);
@@ -33,8 +33,8 @@ export function dockerDatabase(env: string): Database {
 
   const database: Database = {
     async members(): Promise<DatabaseMember[]> {
-      const json = await patronictl(["list", "--format", "json"]);
       const pods = await instances();
+      const json = await patronictl(["list", "--format", "json"], pods);
       if (json === undefined) {
         // One instance: the primary, on its first timeline unless it was promoted (never here).
         return pods.map((p) => ({
