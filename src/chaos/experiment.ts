@@ -1,4 +1,4 @@
-import type { EnvironmentHandle, Faults, PodRef } from "../runtimes/runtime.ts";
+import type { EnvironmentHandle, EnvironmentStatus, Faults, PodRef } from "../runtimes/runtime.ts";
 import type { Ledger } from "./ledger.ts";
 
 /** What an experiment works with: the environment, its workload's ledger, and journaled faults. */
@@ -11,6 +11,8 @@ export interface ExperimentContext {
   log: (line: string) => void;
   /** `dev:up` of the environment again: what a user runs to repair it. */
   repair: () => Promise<void>;
+  /** What `dev:status` says about the environment now. */
+  status: () => Promise<EnvironmentStatus>;
 }
 
 /**
@@ -23,6 +25,11 @@ export interface Experiment {
   description: string;
   /** The same fault on Kubernetes, as the Kind runtime injects it (a kubectl or plugin command). */
   kubernetes: (target: string) => string[];
+  /**
+   * Why it strikes beyond the environment (e.g. every container on the machine), if it does: it
+   * then runs only when named with --experiment, never as part of "every experiment".
+   */
+  disruptive?: string;
   /** Why it cannot run against these pods (e.g. one replica only), or undefined. */
   requires?: (pods: readonly PodRef[]) => string | undefined;
   /** The pod(s) it strikes. */

@@ -4,11 +4,12 @@ import { stateDir } from "../paths.ts";
 import type { Faults } from "../runtimes/runtime.ts";
 
 /**
- * Faults that last until they are removed (a frozen pod, a cut link) are written down before they
- * are injected and struck off when removed, so that a runner that crashes or is interrupted
- * leaves a record the next run undoes first: an environment is always left as it was found.
+ * Faults that last until they are removed (a frozen pod, a cut link, a proxy with toxics) are
+ * written down before they are injected and struck off when removed, so that a runner that crashes
+ * or is interrupted leaves a record the next run undoes first: an environment is always left as it
+ * was found.
  */
-const REMOVED_BY = { pause: "resume", isolate: "reconnect", down: "up" } as const;
+const REMOVED_BY = { pause: "resume", isolate: "reconnect", down: "up", degrade: "restore" } as const;
 type Lasting = { kind: keyof typeof REMOVED_BY; pod: string };
 
 const file = (env: string) => join(stateDir(), "chaos", `${env}.json`);
@@ -36,9 +37,10 @@ export function journaled(env: string, faults: Faults): Faults {
   const wrapped: Faults = { ...faults };
   for (const kind of Object.keys(REMOVED_BY) as Lasting["kind"][]) {
     const removal = REMOVED_BY[kind];
-    wrapped[kind] = async (pod) => {
+    const inject = faults[kind] as (pod: string, ...rest: unknown[]) => Promise<void>;
+    (wrapped[kind] as typeof inject) = async (pod, ...rest) => {
       add({ kind, pod });
-      await faults[kind](pod);
+      await inject(pod, ...rest);
     };
     wrapped[removal] = async (pod) => {
       await faults[removal](pod);

@@ -1,3 +1,6 @@
+import type { Toxic } from "../runtimes/runtime.ts";
+import { toxicBody } from "../runtimes/toxiproxy-api.ts";
+
 /**
  * The faults as Kubernetes commands, for the Kind runtime: what each experiment's `kubernetes`
  * returns for a pod named `namespace/name`.
@@ -49,5 +52,25 @@ export const isolatePod = (pod: string, label: string) => [
     "  ingress: [{ action: Deny }]",
     "  egress: [{ action: Deny }]",
     "EOF",
+  ].join("\n"),
+];
+
+/**
+ * A Toxiproxy in a pod's network namespace between it and one service it calls: an ephemeral
+ * container (it shares the pod's network) running the proxy as user 7474, the toxics through its
+ * API, and on the pod's node the same nftables redirect the Docker runtime adds (the pod's
+ * connections to the upstream go to the proxy, the proxy's own do not).
+ */
+export const proxyPod = (pod: string, upstream: string, toxics: readonly Toxic[]) => [
+  "sh",
+  "-c",
+  [
+    `kubectl debug ${parts(pod).name} --namespace ${parts(pod).namespace} --profile=netadmin --container=chaos-toxiproxy --image=ghcr.io/shopify/toxiproxy:2.5.0 --custom=<(echo '{"securityContext":{"runAsUser":7474}}') -- /toxiproxy -host=0.0.0.0`,
+    `kubectl port-forward --namespace ${parts(pod).namespace} pod/${parts(pod).name} 8474:8474 &`,
+    `curl -sf localhost:8474/proxies -d '{"name":"upstream","listen":"127.0.0.1:15432","upstream":"${upstream}"}'`,
+    ...toxics.map(
+      (t, i) => `curl -sf localhost:8474/proxies/upstream/toxics -d '${JSON.stringify(toxicBody(t, i))}'`,
+    ),
+    `# on the pod's node, in its network namespace: nft 'add rule ip devstack_toxiproxy output meta skuid != 7474 ip daddr <${upstream}> redirect to :15432'`,
   ].join("\n"),
 ];

@@ -51,10 +51,21 @@ export class Ledger {
   private started = 0;
   private timer?: NodeJS.Timeout;
   private inFlight = new Set<Promise<void>>();
-  private users: { id: string; email: string; password: string; token?: string; tokenAt?: number }[] = [];
+  private users: { id: string; email: string; password: string; token?: string }[] = [];
+  /** Every session the workload was issued (a user's later login does not end an earlier one). */
+  private sessions: { token: string; at: number }[] = [];
   private tick = 0;
 
-  constructor(private readonly options: LedgerOptions) {}
+  private gateway: string;
+
+  constructor(private readonly options: LedgerOptions) {
+    this.gateway = options.gateway;
+  }
+
+  /** Writes go to this gateway from now on (an environment recreated by a repair has new ports). */
+  retarget(gateway: string): void {
+    this.gateway = gateway;
+  }
 
   start(): void {
     this.started = performance.now();
@@ -100,7 +111,7 @@ export class Ledger {
       });
       if (answer.acknowledged) {
         user.token = jsonField(answer.body, "token");
-        user.tokenAt = this.now();
+        this.sessions.push({ token: user.token, at: this.now() });
       }
       this.record("login", user.id, answer);
     } else {
@@ -118,7 +129,7 @@ export class Ledger {
   private async send(kind: WriteKind, method: string, path: string, body: object, token?: string) {
     const began = performance.now();
     try {
-      const response = await fetch(`${this.options.gateway}${path}`, {
+      const response = await fetch(`${this.gateway}${path}`, {
         method,
         headers: {
           "content-type": "application/json",
@@ -154,12 +165,12 @@ export class Ledger {
 
   /** The sessions (tokens) the workload holds that were issued before `at` on its clock. */
   sessionsIssuedBefore(at: number): string[] {
-    return this.users.flatMap((u) => (u.token && (u.tokenAt ?? at) < at ? [u.token] : []));
+    return this.sessions.filter((s) => s.token && s.at < at).map((s) => s.token);
   }
 
   /** What the gateway answers for a session now: GET /api/sessions/current (200 while it lives). */
   async sessionStatus(token: string): Promise<number> {
-    const response = await fetch(`${this.options.gateway}/api/sessions/current`, {
+    const response = await fetch(`${this.gateway}/api/sessions/current`, {
       headers: { authorization: `Bearer ${token}` },
       signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
     }).catch(() => undefined);

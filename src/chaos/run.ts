@@ -48,12 +48,7 @@ export async function runExperiment(
   options: RunOptions,
 ): Promise<RunResult> {
   const { env, log } = options;
-  const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith("loadbalancer/"))?.[1];
-  const databaseUrl = env.endpoints.postgres;
-  if (!gateway || !databaseUrl)
-    throw new UserError(
-      `environment '${env.name}' has no gateway or no database endpoint to run a workload through`,
-    );
+  let { gateway, databaseUrl } = workloadEndpoints(env);
   const pods = await env.pods();
   const unmet = experiment.requires?.(pods);
   if (unmet) throw new UserError(`experiment ${experiment.name}: ${unmet}`);
@@ -66,9 +61,13 @@ export async function runExperiment(
     faults,
     pods,
     log,
+    status: () => options.runtime.status(env.name),
     repair: async () => {
       const { state } = await options.runtime.status(env.name);
       await options.runtime.up({ name: env.name, envFile: loadEnvFile(state.env), progress: () => {} });
+      // A recreated environment publishes new ports: the workload and the check follow them.
+      ({ gateway, databaseUrl } = workloadEndpoints(await options.runtime.open(env.name)));
+      ledger.retarget(gateway);
     },
   };
   const targets = experiment.targets(pods);
@@ -185,6 +184,17 @@ async function steadyAgain(runtime: Runtime, name: string): Promise<string[]> {
       return [`not every workload ready a minute after recovery: ${down.join(", ")}`];
     await sleep(1_000);
   }
+}
+
+/** Where the workload writes (the gateway's LoadBalancer) and where its writes are read back. */
+function workloadEndpoints(env: EnvironmentHandle): { gateway: string; databaseUrl: string } {
+  const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith("loadbalancer/"))?.[1];
+  const databaseUrl = env.endpoints.postgres;
+  if (!gateway || !databaseUrl)
+    throw new UserError(
+      `environment '${env.name}' has no gateway or no database endpoint to run a workload through`,
+    );
+  return { gateway, databaseUrl };
 }
 
 /** A course the workload enrolls users in: any course the catalogue lists (the seed's). */

@@ -29,3 +29,16 @@ export function oneOf<T extends string>(flag: string, value: string, allowed: re
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UserError(`--${flag}: '${value}' is not valid; expected one of: ${allowed.join(", ")}`);
 }
+
+/** A flag's whole number within [min, max], naming the flag and the range on failure. */
+export function wholeNumber(
+  flag: string,
+  value: string | undefined,
+  min: number,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
+  const n = Number(value);
+  if (Number.isInteger(n) && n >= min && n <= max) return n;
+  const range = max === Number.MAX_SAFE_INTEGER ? `>= ${min}` : `from ${min} to ${max}`;
+  throw new UserError(`--${flag}: '${value}' is not valid; expected a whole number ${range}`);
+}

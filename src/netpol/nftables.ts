@@ -11,6 +11,8 @@ import type { CompiledPolicy, CompiledRule } from "./policy.ts";
  * them, so nothing here can open a path Docker would close.
  *
  * - Replies of allowed connections pass (`ct state established,related`), invalid packets drop.
+ * - An `isolated` address (a pod the chaos suite cuts off) gets nothing at all, not even replies
+ *   on connections it had.
  * - Pod to pod (in and out of the bridge): a new connection passes iff (source IP, destination IP,
  *   protocol, port) is in the `allowed` set. The set holds, per ordered pair of pods, the port
  *   ranges the engine allows: ports are cut into intervals at every declared container port and at
@@ -29,7 +31,10 @@ import type { CompiledPolicy, CompiledRule } from "./policy.ts";
  * namespace) is not forwarded and never meets these rules, as kubelet probes on a node.
  */
 
-export interface FirewallModel extends ClusterInput {}
+export interface FirewallModel extends ClusterInput {
+  /** Pod addresses cut off from everything on the bridge, open connections too (the chaos suite's isolation). */
+  isolated?: readonly string[];
+}
 
 export interface CompiledFirewall {
   table: string;
@@ -54,6 +59,7 @@ export function compileFirewall(
 ): CompiledFirewall {
   const table = tableName(env);
   const pods = cluster.pods;
+  const isolated = [...new Set(model.isolated ?? [])].sort();
   const ipv4 = pods.map((pod) => pod.ips.find((ip) => !ip.includes(":")));
 
   // Intervals per protocol: cut at every declared port and every port/endPort a policy names.
@@ -134,6 +140,10 @@ export function compileFirewall(
     "  chain forward {",
     "    type filter hook forward priority filter - 10; policy accept;",
     `    iifname != ${quoted} oifname != ${quoted} return`,
+    // Before the connection tracking: an isolated pod's open connections hang, as on a cut link.
+    // Rules, not a set: the host's nft 1.0.6 (bookworm) segfaults listing a table in which the
+    // supervisor's nft 1.1.3 (trixie) made a set of single addresses.
+    ...isolated.flatMap((ip) => [`    ip saddr ${ip} drop`, `    ip daddr ${ip} drop`]),
     "    ct state established,related return",
     "    ct state invalid drop",
     `    iifname ${quoted} oifname ${quoted} goto pod_to_pod`,
@@ -163,7 +173,7 @@ export function compileFirewall(
       pods: pods.length,
       policies: cluster.policies.length,
       elements: allowed.length + openPairs.length,
-      rules: outbound.length + inbound.length + 11,
+      rules: outbound.length + inbound.length + 2 * isolated.length + 11,
     },
   };
 }

@@ -89,6 +89,20 @@ export interface PodRef {
   labels: Record<string, string>;
 }
 
+/** A service a pod calls, as the pod names it. */
+export interface Upstream {
+  host: string;
+  port: number;
+}
+
+/**
+ * A Toxiproxy toxic on the answers coming back from the upstream: `latency` delays each of them,
+ * `reset_peer` resets every connection after `afterMs` (0: at once).
+ */
+export type Toxic =
+  | { type: "latency"; latencyMs: number; jitterMs?: number }
+  | { type: "reset_peer"; afterMs: number };
+
 /**
  * Faults a chaos experiment injects into one environment. Each returns when the fault is in
  * place; `heal` removes every fault this handle injected that is still in force.
@@ -106,6 +120,19 @@ export interface Faults {
   /** Cuts the pod off its network: nothing in or out, connections hang. */
   isolate(pod: string): Promise<void>;
   reconnect(pod: string): Promise<void>;
+  /**
+   * Puts a Toxiproxy between the pod and one service it calls (`host:port`; its other traffic is
+   * untouched) and cuts the pod's open connections to it, so it reconnects through the proxy;
+   * once those connections are made, the toxics are added. In force until `restore`.
+   */
+  degrade(pod: string, upstream: Upstream, toxics: readonly Toxic[]): Promise<void>;
+  /** Removes the toxics, then the proxy: the pod's connections through it close and are made again directly. */
+  restore(pod: string): Promise<void>;
+  /**
+   * Restarts the container engine the environment runs on (every container on the machine stops;
+   * none comes back by itself, as after a reboot). Resolves once the engine answers again.
+   */
+  restartEngine(): Promise<void>;
   /** Kills the agent that restarts pods and keeps policies current (the supervisor; a kubelet). */
   killNodeAgent(): Promise<void>;
   nodeAgentRunning(): Promise<boolean>;

@@ -7,7 +7,8 @@ import { EXPERIMENTS } from "../../src/chaos/experiments/index.ts";
 import { journaled, undoLeftFaults } from "../../src/chaos/journal.ts";
 import type { Write } from "../../src/chaos/ledger.ts";
 import { recovery, timeline } from "../../src/chaos/run.ts";
-import type { Faults, PodRef } from "../../src/runtimes/runtime.ts";
+import { chooseExperiments, runChaosSuite } from "../../src/chaos/suite.ts";
+import type { EnvironmentHandle, Faults, PodRef, Runtime } from "../../src/runtimes/runtime.ts";
 
 const write = (at: number, acknowledged: boolean): Write => ({
   kind: "signup",
@@ -72,6 +73,12 @@ describe("chaos: faults that last are journaled", () => {
     resume: async (p) => void calls.push(`resume ${p}`),
     isolate: async (p) => void calls.push(`isolate ${p}`),
     reconnect: async (p) => void calls.push(`reconnect ${p}`),
+    degrade: async (p, upstream, toxics) =>
+      void calls.push(
+        `degrade ${p} ${upstream.host}:${upstream.port} ${toxics.map((t) => t.type).join(",")}`,
+      ),
+    restore: async (p) => void calls.push(`restore ${p}`),
+    restartEngine: async () => void calls.push("restart engine"),
     killNodeAgent: async () => void calls.push("kill agent"),
     nodeAgentRunning: async () => true,
     heal: async () => void calls.push("heal"),
@@ -84,20 +91,35 @@ describe("chaos: faults that last are journaled", () => {
     await faults.pause("azora/user-service-1");
     await faults.isolate("azora/redis-0");
     await faults.down("azora/azora-db-2");
+    await faults.degrade("azora/course-service-2", { host: "azora-db-rw", port: 5432 }, [
+      { type: "reset_peer", afterMs: 0 },
+    ]);
+    // What the proxy needs reaches the runtime's fault untouched.
+    expect(calls.at(-1)).toBe("degrade azora/course-service-2 azora-db-rw:5432 reset_peer");
     expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([
       { kind: "pause", pod: "azora/user-service-1" },
       { kind: "isolate", pod: "azora/redis-0" },
       { kind: "down", pod: "azora/azora-db-2" },
+      { kind: "degrade", pod: "azora/course-service-2" },
     ]);
     await faults.resume("azora/user-service-1");
     expect(JSON.parse(readFileSync(journal, "utf8"))).toEqual([
       { kind: "isolate", pod: "azora/redis-0" },
       { kind: "down", pod: "azora/azora-db-2" },
+      { kind: "degrade", pod: "azora/course-service-2" },
     ]);
     // The runner "crashes" here; the next run undoes what is left, then nothing is.
     calls.length = 0;
-    expect(await undoLeftFaults("env1", fake)).toEqual(["isolate azora/redis-0", "down azora/azora-db-2"]);
-    expect(calls).toEqual(["reconnect azora/redis-0", "up azora/azora-db-2"]);
+    expect(await undoLeftFaults("env1", fake)).toEqual([
+      "isolate azora/redis-0",
+      "down azora/azora-db-2",
+      "degrade azora/course-service-2",
+    ]);
+    expect(calls).toEqual([
+      "reconnect azora/redis-0",
+      "up azora/azora-db-2",
+      "restore azora/course-service-2",
+    ]);
     expect(await undoLeftFaults("env1", fake)).toEqual([]);
     vi.unstubAllEnvs();
   });
@@ -119,6 +141,14 @@ describe("chaos: the experiments", () => {
       EXPERIMENTS.map((e) => [e.name, e.kubernetes("azora-ns/some-pod-1").join(" ")]),
     );
     const deleted = "kubectl delete pod some-pod-1 --namespace azora-ns --grace-period=0 --force";
+    const proxied = (toxic: string) =>
+      [
+        `sh -c kubectl debug some-pod-1 --namespace azora-ns --profile=netadmin --container=chaos-toxiproxy --image=ghcr.io/shopify/toxiproxy:2.5.0 --custom=<(echo '{"securityContext":{"runAsUser":7474}}') -- /toxiproxy -host=0.0.0.0`,
+        "kubectl port-forward --namespace azora-ns pod/some-pod-1 8474:8474 &",
+        `curl -sf localhost:8474/proxies -d '{"name":"upstream","listen":"127.0.0.1:15432","upstream":"azora-db-rw:5432"}'`,
+        `curl -sf localhost:8474/proxies/upstream/toxics -d '${toxic}'`,
+        "# on the pod's node, in its network namespace: nft 'add rule ip devstack_toxiproxy output meta skuid != 7474 ip daddr <azora-db-rw:5432> redirect to :15432'",
+      ].join("\n");
     expect(onKubernetes).toEqual({
       "postgres-primary-killed": deleted,
       "postgres-primary-frozen": "kubectl exec some-pod-1 --namespace azora-ns -- kill -STOP 1",
@@ -135,9 +165,16 @@ describe("chaos: the experiments", () => {
         "  egress: [{ action: Deny }]",
         "EOF",
       ].join("\n"),
+      "postgres-slow": proxied(
+        '{"name":"latency-0","type":"latency","stream":"downstream","toxicity":1,"attributes":{"latency":25000,"jitter":0}}',
+      ),
+      "postgres-connections-reset": proxied(
+        '{"name":"reset_peer-0","type":"reset_peer","stream":"downstream","toxicity":1,"attributes":{"timeout":0}}',
+      ),
       "redis-master-killed": deleted,
       "service-replica-killed": deleted,
       "supervisor-killed": "docker kill --signal KILL <kind node> # the kubelet's node, on Kind",
+      "engine-restarted": "systemctl restart docker # on the machine running the Kind nodes",
     });
   });
 
@@ -172,7 +209,7 @@ describe("chaos: the experiments", () => {
         },
       },
       faults: { kill: async (target: string) => void killed.push(target) },
-      ledger: { now: () => 5_000 },
+      ledger: { now: () => 5_000, sessionsIssuedBefore: () => ["a-session"] },
       log: () => {},
     } as unknown as ExperimentContext;
     await redis?.inject(ctx, []);
@@ -187,6 +224,39 @@ describe("chaos: the experiments", () => {
     expect(killed?.requires?.(nightly)).toBeUndefined();
     expect(killed?.requires?.(services.map((s) => pod(s, 1)))).toBe(
       "needs 2 or more replicas of user-service, session-service, course-service, enrollment-service (the nightly env has them)",
+    );
+  });
+
+  it("run every experiment but a disruptive one unless named; an unknown name lists the known ones", () => {
+    const all = chooseExperiments(undefined).map((e) => e.name);
+    expect(all).not.toContain("engine-restarted");
+    expect(all).toHaveLength(EXPERIMENTS.length - 1);
+    expect(chooseExperiments(["engine-restarted", "postgres-slow"]).map((e) => e.name)).toEqual([
+      "engine-restarted",
+      "postgres-slow",
+    ]);
+    expect(() => chooseExperiments(["postgres-kiled"])).toThrow(/unknown experiment 'postgres-kiled'/);
+    expect(() => chooseExperiments(["nope"])).toThrow(
+      expect.objectContaining({
+        hint: expect.stringMatching(/^known experiments: postgres-primary-killed, postgres-primary-frozen, /),
+      }),
+    );
+  });
+
+  it("refuse, before anything runs, an environment that cannot host every experiment chosen", async () => {
+    const env = {
+      name: "dev",
+      pods: async () => services.map((s) => pod(s, 1)),
+    } as unknown as EnvironmentHandle;
+    await expect(
+      runChaosSuite(chooseExperiments(["supervisor-killed", "service-replica-killed"]), 1, {
+        env,
+        runtime: {} as Runtime,
+        rate: 20,
+        log: () => {},
+      }),
+    ).rejects.toThrow(
+      "environment 'dev' cannot host every experiment chosen:\n  service-replica-killed: needs 2 or more replicas",
     );
   });
 });

@@ -123,4 +123,25 @@ describe("the nftables script of an environment", () => {
     );
     expect(stats).toEqual({ pods: 1, policies: 0, elements: 0, rules: 13 });
   });
+
+  it("cuts isolated addresses off before connection tracking, each once, in order", () => {
+    const { script, stats } = compileFirewall("solo", "br-s", {
+      pods: [pods[0] as (typeof pods)[0]],
+      policies: [],
+      isolated: ["10.1.0.9", "10.1.0.2", "10.1.0.9"],
+    });
+    expect(script).toContain(
+      [
+        "  chain forward {",
+        "    type filter hook forward priority filter - 10; policy accept;",
+        '    iifname != "br-s" oifname != "br-s" return',
+        "    ip saddr 10.1.0.2 drop",
+        "    ip daddr 10.1.0.2 drop",
+        "    ip saddr 10.1.0.9 drop",
+        "    ip daddr 10.1.0.9 drop",
+        "    ct state established,related return",
+      ].join("\n"),
+    );
+    expect(stats.rules).toBe(17);
+  });
 });

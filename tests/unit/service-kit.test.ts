@@ -200,6 +200,7 @@ describe("errors", () => {
     for (const code of [
       "ECONNREFUSED",
       "ECONNRESET",
+      "ECONNABORTED",
       "ENOTFOUND",
       "EAI_AGAIN",
       "ETIMEDOUT",
@@ -210,11 +211,12 @@ describe("errors", () => {
     // Postgres class 08, 57P01-57P03, and 25006 (a write on a replica: a failover under way).
     for (const code of ["08000", "08006", "08P01", "57P01", "57P02", "57P03", "25006"])
       expect(isDependencyDown({ code }), code).toBe(true);
-    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "25001", "ECONNABORTED"])
+    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "25001", "EACCES"])
       expect(isDependencyDown({ code }), code).toBe(false);
     for (const message of [
       "Connection terminated unexpectedly",
       "timeout exceeded when trying to connect",
+      "Query read timeout",
       "Stream isn't writeable and enableOfflineQueue options is false",
       "connection is closed.",
       "Reached the max retries per request limit (which is 1). Refer to MaxRetriesPerRequest",

@@ -48,15 +48,22 @@ export function isDependencyDown(error: unknown): boolean {
   const e = error as { code?: string; message?: string; name?: string };
   if (!e) return false;
   if (
-    ["ECONNREFUSED", "ECONNRESET", "ENOTFOUND", "EAI_AGAIN", "ETIMEDOUT", "EPIPE", "EHOSTUNREACH"].includes(
-      e.code ?? "",
-    )
+    [
+      "ECONNREFUSED",
+      "ECONNRESET",
+      "ECONNABORTED",
+      "ENOTFOUND",
+      "EAI_AGAIN",
+      "ETIMEDOUT",
+      "EPIPE",
+      "EHOSTUNREACH",
+    ].includes(e.code ?? "")
   )
     return true;
   // Postgres: class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now), 25006
   // (a write reached a replica: the cluster is failing over).
   if (/^(08...|57P0[1-3]|25006)$/.test(e.code ?? "")) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Stream isn't writeable|enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Command timed out/i.test(
+  return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Stream isn't writeable|enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Command timed out/i.test(
     e.message ?? "",
   );
 }

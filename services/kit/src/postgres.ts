@@ -4,6 +4,13 @@ import type { Logger } from "./logger.ts";
 const MAX_CONNECTIONS = 10;
 
 /**
+ * How long a request waits for a connection, and then for a statement's answer, before it is a
+ * 503. Together below the gateway's upstream timeout (5 s, kind/base/gateway/tyk.conf), so a
+ * stalled database is the service's 503, not the gateway's 504 with the service still waiting.
+ */
+export const POSTGRES_TIMEOUTS = { connectMs: 2_000, queryMs: 2_500 } as const;
+
+/**
  * A Postgres pool that survives outages: connections are made on demand, so when the server (or a
  * failover) comes back, the next request simply connects again; requests fail fast meanwhile.
  */
@@ -11,10 +18,10 @@ export function createPool(connectionString: string, log: Pick<Logger, "warn">):
   const pool = new pg.Pool({
     connectionString,
     max: MAX_CONNECTIONS,
-    connectionTimeoutMillis: 2_000,
+    connectionTimeoutMillis: POSTGRES_TIMEOUTS.connectMs,
     idleTimeoutMillis: 30_000,
-    // A statement that hangs (e.g. a partitioned primary) must not hold the request forever.
-    query_timeout: 10_000,
+    // A statement that hangs (a partitioned or stalled primary) must not hold the request forever.
+    query_timeout: POSTGRES_TIMEOUTS.queryMs,
     application_name: process.env.SERVICE_NAME ?? "azora",
   });
   // An idle client that loses its server emits here; without a listener the process would crash.

@@ -1,5 +1,7 @@
 import type { Experiment } from "../experiment.ts";
+import { engineRestarted } from "./engine-restarted.ts";
 import { postgresPrimaryFrozen, postgresPrimaryIsolated, postgresPrimaryKilled } from "./postgres.ts";
+import { postgresConnectionsReset, postgresSlow } from "./postgres-toxics.ts";
 import { redisMasterKilled } from "./redis-master-killed.ts";
 import { serviceReplicaKilled } from "./service-replica-killed.ts";
 import { supervisorKilled } from "./supervisor-killed.ts";
@@ -9,7 +11,10 @@ export const EXPERIMENTS: readonly Experiment[] = [
   postgresPrimaryKilled,
   postgresPrimaryFrozen,
   postgresPrimaryIsolated,
+  postgresSlow,
+  postgresConnectionsReset,
   redisMasterKilled,
   serviceReplicaKilled,
   supervisorKilled,
+  engineRestarted,
 ];

@@ -97,9 +97,10 @@ export const postgresPrimaryFrozen: Experiment = {
 let isolated: DatabaseMember | undefined;
 let isolatedWritable: string | undefined;
 /**
- * The primary cut off from the other members, etcd and its clients (its network link down): it
- * must demote itself once it cannot renew its lease (so two writable primaries never coexist),
- * a replica takes over, and when the link is back the old primary rejoins as a replica.
+ * The primary cut off from the other members, etcd and its clients (its address dropped by the
+ * environment's firewall, open connections too): it must demote itself once it cannot renew its
+ * lease (so two writable primaries never coexist), a replica takes over, and when it is reachable
+ * again the old primary rejoins as a replica.
  */
 export const postgresPrimaryIsolated: Experiment = {
   name: "postgres-primary-isolated",

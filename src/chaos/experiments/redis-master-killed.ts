@@ -39,6 +39,12 @@ export const redisMasterKilled: Experiment = {
   requires: needsReplicas,
   targets: () => ["the current Redis master"],
   inject: async (ctx) => {
+    // The invariant needs a session older than 1 s at the kill: the workload logs in now and then.
+    const deadline = Date.now() + 15_000;
+    while (ctx.ledger.sessionsIssuedBefore(ctx.ledger.now() - 1_100).length === 0) {
+      if (Date.now() > deadline) throw new Error("the workload got no session in 15 s");
+      await new Promise((r) => setTimeout(r, 100));
+    }
     const pod = await masterPod(ctx);
     ctx.log(`    master ${pod}`);
     killed = { pod, at: ctx.ledger.now() };

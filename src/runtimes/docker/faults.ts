@@ -1,13 +1,17 @@
-import { execa } from "execa";
 import { inspectContainer } from "../../docker/api.ts";
 import { docker } from "../../docker/cli.ts";
+import { restartEngine } from "../../docker/engine-restart.ts";
 import { UserError } from "../../errors.ts";
+import { tableText } from "../../firewall/nft.ts";
+import { firewallRunner } from "../../firewall/runner.ts";
 import { LABEL } from "../../labels.ts";
 import type { PodInput } from "../../netpol/model.ts";
+import { tableName } from "../../netpol/nftables.ts";
 import type { Faults, PodRef } from "../runtime.ts";
 import { POD_LABEL, runningContainers } from "./firewall.ts";
 import { prefix, supervisorName } from "./names.ts";
-import { HELD_DIR } from "./supervisor-state.ts";
+import { HELD_DIR, ISOLATED_DIR } from "./supervisor-state.ts";
+import { degradePod, restorePod } from "./toxiproxy.ts";
 
 /** Runs a command in a container if it runs (the supervisor may not); says nothing otherwise. */
 const execIn = (container: string, command: string[]) =>
@@ -34,24 +38,14 @@ export async function podsOf(env: string): Promise<PodRef[]> {
 /** A pod's container: pod `ns/user-service-1` of env `dev` is `azora-dev-user-service-1`. */
 export const containerOf = (env: string, pod: string) => `${prefix(env)}-${pod.slice(pod.indexOf("/") + 1)}`;
 
-async function pidOf(container: string): Promise<number> {
-  const pid = Number(await docker(["inspect", "--format", "{{.State.Pid}}", container]));
-  if (!pid) throw new UserError(`${container} is not running`);
-  return pid;
-}
-
-/** Runs `ip` inside the container's network namespace (needs root, as the firewall does). */
-const ipIn = (pid: number, args: string[]) =>
-  execa("nsenter", [`--target=${pid}`, "--net", "--", "ip", ...args]);
-
 /**
  * Faults on the Docker runtime, each undone by its counterpart: SIGKILL of the main process,
- * the freezer (`docker pause`), and the pod's link taken down in its network namespace (its
- * default route is restored when it comes back up).
+ * the freezer (`docker pause`), the pod's address dropped by the environment's NetworkPolicy table
+ * (the supervisor applies it, as it applies the policies), and a Toxiproxy in the pod's network
+ * namespace.
  */
 export function dockerFaults(env: string): Faults {
   const active = new Map<string, () => Promise<void>>();
-  const routes = new Map<string, string>();
   const faults: Faults = {
     async kill(pod) {
       await docker(["kill", "--signal", "KILL", containerOf(env, pod)]);
@@ -82,26 +76,30 @@ export function dockerFaults(env: string): Faults {
       active.delete(`pause ${pod}`);
     },
     async isolate(pod) {
-      const pid = await pidOf(containerOf(env, pod));
-      routes.set(pod, (await ipIn(pid, ["route", "show", "default"])).stdout.trim());
-      await ipIn(pid, ["link", "set", "eth0", "down"]);
+      // The supervisor adds drop rules for the pod's address to the environment's table (and keeps
+      // them through every re-apply) until the marker goes.
+      await execIn(supervisorName(env), [
+        "sh",
+        "-c",
+        `mkdir -p ${ISOLATED_DIR} && touch ${ISOLATED_DIR}/${containerOf(env, pod)}`,
+      ]);
       active.set(`isolate ${pod}`, () => faults.reconnect(pod));
+      await untilIsolated(env, pod, true);
     },
     async reconnect(pod) {
-      const pid = await pidOf(containerOf(env, pod));
-      await ipIn(pid, ["link", "set", "eth0", "up"]);
-      // The route seen when it was cut; or, after a crashed run lost it, the network's gateway.
-      const gateway = await docker([
-        "network",
-        "inspect",
-        "--format",
-        "{{(index .IPAM.Config 0).Gateway}}",
-        prefix(env),
-      ]);
-      const route = routes.get(pod) || `default via ${gateway} dev eth0`;
-      await ipIn(pid, ["route", "replace", ...route.split(/\s+/)]);
+      await execIn(supervisorName(env), ["rm", "-f", `${ISOLATED_DIR}/${containerOf(env, pod)}`]);
+      await untilIsolated(env, pod, false);
       active.delete(`isolate ${pod}`);
     },
+    async degrade(pod, upstream, toxics) {
+      await degradePod(containerOf(env, pod), upstream, toxics);
+      active.set(`degrade ${pod}`, () => faults.restore(pod));
+    },
+    async restore(pod) {
+      await restorePod(containerOf(env, pod));
+      active.delete(`degrade ${pod}`);
+    },
+    restartEngine,
     async killNodeAgent() {
       await docker(["kill", "--signal", "KILL", supervisorName(env)]);
     },
@@ -113,4 +111,29 @@ export function dockerFaults(env: string): Faults {
     },
   };
   return faults;
+}
+
+/**
+ * Waits until the environment's table drops (or no longer drops) the pod's address: the
+ * supervisor applies it within a tick.
+ */
+async function untilIsolated(env: string, pod: string, wanted: boolean): Promise<void> {
+  const ip = await docker([
+    "inspect",
+    "--format",
+    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
+    containerOf(env, pod),
+  ]);
+  const runner = await firewallRunner();
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const text = (await tableText(tableName(env), runner)) ?? "";
+    if (text.includes(`ip saddr ${ip} drop`) === wanted) return;
+    if (Date.now() > deadline)
+      throw new UserError(
+        `the supervisor of '${env}' did not ${wanted ? "cut off" : "reconnect"} ${pod} (${ip}) within 10 s`,
+        "is it running? `pnpm dev:up` starts it again",
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }

@@ -70,10 +70,10 @@ export function offNetworkProblem(containers: readonly RunningContainer[], netwo
   return `NOT enforced for ${list.join(", ")}: traffic on those networks bypasses the rules; \`pnpm dev:up\` recreates the environment with every pod on its network alone`;
 }
 
-/** The compiled table for the environment as its containers are now. */
+/** The compiled table for the environment as its containers are now (`isolated`: cut off by the chaos suite). */
 export function firewallFor(
   config: FirewallConfig,
-  containers: readonly Pick<RunningContainer, "labels" | "ip">[],
+  containers: readonly (Pick<RunningContainer, "labels" | "ip"> & { isolated?: boolean })[],
 ): CompiledFirewall {
   const pods: PodInput[] = [];
   for (const c of containers) {
@@ -84,6 +84,7 @@ export function firewallFor(
     namespaces: config.namespaces,
     policies: config.policies,
     pods,
+    isolated: containers.flatMap((c) => (c.isolated && c.ip ? [c.ip] : [])),
   });
 }
 

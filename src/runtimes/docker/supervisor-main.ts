@@ -22,7 +22,7 @@ import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { answerUnknownNames } from "./dns-answerer.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 import { afterExit, newRecord, type PodRecord, restarted } from "./restarts.ts";
-import { HELD_DIR, PODS_FILE } from "./supervisor-state.ts";
+import { HELD_DIR, ISOLATED_DIR, PODS_FILE } from "./supervisor-state.ts";
 
 interface Liveness {
   kind: "http" | "tcp";
@@ -129,6 +129,8 @@ async function restartExited(
     if ((record.restartAt ?? 0) > Date.now()) continue;
     const result = await dockerApi("POST", `/containers/${c.Id}/start`);
     if (result.status < 300 || result.status === 304) {
+      // A new container instance: its probe failures start from nothing, as on the kubelet.
+      failures.delete(name);
       record = restarted(record);
       pods.set(name, record);
       savePods();
@@ -155,8 +157,12 @@ async function tick() {
 
   if (FIREWALL) {
     // Recompiled only when the pods or their addresses changed; re-applied then, or to resync.
-    const running = containers.map((c) => ({ labels: c.Labels, ip: ipOf(c) }));
-    const inputs = JSON.stringify(running.map((c) => [c.labels[POD_LABEL], c.ip]));
+    const running = containers.map((c) => ({
+      labels: c.Labels,
+      ip: ipOf(c),
+      isolated: existsSync(`${ISOLATED_DIR}/${(c.Names[0] ?? "").replace(/^\//, "")}`),
+    }));
+    const inputs = JSON.stringify(running.map((c) => [c.labels[POD_LABEL], c.ip, c.isolated]));
     const changed = inputs !== appliedInputs;
     if (changed || !compiled) compiled = firewallFor(FIREWALL, running);
     if (changed || Date.now() - appliedAt > RESYNC_MS) {
@@ -173,6 +179,7 @@ async function tick() {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
     const label = c.Labels[LABEL.liveness];
     const ip = ipOf(c);
+    if (!ip) failures.delete(name); // not running: whatever starts it next starts afresh
     if (!label || !ip) continue;
     const l = JSON.parse(label) as Liveness;
     if (Date.now() - (lastProbe.get(name) ?? 0) < l.periodSeconds * 1000) continue;
