@@ -51,6 +51,8 @@ export class Ledger {
   private started = 0;
   private timer?: NodeJS.Timeout;
   private inFlight = new Set<Promise<void>>();
+  /** When each write still waiting for its answer was sent (ledger clock). */
+  private unanswered = new Set<number>();
   private users: { id: string; email: string; password: string; token?: string }[] = [];
   /** Every session the workload was issued (a user's later login does not end an earlier one). */
   private sessions: { token: string; at: number }[] = [];
@@ -73,7 +75,12 @@ export class Ledger {
     // Open loop: a write is sent every `every` ms whether or not earlier ones were answered, so
     // a stalled platform shows as failures in the timeline instead of slowing the workload down.
     this.timer = setInterval(() => {
-      const job = this.next().finally(() => this.inFlight.delete(job));
+      const sentAt = this.now();
+      this.unanswered.add(sentAt);
+      const job = this.next().finally(() => {
+        this.inFlight.delete(job);
+        this.unanswered.delete(sentAt);
+      });
       this.inFlight.add(job);
     }, every);
   }
@@ -82,6 +89,15 @@ export class Ledger {
   async stop(): Promise<void> {
     clearInterval(this.timer);
     await Promise.all(this.inFlight);
+  }
+
+  /**
+   * The writes whose outcome is known for good: those sent before the oldest one still waiting for
+   * its answer (a write answered late, a timeout, must not turn up between writes already judged).
+   */
+  settled(): Write[] {
+    const oldest = Math.min(...this.unanswered);
+    return this.writes.filter((w) => w.at < oldest);
   }
 
   /** Milliseconds since the ledger started (the timeline's clock). */

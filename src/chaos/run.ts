@@ -96,11 +96,13 @@ export async function runExperiment(
     await experiment.remove(ctx, targets);
     removedAt = ledger.now();
   }
+  // Judged on settled writes only: a streak of successes is not a recovery while a write sent
+  // within it may still come back failed.
   const deadline = Date.now() + (options.recoveryTimeoutMs ?? 60_000);
-  let recoveredAt = recovery(ledger.writes, faultAt);
+  let recoveredAt = recovery(ledger.settled(), faultAt);
   while (recoveredAt === undefined && Date.now() < deadline) {
     await sleep(500);
-    recoveredAt = recovery(ledger.writes, faultAt);
+    recoveredAt = recovery(ledger.settled(), faultAt);
   }
   await sleep(options.afterMs ?? 5_000);
   await ledger.stop();

@@ -1,11 +1,13 @@
 import { mkdtempSync, readFileSync } from "node:fs";
+import { createServer, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it, vi } from "vitest";
 import type { ExperimentContext } from "../../src/chaos/experiment.ts";
 import { EXPERIMENTS } from "../../src/chaos/experiments/index.ts";
 import { journaled, undoLeftFaults } from "../../src/chaos/journal.ts";
-import type { Write } from "../../src/chaos/ledger.ts";
+import { Ledger, type Write } from "../../src/chaos/ledger.ts";
 import { recovery, timeline } from "../../src/chaos/run.ts";
 import { chooseExperiments, runChaosSuite } from "../../src/chaos/suite.ts";
 import type { EnvironmentHandle, Faults, PodRef, Runtime } from "../../src/runtimes/runtime.ts";
@@ -258,5 +260,36 @@ describe("chaos: the experiments", () => {
     ).rejects.toThrow(
       "environment 'dev' cannot host every experiment chosen:\n  service-replica-killed: needs 2 or more replicas",
     );
+  });
+});
+
+describe("chaos: the ledger's settled writes", () => {
+  it("are those sent before the oldest write still waiting for its answer", async () => {
+    let n = 0;
+    let held: ServerResponse | undefined;
+    const server = createServer((_request, response) => {
+      n++;
+      if (n === 2) {
+        held = response; // the second write waits for its answer
+        return;
+      }
+      response.writeHead(201, { "content-type": "application/json" });
+      response.end(JSON.stringify({ id: `user-${n}`, token: `token-${n}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    const ledger = new Ledger({ gateway: `http://127.0.0.1:${port}`, rate: 50, courseId: "course-1" });
+    try {
+      ledger.start();
+      await expect.poll(() => ledger.writes.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(6);
+      // Answered after it, but not settled: the second may still come back failed before them.
+      expect(ledger.settled()).toEqual([ledger.writes[0]]);
+      held?.writeHead(503, { "content-type": "application/json" }).end("{}");
+      await expect.poll(() => ledger.settled().length, { timeout: 5_000 }).toBeGreaterThanOrEqual(6);
+      expect(ledger.settled().filter((w) => w.status === 503)).toHaveLength(1);
+    } finally {
+      await ledger.stop();
+      server.close();
+    }
   });
 });
