@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { describe, expect, it, vi } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
+import { runScript } from "../support/cli.ts";
 import { overlayEnvironment } from "../support/environment.ts";
 
 // The session store's failover, live: 3 Redis pods and 3 Sentinels as kind/base has them (and
@@ -42,6 +43,14 @@ const sentinelsSay = () =>
         (await cli(s, "-p 26379 --raw sentinel get-master-addr-by-name azora-sessions")).split("\n")[0],
     ),
   );
+
+/** A failed check, with session-service's recent log attached: which master its client followed, and when. */
+const withSessionLog = <T>(check: Promise<T>) =>
+  check.catch(async (error: Error) => {
+    const log = await runScript("dev-logs", ["session-service", "--name", name, "--tail", "40"], { env });
+    error.message += `\nsession-service's log:\n${log.all}`;
+    throw error;
+  });
 
 describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
   let users = "";
@@ -117,7 +126,7 @@ describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
       await sleep(100);
       back = await login();
     }
-    expect(back.status).toBe(201);
+    await withSessionLog(Promise.resolve().then(() => expect(back.status).toBe(201)));
     const seconds = (performance.now() - killedAt) / 1000;
     expect(seconds).toBeLessThan(15);
     console.log(`redis-ha: logins work again ${seconds.toFixed(1)} s after the master was killed`);
@@ -173,7 +182,9 @@ describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
     await expect
       .poll(async () => (await sentinelsSay()).every((m) => m !== master && m !== ""), { timeout: 20_000 })
       .toBe(true);
-    await expect.poll(async () => (await login()).status, { timeout: 15_000, interval: 200 }).toBe(201);
+    await withSessionLog(
+      expect.poll(async () => (await login()).status, { timeout: 15_000, interval: 200 }).toBe(201),
+    );
     for (const sentinel of SENTINELS)
       expect(await docker(["logs", "--since", since, container(sentinel)], { all: true })).not.toMatch(
         /\+tilt/,

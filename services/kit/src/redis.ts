@@ -89,16 +89,21 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
  * it learns from the first, when one does not answer), checks the server it reached is a master,
  * and drops the connection on `+switch-master` from any Sentinel, so a failover moves it to the
  * new master. A READONLY answer (it still holds a link to a demoted master) does the same; the
- * command that met it fails, the next goes to the master.
+ * command that met it fails, the next goes to the master. Each connection is logged with the server
+ * it reached, so a service's log tells which master it followed and when.
  */
-export function createRedis(target: RedisTarget, log: Pick<Logger, "warn">): Redis {
+export function createRedis(target: RedisTarget, log: Pick<Logger, "warn" | "info">): Redis {
   const common: RedisOptions = {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     connectTimeout: 2_000,
-    // A server that stops answering (paused, partitioned) keeps the socket open: time commands out.
+    // A server that stops answering (paused, partitioned) keeps the socket open: time commands out,
+    // and drop a connection that has answered nothing for 3 s while commands wait, so the client
+    // reconnects (asking Sentinel again) even when no +switch-master reaches it; a vanished peer
+    // sends no reset, and the socket would otherwise hang until TCP gives up, minutes later.
     commandTimeout: 2_000,
+    socketTimeout: 3_000,
     retryStrategy: backoff,
     reconnectOnError: isReadOnlyError,
   };
@@ -125,6 +130,7 @@ export function createRedis(target: RedisTarget, log: Pick<Logger, "warn">): Red
   });
   redis.on("ready", () => {
     warned = false;
+    log.info({ server: `${redis.stream.remoteAddress}:${redis.stream.remotePort}` }, "redis connected");
   });
   return redis;
 }
