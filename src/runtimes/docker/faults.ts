@@ -10,12 +10,27 @@ import { tableName } from "../../netpol/nftables.ts";
 import type { Faults, PodRef } from "../runtime.ts";
 import { POD_LABEL, runningContainers } from "./firewall.ts";
 import { prefix, supervisorName } from "./names.ts";
+import { podAddress } from "./netns.ts";
 import { HELD_DIR, ISOLATED_DIR } from "./supervisor-state.ts";
 import { degradePod, restorePod } from "./toxiproxy.ts";
 
-/** Runs a command in a container if it runs (the supervisor may not); says nothing otherwise. */
-const execIn = (container: string, command: string[]) =>
-  docker(["exec", container, ...command], { reject: false });
+/**
+ * Sets or clears a pod's marker in one of the supervisor's folders (held down, isolated), if the
+ * supervisor runs; says nothing otherwise.
+ */
+const mark = (env: string, dir: string, pod: string, set: boolean) =>
+  docker(
+    [
+      "exec",
+      supervisorName(env),
+      "sh",
+      "-c",
+      set
+        ? `mkdir -p ${dir} && touch ${dir}/${containerOf(env, pod)}`
+        : `rm -f ${dir}/${containerOf(env, pod)}`,
+    ],
+    { reject: false },
+  );
 
 /** The environment's running pods, as suites address them. */
 export async function podsOf(env: string): Promise<PodRef[]> {
@@ -54,16 +69,12 @@ export function dockerFaults(env: string): Faults {
     },
     async down(pod) {
       // The supervisor is told first, or it would start the pod again at once.
-      await execIn(supervisorName(env), [
-        "sh",
-        "-c",
-        `mkdir -p ${HELD_DIR} && touch ${HELD_DIR}/${containerOf(env, pod)}`,
-      ]);
+      await mark(env, HELD_DIR, pod, true);
       await faults.kill(pod);
       active.set(`down ${pod}`, () => faults.up(pod));
     },
     async up(pod) {
-      await execIn(supervisorName(env), ["rm", "-f", `${HELD_DIR}/${containerOf(env, pod)}`]);
+      await mark(env, HELD_DIR, pod, false);
       await docker(["start", containerOf(env, pod)]);
       active.delete(`down ${pod}`);
     },
@@ -78,16 +89,12 @@ export function dockerFaults(env: string): Faults {
     async isolate(pod) {
       // The supervisor adds drop rules for the pod's address to the environment's table (and keeps
       // them through every re-apply) until the marker goes.
-      await execIn(supervisorName(env), [
-        "sh",
-        "-c",
-        `mkdir -p ${ISOLATED_DIR} && touch ${ISOLATED_DIR}/${containerOf(env, pod)}`,
-      ]);
+      await mark(env, ISOLATED_DIR, pod, true);
       active.set(`isolate ${pod}`, () => faults.reconnect(pod));
       await untilIsolated(env, pod, true);
     },
     async reconnect(pod) {
-      await execIn(supervisorName(env), ["rm", "-f", `${ISOLATED_DIR}/${containerOf(env, pod)}`]);
+      await mark(env, ISOLATED_DIR, pod, false);
       await untilIsolated(env, pod, false);
       active.delete(`isolate ${pod}`);
     },
@@ -118,12 +125,7 @@ export function dockerFaults(env: string): Faults {
  * supervisor applies it within a tick.
  */
 async function untilIsolated(env: string, pod: string, wanted: boolean): Promise<void> {
-  const ip = await docker([
-    "inspect",
-    "--format",
-    "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}",
-    containerOf(env, pod),
-  ]);
+  const ip = await podAddress(containerOf(env, pod));
   const runner = await firewallRunner();
   const deadline = Date.now() + 10_000;
   for (;;) {

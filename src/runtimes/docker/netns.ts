@@ -9,6 +9,20 @@ export async function pidOf(container: string): Promise<number> {
   return pid;
 }
 
+/** A running container's address on its (single) network. */
+export async function podAddress(container: string): Promise<string> {
+  const ip = (
+    await docker([
+      "inspect",
+      "--format",
+      "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
+      container,
+    ])
+  ).split(" ")[0];
+  if (!ip) throw new UserError(`${container} has no network address`);
+  return ip;
+}
+
 /**
  * Runs a host command (`ip`, `nft`, `ss`) inside a container's network namespace only, so it acts
  * on the pod's interfaces, rules and sockets with the host's tools (needs root, as the firewall does).

@@ -5,7 +5,7 @@ import { LABEL } from "../../labels.ts";
 import type { Toxic, Upstream } from "../runtime.ts";
 import { toxicBody } from "../toxiproxy-api.ts";
 import { POD_LABEL } from "./firewall.ts";
-import { inNetns, pidOf } from "./netns.ts";
+import { inNetns, pidOf, podAddress } from "./netns.ts";
 
 /**
  * Toxiproxy between a pod and one service it calls, on the Docker runtime: the proxy runs in the
@@ -23,6 +23,13 @@ const PROXY_PORT = 15_432;
 const TABLE = "devstack_toxiproxy";
 const PROXY = "upstream";
 
+/** The image, resolved once per process (an experiment degrades several pods at once). */
+let image: Promise<string> | undefined;
+const toxiproxyImage = () =>
+  (image ??= resolveImages({ names: ["toxiproxy"], silent: true }).then(
+    (images) => images.get("toxiproxy")?.ref ?? "toxiproxy",
+  ));
+
 export const proxyContainer = (pod: string) => `${pod}-toxiproxy`;
 
 /** The table that sends the pod's connections to `ip:port` to the proxy (replaced if present). */
@@ -39,19 +46,6 @@ export const redirectRules = (ip: string, port: number) =>
     "}",
     "",
   ].join("\n");
-
-async function podAddress(container: string): Promise<string> {
-  const ip = (
-    await docker([
-      "inspect",
-      "--format",
-      "{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}",
-      container,
-    ])
-  ).split(" ")[0];
-  if (!ip) throw new UserError(`${container} has no network address`);
-  return ip;
-}
 
 async function call(api: string, path: string, body?: unknown): Promise<void> {
   const response = await fetch(`${api}${path}`, {
@@ -92,8 +86,7 @@ export async function degradePod(
     /\s+/,
   )[0];
   if (!upstreamIp) throw new UserError(`${container} cannot resolve '${upstream.host}'`);
-  const image =
-    (await resolveImages({ names: ["toxiproxy"], silent: true })).get("toxiproxy")?.ref ?? "toxiproxy";
+  const image = await toxiproxyImage();
   // The pod's own labels (so dev:down and env:gc remove the proxy with it), but not a pod itself.
   const labels = JSON.parse(
     await docker(["inspect", "--format", "{{json .Config.Labels}}", container]),
