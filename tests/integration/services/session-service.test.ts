@@ -152,4 +152,25 @@ describe("session-service against real Redis and a real user-service", () => {
       .toBe(200);
     expect((await call("GET", "/sessions/current", undefined, bearer(body.token))).status).toBe(200);
   });
+
+  it("drops a connection that stops answering and connects afresh, as a vanished master needs (no reset comes)", async () => {
+    const client = createRedis(redisContainer.getConnectionUrl(), createLogger("test", "silent"));
+    try {
+      await expect.poll(() => client.status).toBe("ready");
+      let closed = 0;
+      client.on("close", () => closed++);
+      await docker(["pause", redisContainer.getId()]);
+      try {
+        await expect(client.ping()).rejects.toThrow(/timed out/i);
+        // The socket itself is given up (the command timeout alone would keep it forever).
+        await expect.poll(() => closed, { timeout: 5_000, interval: 100 }).toBeGreaterThan(0);
+      } finally {
+        await docker(["unpause", redisContainer.getId()]);
+      }
+      await expect.poll(() => client.status, { timeout: 10_000, interval: 100 }).toBe("ready");
+      expect(await client.ping()).toBe("PONG");
+    } finally {
+      client.disconnect();
+    }
+  });
 });
