@@ -9,6 +9,14 @@ export default defineConfig({
         extends: true,
         // No Docker, but the integration files run beside them on 2 cores: 5 s was too tight.
         test: { name: "unit", include: ["tests/unit/**/*.test.ts"], testTimeout: 30_000 },
+        // k6's modules, which only exist inside k6: stand-ins, so the k6 scripts load in a test.
+        resolve: {
+          alias: {
+            "k6/http": new URL("tests/support/k6/http.ts", import.meta.url).pathname,
+            "k6/execution": new URL("tests/support/k6/execution.ts", import.meta.url).pathname,
+            k6: new URL("tests/support/k6/k6.ts", import.meta.url).pathname,
+          },
+        },
       },
       {
         extends: true,

@@ -1,4 +1,5 @@
 import autocannon from "autocannon";
+import { percentile } from "../src/stats.ts";
 
 export interface LoadResult {
   requestsPerSecond: number;
@@ -6,9 +7,6 @@ export interface LoadResult {
   p95: number;
   non2xx: number;
 }
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 
 /**
  * A closed-loop HTTP load run with autocannon against a loopback URL, for a bounded duration.

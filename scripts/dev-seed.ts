@@ -4,8 +4,8 @@ import { runMain } from "../src/cli/main.ts";
 import { checkEnvName } from "../src/env/names.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { UserError } from "../src/errors.ts";
+import { SEED_PASSWORD } from "../src/seed/accounts.ts";
 import { SEED_SIZES } from "../src/seed/generate.ts";
-import { SEED_PASSWORD } from "../src/seed/password.ts";
 import { checkSeed, seed } from "../src/seed/seed.ts";
 
 const count = (n: number) => n.toLocaleString("en-US");

@@ -1,6 +1,7 @@
 import { courseText } from "@azora/course-service";
 import { type Embedder, FeatureHashingEmbedder } from "@azora/service-kit";
-import { SEED_EMAIL_DOMAIN, seedUuid } from "./ids.ts";
+import { seedEmail } from "./accounts.ts";
+import { seedUuid } from "./ids.ts";
 import { prngFor } from "./prng.ts";
 import {
   DESCRIPTION_OPENERS,
@@ -80,7 +81,7 @@ export function* generateUsers(seed: number, count: number, passwordHash: string
     const createdAt = new Date(createdAtOf(id));
     yield {
       id,
-      email: `user${i}@${SEED_EMAIL_DOMAIN}`,
+      email: seedEmail(i),
       passwordHash,
       displayName: `${rng.pick(FIRST_NAMES)} ${rng.pick(LAST_NAMES)}`,
       createdAt,

@@ -18,6 +18,3 @@ export function seedUuid(seed: number, kind: SeedKind, index: number): string {
 
 /** SQL: whether the uuid column `column` holds a seed id (version nibble 8; pg 17 has no uuid_extract_version). */
 export const isSeedIdSql = (column: string) => `substr(${column}::text, 15, 1) = '8'`;
-
-/** Every seed user's email is in this domain (reserved for the seeder; see SEED_PASSWORD). */
-export const SEED_EMAIL_DOMAIN = "seed.azora.dev";

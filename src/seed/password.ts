@@ -1,11 +1,5 @@
 import { hashPassword } from "@azora/user-service";
-
-/**
- * The password of every seed user: log in as any of them (`user{i}@seed.azora.dev`, e.g.
- * user0@seed.azora.dev) with it. Seed data is for development environments only, where a known
- * password is the point.
- */
-export const SEED_PASSWORD = "azora-seed-password";
+import { SEED_PASSWORD } from "./accounts.ts";
 
 /**
  * Hashed once per seeding run with user-service's own hashPassword (so its login verifies it), and

@@ -1,6 +1,7 @@
 import type pg from "pg";
+import { SEED_EMAIL_DOMAIN } from "./accounts.ts";
 import type { SeedCounts } from "./generate.ts";
-import { isSeedIdSql, SEED_EMAIL_DOMAIN } from "./ids.ts";
+import { isSeedIdSql } from "./ids.ts";
 
 // Seed rows, of any seed or size: deterministic version-8 ids (see ids.ts), and for users also the
 // reserved email domain. Rows the services create have version-4 ids and are never matched.

@@ -1,6 +1,7 @@
 import pg from "pg";
 import { migrate } from "../db/migrate.ts";
 import { UserError } from "../errors.ts";
+import { SEED_EMAIL_DOMAIN } from "./accounts.ts";
 import { dropForLoad } from "./bulk-load.ts";
 import { COPY_SQL, copyRows, encodeCourse, encodeEnrollment, encodeUser } from "./copy.ts";
 import {
@@ -13,7 +14,6 @@ import {
   type SeedSize,
   SIZES,
 } from "./generate.ts";
-import { SEED_EMAIL_DOMAIN } from "./ids.ts";
 import { seedPasswordHash } from "./password.ts";
 import { removeSeedRows } from "./remove.ts";
 import { ensureSeedRuns, latestSeedRun, recordSeedRun } from "./runs.ts";

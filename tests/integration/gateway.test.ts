@@ -69,6 +69,34 @@ describe("the Tyk gateway in front of the environment", () => {
     expect(direct.stdout).toMatch(/40 calls over 4 services: every operation exercised/);
   });
 
+  it("carries a short load run (pnpm test:load) with the suite's thresholds, and reports it", async () => {
+    const result = await runScript(
+      "test-load",
+      ["--name", name, "--scenario", "browse", "--rate", "5", "--duration", "6s"],
+      { env },
+    );
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(
+      /load: browse against '\S+' via gateway, DevStack's open-model runner \(k6 is not on PATH\)/,
+    );
+    expect(result.stdout).toMatch(
+      /browse via gateway \(devstack runner\): 81 requests in \d+ s, .*: thresholds passed/,
+    );
+    const report = /report: (\S+)/.exec(result.stdout)?.[1] ?? "";
+    try {
+      const summary = JSON.parse(readFileSync(join(report, "summary.json"), "utf8"));
+      // 20 seed logins and the catalogue, then 30 iterations of two requests each, all answered.
+      expect(summary.statuses).toEqual({ "200": 61, "201": 20 });
+      expect(summary.metrics.iterations.values.count).toBe(30);
+      expect(summary.metrics.http_req_duration.thresholds).toEqual({
+        "p(95)<200": { ok: true },
+        "p(99)<400": { ok: true },
+      });
+    } finally {
+      rmSync(report, { recursive: true, force: true });
+    }
+  });
+
   it("fails, naming the operation, when a service answers outside its document", async () => {
     process.env.DEVSTACK_STATE_DIR = env.DEVSTACK_STATE_DIR;
     const state = readEnvState(name);

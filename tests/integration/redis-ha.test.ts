@@ -131,6 +131,11 @@ describe("Redis for sessions: 3 Redis + 3 Sentinels", () => {
     expect(seconds).toBeLessThan(15);
     console.log(`redis-ha: logins work again ${seconds.toFixed(1)} s after the master was killed`);
 
+    // Logins follow the Sentinel that led the failover; the others learn of it from the new
+    // master's hello messages (about 2 s later), so wait for all three to agree.
+    await expect
+      .poll(async () => new Set(await sentinelsSay()), { timeout: 10_000, interval: 250 })
+      .toSatisfy((named: Set<string>) => named.size === 1 && !named.has("redis-0.redis"));
     const promoted = (await sentinelsSay())[0];
     expect(["redis-1.redis", "redis-2.redis"]).toContain(promoted);
     expect(await replication(promoted?.split(".")[0] ?? "")).toMatchObject({ role: "master" });

@@ -6,8 +6,12 @@ import { migrate } from "../../src/db/migrate.ts";
 import { docker } from "../../src/docker/cli.ts";
 import { GenericContainer, type StartedTestContainer, Wait } from "../../src/docker/testcontainers.ts";
 import { labelArgs } from "../../src/labels.ts";
+import { peakMemory, resetPeakMemory } from "../support/cgroup.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { createTestNetwork } from "../support/network.ts";
+
+/** user-service's memory limit in kind/base/user-service.yaml (256Mi). */
+const USER_SERVICE_MEMORY = 256 * 1024 ** 2;
 
 // The four service images, wired as in the environment: Postgres and Redis by DNS alias on one
 // network, session-service calling user-service by name. Everything is reached through loopback.
@@ -73,6 +77,10 @@ describe("service images on one Docker network", () => {
           .withNetworkMode(network)
           .withNetworkAliases(name)
           .withEnvironment(environment)
+          // user-service with its limits from kind/base/user-service.yaml (the burst test below).
+          .withResourcesQuota(
+            name === "user-service" ? { memory: USER_SERVICE_MEMORY / 1024 ** 3, cpu: 1 } : {},
+          )
           .withExposedPorts(8080)
           .withLabels(testLabels())
           .withWaitStrategy(Wait.forHttp("/readyz", 8080).forStatusCode(200))
@@ -170,5 +178,50 @@ describe("service images on one Docker network", () => {
       msg: "invalid configuration",
       problems: [expect.stringMatching(/^DATABASE_URL: /)],
     });
+  });
+
+  it("hold a burst of sign-ups and logins within user-service's memory limit, shedding the excess with 503 and Retry-After", async () => {
+    const id = services.get("user-service")?.getId() ?? "";
+    resetPeakMemory(id);
+    const statuses: Record<string, number> = {};
+    const shedWithoutRetryAfter: string[] = [];
+    const call = async (path: string, body: unknown) => {
+      const response = await fetch(url("user-service", path), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+        signal: AbortSignal.timeout(20_000),
+      });
+      const answer = (await response.json()) as { error?: { code: string } };
+      statuses[response.status] = (statuses[response.status] ?? 0) + 1;
+      if (
+        response.status === 503 &&
+        (answer.error?.code !== "overloaded" || response.headers.get("retry-after") !== "1")
+      )
+        shedWithoutRetryAfter.push(JSON.stringify(answer));
+    };
+    // Three waves of 50 sign-ups and 50 logins at once: each far more than the hashing queue takes.
+    for (let wave = 0; wave < 3; wave++)
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => [
+          call("/users", {
+            email: `burst-${wave}-${i}@example.org`,
+            password: "burst-password",
+            displayName: "Burst",
+          }),
+          call("/internal/credentials/verify", { email: "ines@example.org", password: "pa55word!" }),
+        ]).flat(),
+      );
+    const peak = peakMemory(id);
+    console.log(
+      `user-service burst: ${JSON.stringify(statuses)}, peak memory ${(peak / 1024 ** 2).toFixed(0)} MiB of 256`,
+    );
+    // Successes and sheds, each seen, and nothing else: no other 5xx, and every shed says when to come back.
+    expect(Object.keys(statuses).sort()).toEqual(["200", "201", "503"]);
+    expect(shedWithoutRetryAfter).toEqual([]);
+    expect(peak).toBeLessThan(0.75 * USER_SERVICE_MEMORY);
+    expect(await docker(["inspect", "--format", "{{.State.OOMKilled}} {{.RestartCount}}", id])).toBe(
+      "false 0",
+    );
   });
 });

@@ -2,10 +2,11 @@ import { Writable } from "node:stream";
 import type pg from "pg";
 import { describe, expect, it } from "vitest";
 import { verifyPassword } from "../../services/user-service/src/passwords.ts";
+import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../../src/seed/accounts.ts";
 import { COPY_SQL, copyRows, encodeCourse, encodeEnrollment, encodeUser } from "../../src/seed/copy.ts";
 import { courseTopics, generateEnrollments } from "../../src/seed/generate.ts";
-import { isSeedIdSql, SEED_EMAIL_DOMAIN, seedUuid } from "../../src/seed/ids.ts";
-import { SEED_PASSWORD, seedPasswordHash } from "../../src/seed/password.ts";
+import { isSeedIdSql, seedUuid } from "../../src/seed/ids.ts";
+import { seedPasswordHash } from "../../src/seed/password.ts";
 import { Prng, prngFor } from "../../src/seed/prng.ts";
 import {
   DESCRIPTION_OPENERS,

@@ -1,4 +1,5 @@
 export { type Static, Type } from "typebox";
+export { boundedWork } from "./bounded.ts";
 export { commonConfig, readConfig, url } from "./config.ts";
 export {
   EMBEDDING_DIMENSIONS,

@@ -60,6 +60,9 @@ function validationDetails(error: FastifyError): { field: string; problem: strin
   });
 }
 
+/** Retry-After on every 503: about how long a failover or a burst takes to pass. */
+export const RETRY_AFTER_SECONDS = 1;
+
 /**
  * Builds an Azora service: Fastify with strict validation from the route schemas, the documented
  * error shape for every failure, /healthz, /readyz, /metrics, /openapi.json, JSON logs with
@@ -108,7 +111,11 @@ export async function createService(options: ServiceOptions): Promise<App> {
       code: string,
       message: string,
       details?: { field: string; problem: string }[],
-    ) => reply.status(status).send(errorBody(code, message, request.id, details));
+    ) => {
+      // A 503 is temporary (a dependency down, too much at once): say when to come back.
+      if (status === 503) reply.header("retry-after", String(RETRY_AFTER_SECONDS));
+      return reply.status(status).send(errorBody(code, message, request.id, details));
+    };
     if (error instanceof ApiError) return send(error.statusCode, error.code, error.message, error.details);
     if (error.validation)
       return send(

@@ -1,6 +1,7 @@
 import {
   ApiError,
   type App,
+  boundedWork,
   createService,
   errors,
   ListOf,
@@ -67,12 +68,21 @@ const COLUMNS = "id, email, display_name, created_at, updated_at";
 const emailTaken = () => new ApiError(409, "email_taken", "a user with this email already exists");
 const isUniqueViolation = (e: unknown) => (e as { code?: string }).code === "23505";
 
+/**
+ * Password hashing's bounds (README "Sizing"). One scrypt (N=2^14, r=8) takes 16 MiB and a core
+ * for tens of ms: two at a time keep the heap flat and the event loop (and the database pool's
+ * queries) served on one CPU; 32 may wait, and a burst beyond that, or a wait over 2 s, is shed
+ * with 503 and Retry-After.
+ */
+export const HASHING = { concurrency: 2, queue: 32, maxWaitMs: 2_000 };
+
 export async function buildUserService(deps: {
   pool: pg.Pool;
   logger?: Logger;
   bodyLimit?: number;
 }): Promise<App> {
   const { pool } = deps;
+  const hashing = boundedWork({ name: "password hashing", ...HASHING });
   return createService({
     name: "user-service",
     version: "1.0.0",
@@ -95,7 +105,7 @@ export async function buildUserService(deps: {
         },
         async (request, reply) => {
           const { email, password, displayName } = request.body;
-          const hash = await hashPassword(password);
+          const hash = await hashing.run(() => hashPassword(password));
           try {
             const { rows } = await pool.query<Row>(
               `INSERT INTO users (email, password_hash, display_name) VALUES ($1, $2, $3) RETURNING ${COLUMNS}`,
@@ -164,7 +174,7 @@ export async function buildUserService(deps: {
         },
         async (request) => {
           const { email, password, displayName } = request.body;
-          const hash = password === undefined ? null : await hashPassword(password);
+          const hash = password === undefined ? null : await hashing.run(() => hashPassword(password));
           try {
             const { rows } = await pool.query<Row>(
               `UPDATE users SET email = coalesce($2, email), password_hash = coalesce($3, password_hash),
@@ -214,7 +224,9 @@ export async function buildUserService(deps: {
           ]);
           const row = rows[0];
           // Hash even for an unknown email, so response time does not reveal which emails exist.
-          const ok = await verifyPassword(request.body.password, row?.password_hash ?? DUMMY_HASH);
+          const ok = await hashing.run(() =>
+            verifyPassword(request.body.password, row?.password_hash ?? DUMMY_HASH),
+          );
           if (!row || !ok) throw new ApiError(401, "invalid_credentials", "email or password is wrong");
           return { userId: row.id };
         },
