@@ -14,7 +14,7 @@ import { UserError } from "../src/errors.ts";
 import { resolveImages } from "../src/images/resolve.ts";
 import { repoRoot } from "../src/paths.ts";
 import { RUNTIME_NAMES } from "../src/runtimes/runtime.ts";
-import { median } from "./load.ts";
+import { median } from "../src/stats.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("bench:dev-up", process.argv.slice(2), {

@@ -12,9 +12,9 @@ import { UserError } from "../src/errors.ts";
 import { repoRoot } from "../src/paths.ts";
 import { chooseRuntime } from "../src/runtimes/index.ts";
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../src/seed/accounts.ts";
+import { median } from "../src/stats.ts";
 import { measurePostgresFailover } from "./failover/postgres.ts";
 import { measureRedisFailover } from "./failover/redis.ts";
-import { median } from "./load.ts";
 
 const count = (flag: string, value: string | undefined) => {
   const n = Number(value);

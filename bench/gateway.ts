@@ -11,8 +11,9 @@ import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { UserError } from "../src/errors.ts";
+import { median } from "../src/stats.ts";
 import { runScript } from "../tests/support/cli.ts";
-import { type LoadResult, load, median } from "./load.ts";
+import { type LoadResult, load } from "./autocannon.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("bench:gateway", process.argv.slice(2), {

@@ -33,7 +33,7 @@ import {
 import { prefix } from "../src/runtimes/docker/names.ts";
 import { mismatches, probeAgainstEngine, probePods } from "../src/runtimes/docker/policy-probe.ts";
 import { dockerPlanOf } from "../src/runtimes/docker/support.ts";
-import { median } from "./load.ts";
+import { median } from "../src/stats.ts";
 
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 

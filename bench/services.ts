@@ -13,7 +13,8 @@ import { GenericContainer, Wait } from "../src/docker/testcontainers.ts";
 import { UserError } from "../src/errors.ts";
 import { resolveImages } from "../src/images/resolve.ts";
 import { devstackLabels, LABEL, labelArgs } from "../src/labels.ts";
-import { type LoadResult, load, median } from "./load.ts";
+import { median } from "../src/stats.ts";
+import { type LoadResult, load } from "./autocannon.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("bench:services", process.argv.slice(2), {

@@ -1,4 +1,6 @@
-import { parseFlags, wholeNumber } from "../cli/flags.ts";
+import { scenarioNamed } from "../../load/flows.ts";
+import { SCENARIOS } from "../../load/scenarios.ts";
+import { oneOf, parseFlags, wholeNumber } from "../cli/flags.ts";
 import { withSuiteEnvironment } from "../env/suite-target.ts";
 import { RUNTIME_FLAG } from "../runtimes/index.ts";
 import type { Experiment } from "./experiment.ts";
@@ -27,17 +29,34 @@ export async function chaosCommand(
     experiment: { type: "string", multiple: true },
     runs: { type: "string", default: String(options.defaultRuns) },
     rate: { type: "string", default: "20" },
+    "under-load": { type: "string" },
     ...RUNTIME_FLAG,
   });
   const chosen = chooseExperiments(values.experiment);
   const runs = wholeNumber("runs", values.runs, 1);
   const rate = wholeNumber("rate", values.rate, 1, 200);
+  const underLoad =
+    values["under-load"] === undefined
+      ? undefined
+      : scenarioNamed(
+          oneOf(
+            "under-load",
+            values["under-load"],
+            SCENARIOS.map((s) => s.name),
+          ),
+        );
   await withSuiteEnvironment(
     values,
     { prefix: options.prefix, defaultEnv: "nightly" },
     async ({ name, runtime, env }) => {
       const startedAt = new Date();
-      const results = await runChaosSuite(chosen, runs, { runtime, env, rate, log: console.log });
+      const results = await runChaosSuite(chosen, runs, {
+        runtime,
+        env,
+        rate,
+        log: console.log,
+        ...(underLoad ? { underLoad } : {}),
+      });
       const report = writeChaosReport(name, results, startedAt);
       const { text, ok } = options.verdict(results, chosen);
       console.log(`${text}\nreport: ${report}`);

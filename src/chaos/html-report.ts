@@ -1,6 +1,6 @@
-import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { escapeHtml, htmlTable, inlineJson, uplotAssets } from "../html.ts";
 import type { RunResult } from "./run.ts";
+import { describeLoad } from "./under-load.ts";
 
 /** One chart's series: per 100 ms from the first write to the last, acknowledged and failed writes. */
 export function chartSeries(timeline: RunResult["timeline"]): {
@@ -21,11 +21,6 @@ export function chartSeries(timeline: RunResult["timeline"]): {
   return series;
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(
-    /[&<>"']/g,
-    (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c] ?? c,
-  );
 const seconds = (ms: number | undefined) => (ms === undefined ? "-" : (ms / 1000).toFixed(1));
 
 /** The verdict table's cells for a run, as text. */
@@ -56,9 +51,7 @@ const HEADERS_REST = ["duplicates", "errors", "verdict"];
  * window shaded and the recovery marked.
  */
 export function chaosHtml(env: string, startedAt: Date, results: readonly RunResult[]): string {
-  const uplot = createRequire(import.meta.url).resolve("uplot/dist/uPlot.iife.min.js");
-  const script = readFileSync(uplot, "utf8");
-  const css = readFileSync(uplot.replace(/uPlot\.iife\.min\.js$/, "uPlot.min.css"), "utf8");
+  const { script, css } = uplotAssets();
   const runs = results.map((r) => {
     const series = chartSeries(r.timeline);
     // The x axis spans the writes, the fault window and the recovery, whichever reach further.
@@ -73,21 +66,16 @@ export function chaosHtml(env: string, startedAt: Date, results: readonly RunRes
       recoveredAt: r.recoveredAt === undefined ? null : r.recoveredAt / 1000,
     };
   });
-  // `<` escaped: the data can never close the script element it sits in.
-  const data = JSON.stringify(runs).replace(/</g, "\\u003c");
-  const rows = results
-    .map(
-      (r) =>
-        `<tr class="${r.violations.length === 0 ? "held" : "broken"}">${verdictRow(r)
-          .map((cell) => `<td>${escapeHtml(cell)}</td>`)
-          .join("")}</tr>`,
-    )
-    .join("\n");
+  const data = inlineJson(runs);
+  const verdicts = htmlTable("verdicts", [...HEADERS, ...HEADERS_REST], results.map(verdictRow), (i) =>
+    results[i]?.violations.length === 0 ? "held" : "broken",
+  );
   const sections = results
     .map(
       (r, i) =>
         `<section><h2>${escapeHtml(r.experiment)} #${r.run}</h2><div class="chart" id="chart-${i}"></div>` +
-        `<p>Fault ${seconds(r.faultAt)}-${seconds(r.removedAt)} s (shaded), recovered at ${seconds(r.recoveredAt)} s (line).</p></section>`,
+        `<p>Fault ${seconds(r.faultAt)}-${seconds(r.removedAt)} s (shaded), recovered at ${seconds(r.recoveredAt)} s (line).</p>` +
+        `${r.load ? `<p class="load">${escapeHtml(describeLoad(r.load))}</p>` : ""}</section>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -100,10 +88,7 @@ tr.broken td { background: #fdd; } tr.held td:last-child { color: #070; }
 <body>
 <h1>Chaos report: environment ${escapeHtml(env)}</h1>
 <p>Started ${escapeHtml(startedAt.toISOString())}; ${results.length} run(s), ${results.filter((r) => r.violations.length > 0).length} with broken invariants.</p>
-<table id="verdicts"><thead><tr>${[...HEADERS, ...HEADERS_REST].map((h) => `<th>${h}</th>`).join("")}</tr></thead>
-<tbody>
-${rows}
-</tbody></table>
+${verdicts}
 ${sections}
 <script>${script}</script>
 <script>

@@ -1,9 +1,12 @@
+import type { Scenario } from "../../load/scenarios.ts";
 import { loadEnvFile } from "../config/env-file.ts";
 import { UserError } from "../errors.ts";
+import type { RunOutcome } from "../load/runner.ts";
 import type { EnvironmentHandle, Runtime } from "../runtimes/runtime.ts";
 import type { Experiment, ExperimentContext } from "./experiment.ts";
 import { journaled } from "./journal.ts";
 import { Ledger, type LedgerVerdict, type Write } from "./ledger.ts";
+import { attribute, type LoadDuringRun, startLoad } from "./under-load.ts";
 
 /** One run of one experiment: when the fault was in force, how the workload fared, what broke. */
 export interface RunResult {
@@ -23,6 +26,8 @@ export interface RunResult {
   errors: Record<string, number>;
   /** Per 100 ms: acknowledged and failed writes. */
   timeline: { at: number; ok: number; failed: number }[];
+  /** With --under-load: the load scenario's requests before, during and after the fault. */
+  load?: LoadDuringRun;
 }
 
 export interface RunOptions {
@@ -36,6 +41,8 @@ export interface RunOptions {
   /** How long the workload may take to recover once the fault is removed. */
   recoveryTimeoutMs?: number;
   log: (line: string) => void;
+  /** A load scenario run throughout each run, besides the ledger's writes (--under-load). */
+  underLoad?: Scenario;
 }
 
 /** A write succeeded this many times in a row: the workload has recovered from that write on. */
@@ -46,6 +53,23 @@ export async function runExperiment(
   experiment: Experiment,
   run: number,
   options: RunOptions,
+): Promise<RunResult> {
+  // Started before the ledger and stopped however the run ends (a failed run included).
+  const load = options.underLoad ? await startLoad(options.underLoad, options.env) : undefined;
+  let outcome: Promise<RunOutcome> | undefined;
+  const stopLoad = () => (outcome ??= load?.stop());
+  try {
+    return await runWithLedger(experiment, run, options, stopLoad);
+  } finally {
+    await stopLoad();
+  }
+}
+
+async function runWithLedger(
+  experiment: Experiment,
+  run: number,
+  options: RunOptions,
+  stopLoad: () => Promise<RunOutcome> | undefined,
 ): Promise<RunResult> {
   const { env, log } = options;
   let { gateway, databaseUrl } = workloadEndpoints(env);
@@ -74,6 +98,7 @@ export async function runExperiment(
   const violations: string[] = [];
 
   ledger.start();
+  const ledgerOrigin = performance.now() - ledger.now();
   await sleep(options.baselineMs ?? 3_000);
   const baselineFailures = ledger.writes.filter((w) => !w.acknowledged);
   if (baselineFailures.length > 0)
@@ -107,6 +132,15 @@ export async function runExperiment(
   await sleep(options.afterMs ?? 5_000);
   await ledger.stop();
   recoveredAt = recovery(ledger.writes, faultAt);
+  const loadOutcome = await stopLoad();
+  const load =
+    loadOutcome && options.underLoad
+      ? attribute(options.underLoad.name, loadOutcome, ledgerOrigin, { faultAt, removedAt, recoveredAt })
+      : undefined;
+  if (load && load.before.failed > 0)
+    violations.push(
+      `steady state not reached under load: ${load.before.failed} request(s) failed before the fault`,
+    );
 
   const verdict = await ledger.verify(databaseUrl);
   if (verdict.lost.length > 0)
@@ -140,6 +174,7 @@ export async function runExperiment(
     violations,
     errors,
     timeline: timeline(ledger.writes),
+    ...(load ? { load } : {}),
   };
 }
 

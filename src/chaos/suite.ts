@@ -3,6 +3,7 @@ import type { Experiment } from "./experiment.ts";
 import { EXPERIMENTS } from "./experiments/index.ts";
 import { undoLeftFaults } from "./journal.ts";
 import { type RunOptions, type RunResult, runExperiment } from "./run.ts";
+import { describeLoad } from "./under-load.ts";
 
 /**
  * The experiments named, in the order given; when none is, every one that strikes only the
@@ -30,7 +31,7 @@ export function describeRun(result: RunResult): string {
       .join(", ") || "none";
   const recovered =
     result.recoveryMs === undefined ? "never" : `in ${(result.recoveryMs / 1000).toFixed(1)}s`;
-  return `  ${result.violations.length === 0 ? "✔" : "✘"} run ${result.run}: recovered ${recovered}; ${result.verdict.acknowledged} acknowledged writes, ${result.verdict.lost.length} lost; errors: ${errors}${result.violations.map((v) => `\n      ${v}`).join("")}`;
+  return `  ${result.violations.length === 0 ? "✔" : "✘"} run ${result.run}: recovered ${recovered}; ${result.verdict.acknowledged} acknowledged writes, ${result.verdict.lost.length} lost; errors: ${errors}${result.load ? `\n      ${describeLoad(result.load)}` : ""}${result.violations.map((v) => `\n      ${v}`).join("")}`;
 }
 
 /**

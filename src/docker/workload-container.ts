@@ -1,3 +1,4 @@
+import { createServer } from "node:net";
 import { dockerMaybe } from "./cli.ts";
 import { LoopbackOnly } from "./loopback.ts";
 import { GenericContainer } from "./testcontainers.ts";
@@ -24,6 +25,12 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     // nothing answers there and the resolver gives up after 1 s per question (not 2 x 5 s).
     this.hostConfig.Dns = [(this.soleNetwork && (await gatewayOf(this.soleNetwork.name))) || "127.0.0.1"];
     this.hostConfig.DnsOptions = ["timeout:1", "attempts:1"];
+    // A host port chosen now, not by the engine: the engine hands out another one each time a
+    // container starts, and a restarted pod (the supervisor's, like a kubelet's) must keep its
+    // Service's address, or the environment's recorded endpoints go dead.
+    for (const list of Object.values(this.hostConfig.PortBindings ?? {}))
+      for (const binding of list as { HostPort?: string }[])
+        if (!binding.HostPort || binding.HostPort === "0") binding.HostPort = String(await freeLoopbackPort());
     if (this.soleNetwork) {
       const { name, aliases } = this.soleNetwork;
       this.withNetworkMode(name);
@@ -41,3 +48,14 @@ const gatewayOf = async (network: string) =>
   (
     await dockerMaybe(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network])
   )?.trim() || undefined;
+
+/** A port free on 127.0.0.1 right now (the kernel's pick for a listener, released at once). */
+const freeLoopbackPort = () =>
+  new Promise<number>((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });

@@ -1,55 +1,15 @@
-import { accessSync, constants, readFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
-import { execa } from "execa";
 import { scaleArrival, scenarioNamed, type Target } from "../../load/flows.ts";
 import { SCENARIOS } from "../../load/scenarios.ts";
 import { type LoadSummary, summaryLine } from "../../load/summary.ts";
 import { oneOf, parseFlags, wholeNumber } from "../cli/flags.ts";
-import { LOAD_BALANCER_PREFIX } from "../env/endpoints.ts";
 import { withSuiteEnvironment } from "../env/suite-target.ts";
 import { UserError } from "../errors.ts";
-import { repoRoot } from "../paths.ts";
 import { RUNTIME_FLAG } from "../runtimes/index.ts";
-import type { EnvironmentHandle } from "../runtimes/runtime.ts";
+import { baseUrls } from "./endpoints.ts";
+import { findK6, runK6 } from "./k6.ts";
 import { loadReportDir, writeLoadReport } from "./report.ts";
 import { type Progress, runOpenModel } from "./runner.ts";
-import { summarize, timeline } from "./summarize.ts";
-
-/** The workloads behind each service the scenarios name. */
-const WORKLOADS = {
-  users: "user-service",
-  sessions: "session-service",
-  courses: "course-service",
-  enrollments: "enrollment-service",
-};
-
-/** Where requests go: the gateway's LoadBalancer and each service's own port, loopback only. */
-export function baseUrls(env: EnvironmentHandle): Record<string, string> {
-  const bases: Record<string, string> = {};
-  const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith(LOAD_BALANCER_PREFIX))?.[1];
-  if (gateway) bases.gateway = gateway;
-  for (const [service, workload] of Object.entries(WORKLOADS)) {
-    const url = env.endpoints[workload];
-    if (url) bases[service] = url;
-  }
-  for (const [name, url] of Object.entries(bases))
-    if (!/^http:\/\/127\.\d+\.\d+\.\d+:\d+$/.test(url))
-      throw new UserError(`load goes to loopback only; the ${name} endpoint of '${env.name}' is ${url}`);
-  return bases;
-}
-
-/** k6's path when it is installed (on PATH), else undefined. */
-export function findK6(path = process.env.PATH ?? ""): string | undefined {
-  for (const dir of path.split(delimiter).filter(Boolean)) {
-    try {
-      accessSync(join(dir, "k6"), constants.X_OK);
-      return join(dir, "k6");
-    } catch {
-      // not in this one
-    }
-  }
-  return undefined;
-}
+import { type RequestRecord, summarize, timeline } from "./summarize.ts";
 
 /** A live line on a terminal (rewritten in place), one line every 5 s elsewhere (CI logs). */
 function progressPrinter(): (p: Progress) => void {
@@ -106,23 +66,16 @@ export async function loadCommand(argv: string[]): Promise<LoadSummary> {
       `load: ${scenario.name} against '${env.name}' via ${target}, ${k6 ? `k6 (${k6})` : "DevStack's open-model runner (k6 is not on PATH)"}`,
     );
     let summary: LoadSummary;
+    let records: RequestRecord[];
     if (k6) {
-      const summaryFile = join(dir, "summary.json");
-      const run = await execa(k6, ["run", join(repoRoot, "load", "k6", `${scenario.name}.ts`)], {
-        stdio: "inherit",
-        reject: false,
-        env: {
-          BASE_URLS: JSON.stringify(bases),
-          TARGET: target,
-          SUMMARY: summaryFile,
-          ...(rate ? { RATE: String(rate) } : {}),
-          ...(values.duration ? { DURATION: values.duration } : {}),
-        },
-      });
-      // k6 exits 99 when a threshold failed; its handleSummary wrote the summary either way.
-      if (run.exitCode !== 0 && run.exitCode !== 99)
-        throw new UserError(`k6 exited with ${run.exitCode} (its output is above)`);
-      summary = JSON.parse(readFileSync(summaryFile, "utf8")) as LoadSummary;
+      ({ summary, records } = await runK6(k6, {
+        scenario: scenario.name,
+        bases,
+        target,
+        rate,
+        duration: values.duration,
+        dir,
+      }));
     } else {
       const outcome = await runOpenModel({
         scenario: { ...scenario, arrival },
@@ -137,8 +90,9 @@ export async function loadCommand(argv: string[]): Promise<LoadSummary> {
         startedAt: outcome.startedAt.toISOString(),
         seconds: outcome.seconds,
       });
-      writeLoadReport(dir, summary, timeline(outcome.records));
+      records = outcome.records;
     }
+    writeLoadReport(dir, summary, timeline(records));
     console.log(`${summaryLine(summary)}\nreport: ${dir}`);
     if (!summary.passed) process.exitCode = 1;
     return summary;

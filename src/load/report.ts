@@ -2,6 +2,8 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadSummary } from "../../load/summary.ts";
 import { repoRoot } from "../paths.ts";
+import { loadHtml } from "./html-report.ts";
+import type { TimelinePoint } from "./summarize.ts";
 
 /** The folder a run's report goes to: `reports/load-<time>/`, made now. */
 export function loadReportDir(startedAt: Date): string {
@@ -10,8 +12,9 @@ export function loadReportDir(startedAt: Date): string {
   return dir;
 }
 
-/** Writes summary.json (and the per-second timeline when the runner recorded one) into the folder. */
-export function writeLoadReport(dir: string, summary: LoadSummary, timeline?: unknown): void {
+/** Writes summary.json, timeline.json (per second) and index.html into the folder. */
+export function writeLoadReport(dir: string, summary: LoadSummary, timeline: readonly TimelinePoint[]): void {
   writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-  if (timeline) writeFileSync(join(dir, "timeline.json"), `${JSON.stringify(timeline)}\n`);
+  writeFileSync(join(dir, "timeline.json"), `${JSON.stringify(timeline)}\n`);
+  writeFileSync(join(dir, "index.html"), loadHtml(summary, timeline));
 }

@@ -33,6 +33,8 @@ export interface Progress {
 }
 
 export interface RunOutcome extends RunCounts {
+  /** `at` of each record counts from this performance.now() time. */
+  origin: number;
   records: RequestRecord[];
   startedAt: Date;
   seconds: number;
@@ -53,6 +55,10 @@ export async function runOpenModel(options: {
   bases: Record<string, string>;
   target: Target;
   onProgress?: (progress: Progress) => void;
+  /** Ends the run early: no arrival after it (those running may finish, as at the end). */
+  signal?: AbortSignal;
+  /** Called once the setup is done, just before the first arrival. */
+  onStarted?: () => void;
 }): Promise<RunOutcome> {
   const { scenario, bases, target } = options;
   const timeoutMs = durationSeconds(REQUEST_TIMEOUT) * 1000;
@@ -114,6 +120,7 @@ export async function runOpenModel(options: {
     const total = arrivalSeconds(scenario.arrival);
     const inFlight = new Map<string, number>();
     const running = new Set<Promise<void>>();
+    options.onStarted?.();
     const loadStart = performance.now();
     const tick = setInterval(
       () =>
@@ -128,9 +135,11 @@ export async function runOpenModel(options: {
       1_000,
     );
     try {
+      const stopped = options.signal;
       for (const { t, flow, i, maxInFlight } of arrivals) {
         const wait = loadStart + t * 1000 - performance.now();
-        if (wait > 1) await sleep(wait);
+        if (wait > 1) await sleep(wait, undefined, { signal: stopped }).catch(() => {});
+        if (stopped?.aborted) break;
         if ((inFlight.get(flow.name) ?? 0) >= maxInFlight) {
           counts.dropped++;
           continue;
@@ -151,7 +160,7 @@ export async function runOpenModel(options: {
     } finally {
       clearInterval(tick);
     }
-    return { records, ...counts, startedAt, seconds: (performance.now() - origin) / 1000 };
+    return { origin, records, ...counts, startedAt, seconds: (performance.now() - origin) / 1000 };
   } finally {
     await agent.destroy();
   }

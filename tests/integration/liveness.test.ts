@@ -13,6 +13,7 @@ describe("the liveness supervisor", () => {
     const up = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
     expect(up.exitCode, up.all).toBe(0);
     expect(up.stdout).toMatch(/supervisor: watching liveness probes/);
+    const endpoint = /user-service\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(up.stdout)?.[1] ?? "";
     const before = await startedAt();
 
     // Freeze the service's Node process (not the container): /healthz stops answering.
@@ -42,6 +43,8 @@ describe("the liveness supervisor", () => {
         interval: 1_000,
       })
       .toBe(0);
+    // At the address dev:up printed: a restart keeps the pod's published port, as a Service's stays.
+    expect((await fetch(`${endpoint}/healthz`)).status).toBe(200);
   });
 });
 

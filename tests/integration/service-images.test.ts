@@ -3,10 +3,10 @@ import { RedisContainer, type StartedRedisContainer } from "@testcontainers/redi
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrate } from "../../src/db/migrate.ts";
+import { peakMemory, resetPeakMemory } from "../../src/docker/cgroup.ts";
 import { docker } from "../../src/docker/cli.ts";
 import { GenericContainer, type StartedTestContainer, Wait } from "../../src/docker/testcontainers.ts";
 import { labelArgs } from "../../src/labels.ts";
-import { peakMemory, resetPeakMemory } from "../support/cgroup.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { createTestNetwork } from "../support/network.ts";
 

@@ -80,4 +80,23 @@ describe("the open-model runner", () => {
     expect(refused.length).toBe(2);
     expect(refused.every((r) => r.status === 0 && r.failed)).toBe(true);
   });
+
+  it("stops scheduling when told to, and lets the iterations under way finish", async () => {
+    delayMs = 200;
+    const controller = new AbortController();
+    const begun = performance.now();
+    const running = runOpenModel({
+      scenario: { ...browse(10, 50), arrival: { executor: "constant-arrival-rate", rate: 10, duration: "1h" } },
+      bases: { sessions: base, courses: base },
+      target: "direct",
+      signal: controller.signal,
+      onStarted: () => setTimeout(() => controller.abort(), 1_000),
+    });
+    const outcome = await running;
+    expect(performance.now() - begun).toBeLessThan(5_000);
+    // About 10 iterations in its second, each finished (two requests of 200 ms) before it returned.
+    expect(outcome.iterations).toBeGreaterThanOrEqual(8);
+    expect(outcome.iterations).toBeLessThanOrEqual(12);
+    expect(outcome.records.filter((r) => r.step === "get-course")).toHaveLength(outcome.iterations);
+  });
 });
