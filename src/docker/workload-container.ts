@@ -30,7 +30,8 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     // Service's address, or the environment's recorded endpoints go dead.
     for (const list of Object.values(this.hostConfig.PortBindings ?? {}))
       for (const binding of list as { HostPort?: string }[])
-        if (!binding.HostPort || binding.HostPort === "0") binding.HostPort = String(await freeLoopbackPort());
+        if (!binding.HostPort || binding.HostPort === "0")
+          binding.HostPort = String(await freeLoopbackPort());
     if (this.soleNetwork) {
       const { name, aliases } = this.soleNetwork;
       this.withNetworkMode(name);

@@ -16,9 +16,20 @@ describe("a load scenario under a chaos run", () => {
     // The load started 1 s before the ledger: its 1 000 ms is the ledger's 0.
     const outcome = {
       origin: 5_000,
-      records: [r(100, 201, 500, "setup"), r(1_500, 200), r(4_100, 503), r(4_900, 0, 10_000), r(6_200, 503), r(9_000, 200, 30)],
+      records: [
+        r(100, 201, 500, "setup"),
+        r(1_500, 200),
+        r(4_100, 503),
+        r(4_900, 0, 10_000),
+        r(6_200, 503),
+        r(9_000, 200, 30),
+      ],
     };
-    const load = attribute("browse", outcome, 6_000, { faultAt: 3_000, removedAt: 5_000, recoveredAt: 5_500 });
+    const load = attribute("browse", outcome, 6_000, {
+      faultAt: 3_000,
+      removedAt: 5_000,
+      recoveredAt: 5_500,
+    });
     expect(load).toEqual({
       scenario: "browse",
       before: { requests: 1, failed: 0, p95: 10, failures: {} },

@@ -86,7 +86,10 @@ describe("the open-model runner", () => {
     const controller = new AbortController();
     const begun = performance.now();
     const running = runOpenModel({
-      scenario: { ...browse(10, 50), arrival: { executor: "constant-arrival-rate", rate: 10, duration: "1h" } },
+      scenario: {
+        ...browse(10, 50),
+        arrival: { executor: "constant-arrival-rate", rate: 10, duration: "1h" },
+      },
       bases: { sessions: base, courses: base },
       target: "direct",
       signal: controller.signal,
