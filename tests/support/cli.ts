@@ -2,8 +2,6 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { repoRoot } from "../../src/paths.ts";
 
-const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
-
 /**
  * Runs a DevStack entry point (scripts/NAME.ts, or DIR/NAME.ts when given a folder) the way
  * `pnpm NAME` does, without throwing.
@@ -15,7 +13,9 @@ export function runScript(
   { env = {}, detached = false }: { env?: Record<string, string>; detached?: boolean } = {},
 ) {
   const file = script.includes("/") ? `${script}.ts` : join("scripts", `${script}.ts`);
-  return execa(tsx, [join(repoRoot, file), ...args], {
+  // One process with tsx as its loader, as package.json runs them: tsx's own CLI would run the
+  // script in a child and SIGKILL it if it does not confirm a relayed SIGINT within about 60 ms.
+  return execa(process.execPath, ["--import", "tsx", join(repoRoot, file), ...args], {
     cwd: repoRoot,
     reject: false,
     all: true,
