@@ -3,10 +3,12 @@
 // environment, of `dev:up --dry-run` and of `dev:down`, as the user runs them (whole commands),
 // median of N cycles, in a state folder of its own; then the same environment exported with
 // `dev:export compose` and brought up with `docker compose up --wait`, for the ratio.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
@@ -30,7 +32,7 @@ await runMain(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), "devstack-bench-"));
   const name = `bench-${process.pid}`;
   const script = (s: string, args: string[]) =>
-    execa(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", `${s}.ts`), ...args], {
+    execa(...entryPointCommand(s, args), {
       env: { DEVSTACK_STATE_DIR: stateDir },
     });
   const timed = async (body: () => Promise<unknown>) => {

@@ -2,10 +2,12 @@
 // N dev:up/dev:down cycles of one environment name, K of them killed with SIGKILL (whole process
 // group) mid-up, then env:gc; prints what is left: containers, networks and volumes labelled for
 // that environment and its nftables table must be 0. Also times the cycles.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
@@ -30,9 +32,8 @@ await runMain(async () => {
   const stateDir = mkdtempSync(join(tmpdir(), "devstack-cycles-"));
   const name = `cycles-${process.pid}`;
   const env = { DEVSTACK_STATE_DIR: stateDir };
-  const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
   const script = (s: string, args: string[], detached = false) =>
-    execa(tsx, [join(repoRoot, "scripts", `${s}.ts`), ...args], { env, reject: false, detached });
+    execa(...entryPointCommand(s, args), { env, reject: false, detached });
   // Spread the killed cycles evenly, the last cycle among them: the next `up` of the name recovers
   // from the others, and env:gc must collect what the last one left.
   const killAt = new Set(

@@ -5,7 +5,9 @@
 // Redis master of the session store under a stream of logins (failover/redis.ts; target <= 10 s).
 // --start brings up a nightly environment first (its dev:up time to all-ready is a figure too)
 // and removes it afterwards unless --keep.
+
 import { execa } from "execa";
+import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { UserError } from "../src/errors.ts";
@@ -45,7 +47,7 @@ await runMain(async () => {
     throw new UserError("pass --name NAME (a running environment) or --start");
   const name = values.name ?? `failover-${process.pid}`;
   const script = (s: string, args: string[]) =>
-    execa(`${repoRoot}/node_modules/.bin/tsx`, [`${repoRoot}/scripts/${s}.ts`, ...args], {
+    execa(...entryPointCommand(s, args), {
       all: true,
       reject: false,
     });

@@ -4,11 +4,13 @@
 // start-to-ready on the built image, each as a median of N runs, with `docker run` of the same
 // image as a same-run baseline. `--cold-image tyk` makes the cold build one image's alone (its own
 // recipe images removed; the others stay), e.g. the Tyk gateway compiled from its Go module.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PostgreSqlContainer } from "@testcontainers/postgresql";
 import { execa } from "execa";
+import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { docker, ensureEngine } from "../src/docker/cli.ts";
@@ -116,10 +118,8 @@ await runMain(async () => {
     console.log(perImage(images));
   }
 
-  const tsx = join(repoRoot, "node_modules", ".bin", "tsx");
   const warm: number[] = [];
-  for (let i = 0; i < runs; i++)
-    warm.push(await seconds(() => execa(tsx, [join(repoRoot, "scripts", "images-build.ts")])));
+  for (let i = 0; i < runs; i++) warm.push(await seconds(() => execa(...entryPointCommand("images-build"))));
   console.log(`warm images:build (no-op, whole command): ${fmt(warm)} (target <= 5 s)`);
 
   const ref = (await resolveImages({ names: ["postgres"], silent: true })).get("postgres")?.ref ?? "";

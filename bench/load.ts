@@ -10,10 +10,10 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { flowArrivals, setupLogin, urlOf } from "../load/flows.ts";
+import { flowArrivals, peakRate, scenarioNamed, setupLogin, urlOf } from "../load/flows.ts";
 import { SCENARIOS, type Scenario } from "../load/scenarios.ts";
 import { SETUP_FLOW } from "../load/summary.ts";
-import { parseFlags, wholeNumber } from "../src/cli/flags.ts";
+import { oneOf, parseFlags, wholeNumber } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { peakMemory, resetPeakMemory } from "../src/docker/cgroup.ts";
 import { docker } from "../src/docker/cli.ts";
@@ -52,20 +52,10 @@ await runMain(async () => {
   const seconds = wholeNumber("seconds", values.seconds, 3, 600);
   const runs = wholeNumber("runs", values.runs, 1, 20);
   const maxRate = wholeNumber("max-rate", values["max-rate"], 1, 10_000);
-  const chosen = (values.scenario ?? SCENARIOS.map((s) => s.name)).map((name) => {
-    const scenario = SCENARIOS.find((s) => s.name === name);
-    if (!scenario)
-      throw new UserError(
-        `--scenario: '${name}' is not valid; expected one of: ${SCENARIOS.map((s) => s.name).join(", ")}`,
-      );
-    return scenario;
-  });
-  const targets =
-    values.target === "both"
-      ? (["direct", "gateway"] as const)
-      : ([values.target] as ("direct" | "gateway")[]);
-  if (!targets.every((t) => t === "direct" || t === "gateway"))
-    throw new UserError(`--target: '${values.target}' is not valid; expected one of: gateway, direct, both`);
+  const names = SCENARIOS.map((s) => s.name);
+  const chosen = (values.scenario ?? names).map((name) => scenarioNamed(oneOf("scenario", name, names)));
+  const target = oneOf("target", values.target ?? "both", ["gateway", "direct", "both"]);
+  const targets = target === "both" ? (["direct", "gateway"] as const) : [target];
 
   await withSuiteEnvironment(values, { prefix: "bench-load", defaultEnv: "dev" }, async ({ env }) => {
     const bases = baseUrls(env);
@@ -189,15 +179,7 @@ async function untilLoginsWork(bases: Record<string, string>, target: "direct" |
 
 /** Where the search starts: half the scenario's own peak rate. */
 function firstRate(scenario: Scenario): number {
-  const peak = flowArrivals(scenario).reduce(
-    (sum, { arrival }) =>
-      sum +
-      (arrival.executor === "constant-arrival-rate"
-        ? arrival.rate
-        : Math.max(...arrival.stages.map((s) => s.target))),
-    0,
-  );
-  return peak / 2;
+  return flowArrivals(scenario).reduce((sum, { arrival }) => sum + peakRate(arrival), 0) / 2;
 }
 
 /** The highest whole rate that holds: doubled from `start` until one fails, then bisected (0: none does). */

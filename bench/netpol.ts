@@ -8,10 +8,12 @@
 //   3. a live dev environment: the supervisor-style re-apply (inspect containers + compile + apply)
 //      and the live probe of its full matrix (pnpm test:policy), against spawning one prober with
 //      nothing to probe as the baseline.
+
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
+import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
@@ -97,7 +99,7 @@ await runMain(async () => {
   await ensureEngine();
   const stateDir = mkdtempSync(join(tmpdir(), "devstack-bench-"));
   const script = (s: string, args: string[]) =>
-    execa(join(repoRoot, "node_modules", ".bin", "tsx"), [join(repoRoot, "scripts", `${s}.ts`), ...args], {
+    execa(...entryPointCommand(s, args), {
       env: { DEVSTACK_STATE_DIR: stateDir },
     });
   try {

@@ -1,6 +1,7 @@
 import type { LoadSummary } from "../../load/summary.ts";
 import { escapeHtml, htmlTable, inlineJson, uplotAssets } from "../html.ts";
 import type { TimelinePoint } from "./summarize.ts";
+import { parseThreshold } from "./thresholds.ts";
 
 const ms = (value: number | undefined) => (value === undefined ? "-" : value.toFixed(1));
 
@@ -8,8 +9,7 @@ const ms = (value: number | undefined) => (value === undefined ? "-" : value.toF
 export function thresholdRows(summary: LoadSummary): string[][] {
   return Object.entries(summary.metrics).flatMap(([name, metric]) =>
     Object.entries(metric.thresholds ?? {}).map(([expression, { ok }]) => {
-      const stat = /^\s*([a-z]+|p\([\d.]+\))/.exec(expression)?.[1] ?? "";
-      const value = metric.values[stat];
+      const value = metric.values[parseThreshold(name, expression).stat];
       return [
         name,
         expression,

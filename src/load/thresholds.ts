@@ -3,18 +3,26 @@ import type { MetricSummary } from "../../load/summary.ts";
 const EXPRESSION =
   /^\s*(avg|min|max|med|count|rate|p\(\d+(?:\.\d+)?\))\s*(<=|<|>=|>|===|==|!=)\s*(-?\d+(?:\.\d+)?)\s*$/;
 
-/** Whether `expression` (k6's threshold syntax, e.g. `p(95)<200`, `rate<0.01`) holds for the metric's values. */
-export function holds(metric: string, expression: string, values: Record<string, number>): boolean {
+/** A threshold's parts: the statistic it judges (`p(95)`, `rate`), the operator and the limit. */
+export function parseThreshold(
+  metric: string,
+  expression: string,
+): { stat: string; op: string; limit: number } {
   const parsed = EXPRESSION.exec(expression);
   if (!parsed)
     throw new Error(`threshold '${expression}' on ${metric}: expected STAT OP NUMBER, e.g. p(95)<200`);
-  const [, stat = "", op, limit] = parsed;
+  const [, stat = "", op = "", limit] = parsed;
+  return { stat, op, limit: Number(limit) };
+}
+
+/** Whether `expression` (k6's threshold syntax, e.g. `p(95)<200`, `rate<0.01`) holds for the metric's values. */
+export function holds(metric: string, expression: string, values: Record<string, number>): boolean {
+  const { stat, op, limit: n } = parseThreshold(metric, expression);
   const value = values[stat];
   if (value === undefined)
     throw new Error(
       `threshold '${expression}' on ${metric}: the metric has no '${stat}' (it has ${Object.keys(values).join(", ")})`,
     );
-  const n = Number(limit);
   switch (op) {
     case "<":
       return value < n;

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { entryPointCommand } from "../../src/cli/entry-point.ts";
 import { dockerMaybe } from "../../src/docker/cli.ts";
 import { listResources } from "../../src/docker/resources.ts";
 import { LABEL } from "../../src/labels.ts";
@@ -141,11 +142,9 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
 
 describe("what a killed run leaves behind, env:gc finds and removes", () => {
   it("a test run killed with -9", async () => {
-    const child = execa(
-      join(repoRoot, "node_modules/.bin/tsx"),
-      [join(repoRoot, "tests/fixtures/start-container-and-hang.ts"), image("redis")],
-      { detached: true },
-    );
+    const child = execa(...entryPointCommand("tests/fixtures/start-container-and-hang", [image("redis")]), {
+      detached: true,
+    });
     const id = await new Promise<string>((resolve, reject) => {
       child.stdout?.on("data", (chunk: Buffer) => {
         const m = /started (\w+)/.exec(chunk.toString());

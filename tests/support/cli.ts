@@ -1,5 +1,5 @@
-import { join } from "node:path";
 import { execa } from "execa";
+import { entryPointCommand } from "../../src/cli/entry-point.ts";
 import { repoRoot } from "../../src/paths.ts";
 
 /**
@@ -12,10 +12,7 @@ export function runScript(
   args: string[] = [],
   { env = {}, detached = false }: { env?: Record<string, string>; detached?: boolean } = {},
 ) {
-  const file = script.includes("/") ? `${script}.ts` : join("scripts", `${script}.ts`);
-  // One process with tsx as its loader, as package.json runs them: tsx's own CLI would run the
-  // script in a child and SIGKILL it if it does not confirm a relayed SIGINT within about 60 ms.
-  return execa(process.execPath, ["--import", "tsx", join(repoRoot, file), ...args], {
+  return execa(...entryPointCommand(script, args), {
     cwd: repoRoot,
     reject: false,
     all: true,
