@@ -14,7 +14,6 @@ import { runMain } from "../src/cli/main.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { UserError } from "../src/errors.ts";
 import { resolveImages } from "../src/images/resolve.ts";
-import { repoRoot } from "../src/paths.ts";
 import { RUNTIME_NAMES } from "../src/runtimes/runtime.ts";
 import { median } from "../src/stats.ts";
 

@@ -17,7 +17,6 @@ import { listTables } from "../src/firewall/nft.ts";
 import { firewallRunner } from "../src/firewall/runner.ts";
 import { LABEL } from "../src/labels.ts";
 import { tableName } from "../src/netpol/nftables.ts";
-import { repoRoot } from "../src/paths.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("bench:env-cycles", process.argv.slice(2), {

@@ -11,7 +11,6 @@ import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { UserError } from "../src/errors.ts";
-import { repoRoot } from "../src/paths.ts";
 import { chooseRuntime } from "../src/runtimes/index.ts";
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../src/seed/accounts.ts";
 import { median } from "../src/stats.ts";

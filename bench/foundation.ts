@@ -19,7 +19,6 @@ import "../src/docker/testcontainers.ts";
 import { UserError } from "../src/errors.ts";
 import { type ResolvedImage, resolveImages } from "../src/images/resolve.ts";
 import { devstackLabels, LABEL, labelArgs } from "../src/labels.ts";
-import { repoRoot } from "../src/paths.ts";
 import { median } from "../src/stats.ts";
 
 const seconds = async (body: () => Promise<unknown>) => {

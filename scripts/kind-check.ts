@@ -1,6 +1,7 @@
 // pnpm kind:check
 // Verifies the Kind runtime without a cluster: every overlay valid for the Kubernetes version Kind
-// runs, the cluster config ready for Calico, the vendored Calico manifest pinned. Exits 1 if any
+// runs, the cluster config ready for Calico, the vendored Calico and CloudNativePG manifests pinned.
+// Exits 1 if any
 // check fails.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";

@@ -23,6 +23,9 @@ const duration = z
 const SEED_MAX = 2 ** 31 - 1;
 const SEED = `an integer from 0 to ${SEED_MAX}`;
 
+const MAX_WORKERS = 5;
+const WORKERS = `a whole number of worker nodes from 1 to ${MAX_WORKERS}`;
+
 /** An env file chooses an overlay and sizes, nothing more: the stack itself lives in kind/. */
 export const envFileSchema = z.strictObject({
   overlay: z.string().regex(/^[a-z][a-z0-9-]*$/, "the name of a folder in kind/overlays"),
@@ -34,6 +37,8 @@ export const envFileSchema = z.strictObject({
   startupTimeout: duration.default(120_000),
   /** The runtime `dev:up` uses for this env unless --runtime says otherwise. */
   runtime: z.enum(RUNTIME_NAMES, `one of: ${RUNTIME_NAMES.join(", ")}`).optional(),
+  /** On the Kind runtime, worker nodes beside the control plane (default: kind/cluster.yaml's). */
+  kindWorkers: z.number(WORKERS).int(WORKERS).min(1, WORKERS).max(MAX_WORKERS, WORKERS).optional(),
 });
 
 export type EnvFile = z.infer<typeof envFileSchema> & { name: string; file: string };

@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { freeLoopbackPort } from "../free-port.ts";
 import { dockerMaybe } from "./cli.ts";
 import { LoopbackOnly } from "./loopback.ts";
 import { GenericContainer } from "./testcontainers.ts";
@@ -49,14 +49,3 @@ const gatewayOf = async (network: string) =>
   (
     await dockerMaybe(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network])
   )?.trim() || undefined;
-
-/** A port free on 127.0.0.1 right now (the kernel's pick for a listener, released at once). */
-const freeLoopbackPort = () =>
-  new Promise<number>((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });

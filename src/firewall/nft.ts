@@ -64,21 +64,22 @@ export async function applyScript(script: string, what: string, nft: NftRunner =
 
 /** Removes a table if it exists; true if there was one. */
 export async function removeTable(table: string, nft: NftRunner = hostNft): Promise<boolean> {
-  if (!(await listTables(nft)).includes(table)) return false;
+  const exists = async () => (await nft(["list", "table", "inet", table])).ok;
+  if (!(await exists())) return false;
   const result = await nft(["delete", "table", "inet", table]);
-  if (!result.ok && (await listTables(nft)).includes(table))
+  if (!result.ok && (await exists()))
     throw new FirewallError(`could not remove nftables table inet ${table}: ${result.err}`);
   return true;
 }
 
-/** DevStack's tables (family inet, name starting with `devstack_`). */
-export async function listTables(nft: NftRunner = hostNft): Promise<string[]> {
+/** DevStack's tables (family inet) whose names start with `prefix`: NetworkPolicy tables by default. */
+export async function listTables(nft: NftRunner = hostNft, prefix = TABLE_PREFIX): Promise<string[]> {
   const result = await nft(["list", "tables", "inet"]);
   if (!result.ok) throw new FirewallError(`could not list nftables tables: ${result.err}`);
   return result.out
     .split("\n")
     .map((line) => line.trim().split(/\s+/))
-    .filter((w) => w[0] === "table" && w[1] === "inet" && (w[2] ?? "").startsWith(TABLE_PREFIX))
+    .filter((w) => w[0] === "table" && w[1] === "inet" && (w[2] ?? "").startsWith(prefix))
     .map((w) => w[2] as string);
 }
 

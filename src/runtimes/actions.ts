@@ -68,3 +68,29 @@ export async function runActions<C>(
 /** The dry-run view of the actions: each one's name and what it would do. */
 export const planActions = <C>(actions: readonly Action<C>[], ctx: C): PlannedAction[] =>
   actions.map((a) => ({ action: a.name, does: a.plan(ctx) }));
+
+/**
+ * The `up`s this process is running, by environment, so that Ctrl-C (`abandon`) can stop one at
+ * its next action and wait until it has undone what it started: nothing in flight then lands
+ * after the removal that follows.
+ */
+export class RunningUps<C extends { interrupted: boolean }> {
+  private readonly running = new Map<string, { ctx: C; done: Promise<void> }>();
+
+  async run(name: string, actions: readonly Action<C>[], ctx: C, progress: Progress): Promise<void> {
+    const done = runActions(actions, ctx, progress, () => ctx.interrupted);
+    this.running.set(name, { ctx, done });
+    try {
+      await done;
+    } finally {
+      this.running.delete(name);
+    }
+  }
+
+  async interrupt(name: string, waitMs = 30_000): Promise<void> {
+    const up = this.running.get(name);
+    if (!up) return;
+    up.ctx.interrupted = true;
+    await Promise.race([up.done.catch(() => {}), new Promise((r) => setTimeout(r, waitMs))]);
+  }
+}

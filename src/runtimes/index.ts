@@ -2,9 +2,10 @@ import { oneOf } from "../cli/flags.ts";
 import type { EnvFile } from "../config/env-file.ts";
 import { readEnvState } from "../env/state.ts";
 import { dockerRuntime } from "./docker/runtime.ts";
+import { kindRuntime } from "./kind/runtime.ts";
 import { RUNTIME_NAMES, type Runtime, type RuntimeName } from "./runtime.ts";
 
-const RUNTIMES: Record<RuntimeName, Runtime> = { docker: dockerRuntime };
+const RUNTIMES: Record<RuntimeName, Runtime> = { docker: dockerRuntime, kind: kindRuntime };
 
 /** Every runtime, for commands that look across them (`env:list`, `env:gc`). */
 export const allRuntimes = (): Runtime[] => RUNTIME_NAMES.map((name) => RUNTIMES[name]);

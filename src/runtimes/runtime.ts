@@ -216,5 +216,5 @@ export interface Runtime {
   probePolicies(name: string, options: { timeoutMs: number }): Promise<PolicyProbeReport>;
 }
 
-export const RUNTIME_NAMES = ["docker"] as const;
+export const RUNTIME_NAMES = ["docker", "kind"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];

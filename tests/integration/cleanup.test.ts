@@ -9,7 +9,6 @@ import { entryPointCommand } from "../../src/cli/entry-point.ts";
 import { dockerMaybe } from "../../src/docker/cli.ts";
 import { listResources } from "../../src/docker/resources.ts";
 import { LABEL } from "../../src/labels.ts";
-import { repoRoot } from "../../src/paths.ts";
 import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
 import { runScript } from "../support/cli.ts";
 import { image } from "../support/labels.ts";

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
+import { bridgeOf } from "../../src/docker/network.ts";
 import { applyScript, removeTable } from "../../src/firewall/nft.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
 import { compileFirewall } from "../../src/netpol/nftables.ts";
-import { bridgeOf } from "../../src/runtimes/docker/firewall.ts";
 import { type Observation, type ProbePod, probePairs } from "../../src/runtimes/docker/policy-probe.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { ALL_PODS, type Policy, podIP, type TestCase, type Topology } from "../support/netpol-topology.ts";

@@ -39,6 +39,7 @@ describe("env files", () => {
       overlay: "nightly",
       seed: { size: "large" },
       startupTimeout: 300_000,
+      kindWorkers: 2,
     });
   });
 
@@ -72,6 +73,16 @@ describe("env files", () => {
   it.each(["-1", "2147483648", "1.5", '"42"', "null"])("rejects the seed %s", (seed) => {
     expect(problem(...withField("seed", `seed:\n  size: small\n  seed: ${seed}`))).toBe(
       "seed.seed: an integer from 0 to 2147483647",
+    );
+  });
+
+  it.each([1, 2, 5])("accepts kindWorkers: %i", (n) => {
+    expect(load(...Object.values(valid), `kindWorkers: ${n}`).kindWorkers).toBe(n);
+  });
+
+  it.each(["0", "6", "1.5", '"2"', "-1"])("rejects kindWorkers: %s", (n) => {
+    expect(problem(...Object.values(valid), `kindWorkers: ${n}`)).toBe(
+      "kindWorkers: a whole number of worker nodes from 1 to 5",
     );
   });
 

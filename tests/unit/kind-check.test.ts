@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { kindDir } from "../../src/paths.ts";
-import { checkKind, sha256 } from "../../src/runtimes/kind/check.ts";
+import { checkKind } from "../../src/runtimes/kind/check.ts";
+import { sha256 } from "../../src/runtimes/kind/vendored.ts";
 
 // The Kind runtime verified statically (no cluster can start here), on a copy of kind/ that each
 // test breaks in one way.
@@ -39,6 +40,15 @@ describe("kind:check", () => {
     else {
       expect(calico?.ok).toBe(false);
       expect(calico?.details[0]).toMatch(/not vendored: .* Run `pnpm kind:vendor-calico`/);
+    }
+    const cnpg = checks["kind/cnpg/cnpg.yaml"];
+    if (existsSync(join(kindDir(), "cnpg", "cnpg.yaml")))
+      expect(cnpg).toMatchObject({ ok: true, details: [] });
+    else {
+      expect(cnpg?.ok).toBe(false);
+      expect(cnpg?.details[0]).toMatch(
+        /not vendored: .* Run `pnpm kind:vendor-cnpg` on a machine that reaches github\.com/,
+      );
     }
   });
 
@@ -98,5 +108,22 @@ describe("kind:check", () => {
     expect((await byName())["kind/calico/calico.yaml"]?.details[0]).toMatch(
       /sha256 [0-9a-f]{64} differs from vendor.json's/,
     );
+  });
+
+  it("checks the CloudNativePG manifest the same way: digest, its kinds, images pinned to the release", async () => {
+    const dir = copyOfKind();
+    const manifest = [
+      "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\nmetadata: { name: clusters.postgresql.cnpg.io }",
+      "apiVersion: v1\nkind: Namespace\nmetadata: { name: cnpg-system }",
+      "apiVersion: v1\nkind: ConfigMap\nmetadata: { name: x }\ndata:\n  image: ghcr.io/cloudnative-pg/cloudnative-pg:1.26.0",
+    ].join("\n---\n");
+    writeFileSync(join(dir, "cnpg", "cnpg.yaml"), manifest);
+    const lockFile = join(dir, "cnpg", "vendor.json");
+    const lock = JSON.parse(readFileSync(lockFile, "utf8"));
+    writeFileSync(lockFile, JSON.stringify({ ...lock, sha256: sha256(manifest) }));
+    expect((await byName())["kind/cnpg/cnpg.yaml"]?.details).toEqual([
+      `${join(dir, "cnpg", "cnpg.yaml")}: image ghcr.io/cloudnative-pg/cloudnative-pg:1.26.0 is not pinned to 1.27.1`,
+      `${join(dir, "cnpg", "cnpg.yaml")}: no Deployment (not a CloudNativePG manifest?)`,
+    ]);
   });
 });

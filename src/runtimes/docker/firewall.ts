@@ -1,4 +1,5 @@
-import { docker, dockerMaybe, inspectExisting } from "../../docker/cli.ts";
+import { dockerMaybe, inspectExisting } from "../../docker/cli.ts";
+import { bridgeOf } from "../../docker/network.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import type { PodInput } from "../../netpol/model.ts";
@@ -86,16 +87,6 @@ export function firewallFor(
     pods,
     isolated: containers.flatMap((c) => (c.isolated && c.ip ? [c.ip] : [])),
   });
-}
-
-/** The Linux bridge behind a Docker network: its configured name, else `br-` and 12 characters of its id. */
-export async function bridgeOf(network: string): Promise<string> {
-  const [info] = JSON.parse(await docker(["network", "inspect", network])) as {
-    Id: string;
-    Options?: Record<string, string>;
-  }[];
-  if (!info) throw new Error(`no network ${network}`);
-  return info.Options?.["com.docker.network.bridge.name"] ?? `br-${info.Id.slice(0, 12)}`;
 }
 
 /** The running containers of the environment's network, with their labels and IPs. */

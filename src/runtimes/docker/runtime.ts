@@ -13,7 +13,7 @@ import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
 import type { PreparedEnvironment } from "../../manifests/prepare.ts";
 import { tableName } from "../../netpol/nftables.ts";
-import { planActions, runActions } from "../actions.ts";
+import { planActions, RunningUps } from "../actions.ts";
 import type {
   Collected,
   EnvironmentHandle,
@@ -53,8 +53,7 @@ import type { ContainerPlan } from "./translate.ts";
 
 const prepare = (envFile: EnvFile, state?: EnvState) => dockerPlanOf(envFile, state?.secrets);
 
-/** The `up`s this process is running, by environment, for `abandon`. */
-const running = new Map<string, { ctx: DockerUpContext; done: Promise<void> }>();
+const running = new RunningUps<DockerUpContext>();
 
 function newContext(
   name: string,
@@ -178,24 +177,12 @@ export const dockerRuntime: Runtime & {
       throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
     const ctx = newContext(name, planned, progress);
     ctx.hadData = (await envResources(name)).some(isData);
-    const done = runActions(UP_ACTIONS, ctx, progress, () => ctx.interrupted);
-    running.set(name, { ctx, done });
-    try {
-      await done;
-    } finally {
-      running.delete(name);
-    }
+    await running.run(name, UP_ACTIONS, ctx, progress);
     return { state: ctx.state, reused: false };
   },
 
   async abandon(name) {
-    // An `up` of this process still running stops at its next step and undoes what it started;
-    // waiting for it means no start in flight lands after the removal below.
-    const up = running.get(name);
-    if (up) {
-      up.ctx.interrupted = true;
-      await Promise.race([up.done.catch(() => {}), new Promise((r) => setTimeout(r, 30_000))]);
-    }
+    await running.interrupt(name);
     // A container create already sent to the engine can land after a first removal: again until
     // a listing comes back empty.
     for (let round = 0; round < 10; round++) {

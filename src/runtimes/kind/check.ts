@@ -1,14 +1,14 @@
-import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
-import { parseAllDocuments, stringify } from "yaml";
+import { stringify } from "yaml";
 import { z } from "zod";
-import { loadYamlFile } from "../../config/yaml-file.ts";
 import { UserError } from "../../errors.ts";
 import { renderOverlay } from "../../manifests/render.ts";
 import { kindDir, repoRoot } from "../../paths.ts";
+import { loadClusterConfig } from "./cluster-config.ts";
+import { checkVendoredManifest, cnpgVendored, type VendoredManifest } from "./vendored.ts";
 
 /**
  * The Kind runtime, verified without a cluster (none can start on our machines: node and Calico
@@ -49,22 +49,11 @@ export function loadCalicoLock(): CalicoLock {
   return parsed.data;
 }
 
-export const sha256 = (text: string | Buffer) => createHash("sha256").update(text).digest("hex");
-
-const clusterConfigSchema = z.looseObject({
-  kind: z.literal("Cluster", { error: "expected Cluster" }),
-  apiVersion: z.literal("kind.x-k8s.io/v1alpha4", { error: "expected kind.x-k8s.io/v1alpha4" }),
-  networking: z.looseObject({
-    disableDefaultCNI: z.literal(true, { error: "must be true: kindnet does not enforce NetworkPolicy" }),
-    podSubnet: z.string({ error: "required: Calico's pool CIDR" }),
-  }),
-});
-
 /** kind/cluster.yaml: kindnet off, Calico's pool as the pod subnet. */
 export function checkClusterConfig(lock: CalicoLock): Check {
   const name = "kind/cluster.yaml: kindnet disabled, pod subnet = Calico's pool";
   try {
-    const config = loadYamlFile(join(kindDir(), "cluster.yaml"), clusterConfigSchema);
+    const config = loadClusterConfig();
     const ok = config.networking.podSubnet === lock.poolCIDR;
     return {
       name,
@@ -79,32 +68,19 @@ export function checkClusterConfig(lock: CalicoLock): Check {
   }
 }
 
-/** The vendored manifest is there, is the one recorded, and pins every image to the version. */
-export function checkCalicoManifest(lock: CalicoLock): Check {
-  const name = `kind/calico/calico.yaml: Calico ${lock.version}, vendored and pinned`;
-  const file = calicoManifestFile();
-  if (!existsSync(file) || lock.sha256 === null)
-    return {
-      name,
-      ok: false,
-      details: [
-        `not vendored: ${file} is missing or vendor.json records no sha256. Run \`pnpm kind:vendor-calico\` on a machine that reaches ${new URL(lock.source).host}.`,
-      ],
-    };
-  const text = readFileSync(file, "utf8");
-  const details: string[] = [];
-  if (sha256(text) !== lock.sha256)
-    details.push(`${file}: sha256 ${sha256(text)} differs from vendor.json's ${lock.sha256}`);
-  const images = [...text.matchAll(/^\s*image:\s*(\S+)/gm)].map((m) => m[1] as string);
-  if (images.length === 0) details.push(`${file}: no container images found`);
-  for (const image of new Set(images))
-    if (!image.endsWith(`:${lock.version}`))
-      details.push(`${file}: image ${image} is not pinned to ${lock.version}`);
-  const kinds = new Set(parseAllDocuments(text).map((d) => (d.toJS() as { kind?: string } | null)?.kind));
-  for (const kind of ["DaemonSet", "Deployment", "CustomResourceDefinition"])
-    if (!kinds.has(kind)) details.push(`${file}: no ${kind} (not a Calico manifest install?)`);
-  return { name, ok: details.length === 0, details };
-}
+/** Calico's manifest as vendored: where it is, what it must hold, how to vendor it. */
+export const calicoVendored = (lock: CalicoLock): VendoredManifest => ({
+  what: "Calico",
+  file: calicoManifestFile(),
+  shown: "kind/calico/calico.yaml",
+  lock,
+  vendorCommand: "kind:vendor-calico",
+  kinds: ["DaemonSet", "Deployment", "CustomResourceDefinition"],
+  pinned: (image) => image.endsWith(`:${lock.version}`),
+});
+
+/** The vendored Calico manifest is there, is the one recorded, and pins every image to the version. */
+export const checkCalicoManifest = (lock: CalicoLock): Check => checkVendoredManifest(calicoVendored(lock));
 
 /** Every overlay, rendered, validated strictly against the Kubernetes version Kind runs. */
 export async function checkOverlays(lock: CalicoLock): Promise<Check[]> {
@@ -147,5 +123,10 @@ export async function checkOverlays(lock: CalicoLock): Promise<Check[]> {
 
 export async function checkKind(): Promise<Check[]> {
   const lock = loadCalicoLock();
-  return [...(await checkOverlays(lock)), checkClusterConfig(lock), checkCalicoManifest(lock)];
+  return [
+    ...(await checkOverlays(lock)),
+    checkClusterConfig(lock),
+    checkCalicoManifest(lock),
+    checkVendoredManifest(cnpgVendored()),
+  ];
 }

@@ -1,0 +1,31 @@
+import type { Action } from "../../actions.ts";
+import { calico, operator } from "./addons.ts";
+import { cluster } from "./cluster.ts";
+import type { KindUpContext } from "./context.ts";
+import { images } from "./images.ts";
+import { egressGuard, network } from "./network.ts";
+import { endpoints, leftovers, markReady, recordState } from "./state.ts";
+import { database, manifests, migrationsAndSeed, rollouts } from "./workloads.ts";
+
+/**
+ * How the Kind runtime creates an environment, in order. The egress guard is on the cluster's
+ * network before its first node starts; Calico makes the nodes Ready and enforces the
+ * NetworkPolicies from the moment the overlay is applied; the operator's webhook is up before the
+ * Cluster is created; migrations and seed run once the database is Ready.
+ */
+export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
+  leftovers,
+  recordState,
+  network,
+  egressGuard,
+  cluster,
+  calico,
+  operator,
+  images,
+  manifests,
+  database,
+  migrationsAndSeed,
+  rollouts,
+  endpoints,
+  markReady,
+];

@@ -1,0 +1,37 @@
+import { docker } from "../../../docker/cli.ts";
+import { bridgeOf } from "../../../docker/network.ts";
+import { applyEgressGuard, guardTable, removeEgressGuard } from "../../../firewall/egress-guard.ts";
+import { firewallRunner } from "../../../firewall/runner.ts";
+import { labelArgs } from "../../../labels.ts";
+import type { Action } from "../../actions.ts";
+import type { KindUpContext } from "./context.ts";
+
+/** The cluster's own network, made before kind runs so that the guard is on it before any node. */
+export const network: Action<KindUpContext> = {
+  name: "network",
+  plan: (ctx) => [`docker network create --label ... ${ctx.network}`],
+  async execute(ctx) {
+    await docker(["network", "create", ...labelArgs(ctx.labels), ctx.network]);
+    ctx.bridge = await bridgeOf(ctx.network);
+    return `${ctx.network} (bridge ${ctx.bridge})`;
+  },
+  async undo(ctx) {
+    await docker(["network", "rm", ctx.network], { reject: false });
+  },
+};
+
+/** Nothing the nodes, their pods or Services forward leaves this machine (firewall/egress-guard.ts). */
+export const egressGuard: Action<KindUpContext> = {
+  name: "egress guard",
+  plan: (ctx) => [
+    `nft -f: table inet ${guardTable(ctx.name)} on the bridge of ${ctx.network}: what comes in on it goes out on it or to this machine, nothing else`,
+  ],
+  async execute(ctx) {
+    if (!ctx.bridge) throw new Error("the network action runs first");
+    await applyEgressGuard(ctx.name, ctx.bridge, await firewallRunner());
+    return `${guardTable(ctx.name)}: whatever ${ctx.bridge} would forward elsewhere is dropped`;
+  },
+  async undo(ctx) {
+    await removeEgressGuard(ctx.name, await firewallRunner());
+  },
+};

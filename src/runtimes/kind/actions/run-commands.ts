@@ -1,0 +1,36 @@
+import type { Action } from "../../actions.ts";
+import { type Command, runCommand, showCommand } from "../tools.ts";
+import type { KindUpContext } from "./context.ts";
+
+/**
+ * An action that is a list of commands: its plan shows them, its execution runs them in order, so
+ * `--dry-run` cannot drift from what `up` does. `prepare` runs first (writing a file a command
+ * reads); `line` makes the status line from the commands' outputs.
+ */
+export function commandAction(spec: {
+  name: string;
+  commands: (ctx: KindUpContext) => Command[];
+  /** Plan lines after the commands: what they are given that the command line does not show. */
+  notes?: (ctx: KindUpContext) => string[];
+  line: (ctx: KindUpContext, outputs: string[]) => string;
+  prepare?: (ctx: KindUpContext) => void | Promise<void>;
+  undo?: (ctx: KindUpContext) => Promise<void>;
+}): Action<KindUpContext> {
+  return {
+    name: spec.name,
+    plan: (ctx) => [...spec.commands(ctx).map(showCommand), ...(spec.notes?.(ctx) ?? [])],
+    async execute(ctx) {
+      await spec.prepare?.(ctx);
+      const outputs: string[] = [];
+      for (const command of spec.commands(ctx)) {
+        if (ctx.interrupted) throw new Error("interrupted");
+        outputs.push(await runCommand(command, { timeoutMs: (ctx.timeoutSeconds + 30) * 1000 }));
+      }
+      return spec.line(ctx, outputs);
+    },
+    ...(spec.undo ? { undo: spec.undo } : {}),
+  };
+}
+
+/** `--timeout=Ns` for kubectl's waits: the env file's startupTimeout. */
+export const timeout = (ctx: KindUpContext) => `--timeout=${ctx.timeoutSeconds}s`;

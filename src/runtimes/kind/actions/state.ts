@@ -1,0 +1,112 @@
+import { docker } from "../../../docker/cli.ts";
+import { removeEnvState, stateFile, writeEnvState } from "../../../env/state.ts";
+import { removeEgressGuard } from "../../../firewall/egress-guard.ts";
+import { firewallRunner } from "../../../firewall/runner.ts";
+import { freeLoopbackPort } from "../../../free-port.ts";
+import { cnpgAppSecret } from "../../../manifests/plan.ts";
+import type { Action } from "../../actions.ts";
+import { forwardsOf, forwardUrl } from "../objects.ts";
+import { portForwardArgs, startKeeper, stopKeeper } from "../port-forwards.ts";
+import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
+import { deleteCluster } from "./cluster.ts";
+import type { KindUpContext } from "./context.ts";
+
+/** Whatever an earlier, interrupted run of the environment left: its cluster, network and guard. */
+export const leftovers: Action<KindUpContext> = {
+  name: "leftovers",
+  plan: (ctx) => [
+    `${showCommand(deleteCluster(ctx.cluster, ctx.kubeconfig))} (if kind lists ${ctx.cluster})`,
+    `docker network rm ${ctx.network} (if it exists); the egress guard's table, if any`,
+  ],
+  async execute(ctx) {
+    const removed: string[] = [];
+    stopKeeper(ctx.name);
+    const clusters = (await runCommand({ tool: "kind", args: ["get", "clusters"] })).split("\n");
+    if (clusters.includes(ctx.cluster)) {
+      await runCommand(deleteCluster(ctx.cluster, ctx.kubeconfig));
+      removed.push(`cluster ${ctx.cluster}`);
+    }
+    if ((await docker(["network", "rm", ctx.network], { reject: false })).trim() === ctx.network)
+      removed.push(`network ${ctx.network}`);
+    if (await removeEgressGuard(ctx.name, await firewallRunner())) removed.push("egress guard");
+    return removed.length === 0 ? "none" : `removed ${removed.join(", ")} of an earlier run`;
+  },
+};
+
+/** The environment's record, `starting` until the last action (its secrets kept from here on). */
+export const recordState: Action<KindUpContext> = {
+  name: "state",
+  plan: (ctx) => [
+    `write ${stateFile(ctx.name)} (mode 0600): runtime kind, status starting, generated secrets`,
+  ],
+  async execute(ctx) {
+    writeEnvState(ctx.state);
+    return `starting, expires ${ctx.state.expiresAt}`;
+  },
+  async undo(ctx) {
+    removeEnvState(ctx.name);
+  },
+};
+
+/**
+ * The endpoints on 127.0.0.1: a port each, held by the detached keeper's `kubectl port-forward`s
+ * (reconnecting when a pod goes), and their URLs recorded, the database's with the operator's
+ * application credentials.
+ */
+export const endpoints: Action<KindUpContext> = {
+  name: "endpoints",
+  plan: (ctx) => [
+    ...forwardsOf(ctx.prepared).map(
+      (f) =>
+        `${f.endpoint}: ${showCommand({
+          tool: "kubectl",
+          args: portForwardArgs(ctx.kubeconfig, ctx.namespace, f, placeholder("free port")),
+        })}`,
+    ),
+    "held by a detached keeper, each started again a second after it ends",
+  ],
+  async execute(ctx) {
+    const forwards = forwardsOf(ctx.prepared);
+    const held = [];
+    for (const f of forwards) {
+      const hostPort = await freeLoopbackPort();
+      ctx.state.ports[f.endpoint] = hostPort;
+      held.push({ service: f.service, port: f.port, hostPort });
+    }
+    const app: Record<string, Record<string, string>> = {};
+    for (const cluster of ctx.objects.filter((o) => o.kind === "Cluster")) {
+      const name = cnpgAppSecret(cluster.metadata.name);
+      const data = JSON.parse(
+        await runCommand(kubectl(ctx.kubeconfig, ["-n", ctx.namespace, "get", "secret", name, "-o", "json"])),
+      ) as { data: Record<string, string> };
+      app[name] = Object.fromEntries(
+        Object.entries(data.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]),
+      );
+      // The operator made it: the state keeps what the cluster really uses.
+      ctx.state.secrets[name] = app[name];
+    }
+    const appSecret = Object.values(app)[0];
+    ctx.state.endpoints = Object.fromEntries(
+      forwards.flatMap((f) => {
+        const url = forwardUrl(f, ctx.state.ports[f.endpoint] as number, appSecret);
+        return [[f.endpoint, url], ...(f.alias ? [[f.alias, url]] : [])];
+      }),
+    );
+    startKeeper(ctx.name, requireTool("kubectl"), ctx.namespace, held);
+    return `${forwards.length} port-forward(s) on 127.0.0.1`;
+  },
+  async undo(ctx) {
+    stopKeeper(ctx.name);
+  },
+};
+
+/** The last action: the environment is recorded ready with its endpoints. */
+export const markReady: Action<KindUpContext> = {
+  name: "ready",
+  plan: () => ["record the environment ready with its endpoints"],
+  async execute(ctx) {
+    ctx.state = { ...ctx.state, status: "ready" };
+    writeEnvState(ctx.state);
+    return `${Object.keys(ctx.state.endpoints).length} endpoint(s)`;
+  },
+};

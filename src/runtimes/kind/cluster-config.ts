@@ -1,0 +1,46 @@
+import { join } from "node:path";
+import { z } from "zod";
+import type { EnvFile } from "../../config/env-file.ts";
+import { loadYamlFile } from "../../config/yaml-file.ts";
+import { kindDir } from "../../paths.ts";
+import { clusterName } from "./names.ts";
+
+const node = z.looseObject({ role: z.enum(["control-plane", "worker"], "control-plane or worker") });
+
+/** kind/cluster.yaml: the fields DevStack relies on; kind checks the rest when it reads it. */
+export const clusterConfigSchema = z.looseObject({
+  kind: z.literal("Cluster", { error: "expected Cluster" }),
+  apiVersion: z.literal("kind.x-k8s.io/v1alpha4", { error: "expected kind.x-k8s.io/v1alpha4" }),
+  networking: z.looseObject({
+    disableDefaultCNI: z.literal(true, { error: "must be true: kindnet does not enforce NetworkPolicy" }),
+    podSubnet: z.string({ error: "required: Calico's pool CIDR" }),
+    serviceSubnet: z.string().optional(),
+  }),
+  nodes: z.array(node).min(1, "at least the control-plane node"),
+});
+export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
+
+/** kind's default Service range, used when the config names none. */
+export const KIND_SERVICE_SUBNET = "10.96.0.0/16";
+
+export const loadClusterConfig = () => loadYamlFile(join(kindDir(), "cluster.yaml"), clusterConfigSchema);
+
+/**
+ * The config one environment's cluster is created from: kind/cluster.yaml with the environment's
+ * name, its API server on 127.0.0.1 at a port the engine picks (so clusters never collide and the
+ * API is never on the network the laptop is on), and the env file's worker count if it sets one.
+ */
+export function clusterConfigFor(env: string, envFile: EnvFile, base: ClusterConfig = loadClusterConfig()) {
+  const controlPlanes = base.nodes.filter((n) => n.role === "control-plane");
+  const workers = base.nodes.filter((n) => n.role === "worker");
+  const wanted = envFile.kindWorkers ?? workers.length;
+  return {
+    ...base,
+    name: clusterName(env),
+    networking: { ...base.networking, apiServerAddress: "127.0.0.1", apiServerPort: 0 },
+    nodes: [
+      ...controlPlanes,
+      ...Array.from({ length: wanted }, (_, i) => workers[i] ?? workers[0] ?? { role: "worker" as const }),
+    ],
+  };
+}

@@ -1,0 +1,359 @@
+import { rmSync } from "node:fs";
+import { execa } from "execa";
+import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
+import { docker, ensureEngine } from "../../docker/cli.ts";
+import { type Group, staleReason } from "../../env/stale.ts";
+import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
+import { UserError } from "../../errors.ts";
+import { listGuards, removeEgressGuard } from "../../firewall/egress-guard.ts";
+import { firewallRunner } from "../../firewall/runner.ts";
+import { loadImageMap } from "../../images/image-map.ts";
+import { currentRun, devstackLabels, LABEL, recordsId } from "../../labels.ts";
+import { prepareEnvironment } from "../../manifests/prepare.ts";
+import { planActions, RunningUps, runActions } from "../actions.ts";
+import type {
+  Collected,
+  EnvironmentHandle,
+  EnvironmentListing,
+  EnvironmentStatus,
+  Progress,
+  Runtime,
+  UpResult,
+  WorkloadStatus,
+} from "../runtime.ts";
+import { deleteCluster } from "./actions/cluster.ts";
+import type { KindUpContext } from "./actions/context.ts";
+import { KIND_UP_ACTIONS } from "./actions/index.ts";
+import { clusterConfigFor } from "./cluster-config.ts";
+import {
+  clusterConfigFile,
+  clusterName,
+  KIND_CLUSTER_LABEL,
+  KIND_ENV_LABEL,
+  kubeconfigFile,
+  networkName,
+} from "./names.ts";
+import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
+import { keeperRunning, stopKeeper } from "./port-forwards.ts";
+import { findTool, kubectl, requireTool, runCommand } from "./tools.ts";
+
+async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
+  const previous = readEnvState(name);
+  const prepared = await prepareEnvironment(envFile, KIND_SUPPORT, previous?.secrets);
+  const now = new Date();
+  const labels = devstackLabels({ purpose: "env", ttlMs: envFile.ttl });
+  // Not dev.azora.devstack.managed/env: the Docker runtime's env:gc must not take it for its own.
+  const { [LABEL.managed]: _managed, ...rest } = labels;
+  return {
+    name,
+    prepared,
+    cluster: clusterName(name),
+    network: networkName(name),
+    kubeconfig: kubeconfigFile(name),
+    configFile: clusterConfigFile(name),
+    clusterConfig: clusterConfigFor(name, envFile),
+    namespace: namespaceOf(prepared),
+    objects: objectsToApply(prepared),
+    images: imagesToLoad(prepared, loadImageMap()),
+    labels: { ...rest, [KIND_ENV_LABEL]: name, [LABEL.records]: recordsId() },
+    state: {
+      name,
+      runtime: "kind",
+      env: envFile.name,
+      status: "starting",
+      run: currentRun(),
+      createdAt: now.toISOString(),
+      expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
+      ports: {},
+      endpoints: {},
+      config: {},
+      secrets: prepared.secrets,
+    },
+    progress,
+    timeoutSeconds: Math.round(envFile.startupTimeout / 1000),
+    interrupted: false,
+  };
+}
+
+function requireReady(name: string): EnvState {
+  const state = readEnvState(name);
+  if (state?.status !== "ready" || state.runtime !== "kind")
+    throw new UserError(
+      `Kind environment '${name}' is not up${state ? ` (it is ${state.status} on ${state.runtime})` : ""}`,
+      `Start it with \`pnpm dev:up --runtime kind${name === "dev" ? "" : ` --name ${name}`}\`.`,
+    );
+  return state;
+}
+
+/** The cluster's node containers, found by kind's label (no kind CLI needed). */
+const nodesOf = async (env: string) =>
+  (await docker(["ps", "--all", "--quiet", "--filter", `label=${KIND_CLUSTER_LABEL}=${clusterName(env)}`]))
+    .split("\n")
+    .filter(Boolean);
+
+/**
+ * Removes everything of a Kind environment: the keeper, the cluster (kind, or its node containers
+ * and their volumes where kind is not installed), the network, the guard (last: it fences the
+ * nodes while they exist), the files. Resolves to how many things were removed.
+ */
+async function removeEnvironment(env: string): Promise<number> {
+  let removed = stopKeeper(env) ? 1 : 0;
+  const nodes = await nodesOf(env);
+  if (nodes.length > 0) {
+    if (findTool("kind")) await runCommand(deleteCluster(clusterName(env), kubeconfigFile(env)));
+    else await docker(["rm", "--force", "--volumes", ...nodes]);
+    removed += nodes.length;
+  }
+  if ((await docker(["network", "rm", networkName(env)], { reject: false })).trim()) removed += 1;
+  if (await removeEgressGuard(env, await firewallRunner())) removed += 1;
+  rmSync(kubeconfigFile(env), { force: true });
+  rmSync(clusterConfigFile(env), { force: true });
+  return removed;
+}
+
+const running = new RunningUps<KindUpContext>();
+
+interface KubeList<T> {
+  items: T[];
+}
+interface Workload {
+  kind: string;
+  metadata: { name: string; creationTimestamp: string };
+  spec: { replicas?: number; instances?: number };
+  status?: { readyReplicas?: number; readyInstances?: number };
+}
+interface Pod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  status?: {
+    containerStatuses?: {
+      restartCount: number;
+      lastState?: { terminated?: { reason?: string } };
+      state?: { waiting?: { reason?: string } };
+    }[];
+  };
+}
+
+const workloadOf = (pod: Pod) =>
+  pod.metadata.labels?.["cnpg.io/cluster"] ??
+  pod.metadata.labels?.["app.kubernetes.io/name"] ??
+  pod.metadata.name;
+
+const age = (since: string) => {
+  const s = Math.max(0, Math.round((Date.now() - new Date(since).getTime()) / 1000));
+  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
+};
+
+/**
+ * The Kind runtime: one Kind cluster per environment on a Docker network of its own, fenced by an
+ * egress guard; Calico enforces the NetworkPolicies and CloudNativePG runs the database, as in
+ * production. What of it was run on our machines is in the README (Kind runtime).
+ */
+export const kindRuntime: Runtime = {
+  name: "kind",
+  support: KIND_SUPPORT,
+
+  async ensureAvailable() {
+    await ensureEngine();
+    requireTool("kind");
+    requireTool("kubectl");
+  },
+
+  async dryRun({ name, envFile }) {
+    return planActions(KIND_UP_ACTIONS, await newContext(name, envFile, () => {}));
+  },
+
+  async up({ name, envFile, progress }): Promise<UpResult> {
+    await this.ensureAvailable();
+    const existing = readEnvState(name);
+    if (existing?.status === "ready" && existing.runtime === "kind" && (await nodesOf(name)).length > 0) {
+      // Healthy cluster: the overlay applied again (kubectl apply changes only what changed).
+      const ctx = await newContext(name, envFile, progress);
+      await runActions(
+        KIND_UP_ACTIONS.filter((a) => a.name === "manifests" || a.name === "rollouts"),
+        ctx,
+        progress,
+      );
+      if (!keeperRunning(name))
+        progress(
+          "endpoints: the port-forward keeper was not running; run `pnpm dev:down` and `dev:up` again",
+        );
+      return { state: existing, reused: true };
+    }
+    const ctx = await newContext(name, envFile, progress);
+    await running.run(name, KIND_UP_ACTIONS, ctx, progress);
+    return { state: ctx.state, reused: false };
+  },
+
+  async abandon(name) {
+    await running.interrupt(name);
+    await removeEnvironment(name);
+  },
+
+  async down(name, { keepData = false } = {}) {
+    await ensureEngine();
+    if (keepData)
+      throw new UserError(
+        "--keep-data: a Kind environment's database lives in its cluster's nodes, which `down` removes",
+        "Run `pnpm dev:down` without --keep-data (the seed is loaded again by the next `dev:up`).",
+      );
+    const removed = await removeEnvironment(name);
+    removeEnvState(name);
+    return removed;
+  },
+
+  async status(name): Promise<EnvironmentStatus> {
+    const state = requireReady(name);
+    const kubeconfig = kubeconfigFile(name);
+    const ns = namespaceOf(await prepareEnvironment(loadEnvFile(state.env), KIND_SUPPORT, state.secrets));
+    const get = async <T>(args: string[]) =>
+      (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as KubeList<T>).items;
+    const [workloads, clusters, pods] = await Promise.all([
+      get<Workload>(["-n", ns, "get", "deployments,statefulsets"]),
+      get<Workload>(["-n", ns, "get", "clusters.postgresql.cnpg.io"]),
+      get<Pod>(["-n", ns, "get", "pods"]),
+    ]);
+    const rows: WorkloadStatus[] = [...clusters, ...workloads].map((w) => {
+      const desired = w.spec.instances ?? w.spec.replicas ?? 1;
+      const ready = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
+      const mine = pods.filter((p) => workloadOf(p) === w.metadata.name);
+      const statuses = mine.flatMap((p) =>
+        (p.status?.containerStatuses ?? []).map((c) => ({ pod: p.metadata.name, c })),
+      );
+      const last = statuses.flatMap(({ pod, c }) => {
+        const why = c.state?.waiting?.reason ?? c.lastState?.terminated?.reason;
+        return why ? [`${pod}: ${why}`] : [];
+      });
+      const port = state.ports[w.metadata.name] ?? (w.kind === "Cluster" ? state.ports.postgres : undefined);
+      return {
+        workload: w.metadata.name,
+        desired,
+        ready,
+        health: ready >= desired ? "ready" : ready > 0 ? "degraded" : "down",
+        ports: port ? `127.0.0.1:${port} (port-forward)` : "-",
+        age: age(w.metadata.creationTimestamp),
+        restarts: statuses.reduce((n, { c }) => n + c.restartCount, 0),
+        lastState: last.join(", ") || "-",
+      };
+    });
+    const calicoNode = JSON.parse(
+      await runCommand(
+        kubectl(kubeconfig, ["-n", "kube-system", "get", "daemonset", "calico-node", "-o", "json"]),
+      ),
+    ) as { status: { numberReady: number; desiredNumberScheduled: number } };
+    const enforced = calicoNode.status.numberReady === calicoNode.status.desiredNumberScheduled;
+    return {
+      state,
+      workloads: rows,
+      policies: {
+        enforced,
+        detail: `${enforced ? "enforced" : "NOT enforced"} by Calico (calico-node ready on ${calicoNode.status.numberReady}/${calicoNode.status.desiredNumberScheduled} nodes)`,
+      },
+    };
+  },
+
+  async logs(name, { workload, follow, tail, line }) {
+    const state = requireReady(name);
+    const ns = namespaceOf(await prepareEnvironment(loadEnvFile(state.env), KIND_SUPPORT, state.secrets));
+    const selector = workload ? `app.kubernetes.io/name=${workload}` : "app.kubernetes.io/name";
+    const run = execa(
+      requireTool("kubectl"),
+      [
+        "--kubeconfig",
+        kubeconfigFile(name),
+        "-n",
+        ns,
+        "logs",
+        "-l",
+        selector,
+        "--all-containers",
+        "--prefix",
+        "--max-log-requests=50",
+        `--tail=${tail}`,
+        ...(follow ? ["--follow"] : []),
+      ],
+      { all: true, reject: false },
+    );
+    for await (const text of run.iterable({ from: "all" })) {
+      const m = /^\[pod\/([^/\]]+)\/[^\]]*\] ?(.*)$/.exec(String(text));
+      line(m?.[1] ?? "kubectl", m?.[2] ?? String(text));
+    }
+  },
+
+  async open(name): Promise<EnvironmentHandle> {
+    requireReady(name);
+    throw new UserError(
+      "the suites (test:policy, test:contract, test:chaos, test:load) do not run against Kind environments yet",
+      "Use the Docker runtime for them; see the README's Kind runtime table for what is built and what was run.",
+    );
+  },
+
+  async list(): Promise<EnvironmentListing[]> {
+    await ensureEngine();
+    const networks = (
+      await docker(["network", "ls", "--filter", `label=${KIND_ENV_LABEL}`, "--format", "{{.Name}}"])
+    )
+      .split("\n")
+      .filter(Boolean);
+    return Promise.all(
+      networks.map(async (network) => {
+        const labels = JSON.parse(
+          await docker(["network", "inspect", "--format", "{{json .Labels}}", network]),
+        ) as Record<string, string>;
+        const env = labels[KIND_ENV_LABEL] ?? network;
+        const state = readEnvState(env);
+        const group: Group = {
+          key: `env ${env}`,
+          env,
+          purpose: "env",
+          run: labels[LABEL.run] ?? "",
+          expires: labels[LABEL.expires] ?? "",
+          records: labels[LABEL.records],
+          resources: [],
+        };
+        return {
+          name: env,
+          runtime: "kind" as const,
+          status: state?.runtime === "kind" ? state.status : "-",
+          holds: `${(await nodesOf(env)).length} node(s), network ${network}`,
+          expires: group.expires || "-",
+          stale: staleReason(group, state?.runtime === "kind" ? state : undefined, new Date()),
+        };
+      }),
+    );
+  },
+
+  async gc({ dryRun = false } = {}): Promise<Collected[]> {
+    const collected: Collected[] = [];
+    const listings = await this.list();
+    for (const listing of listings.filter((l) => l.stale)) {
+      collected.push({
+        what: `env ${listing.name}`,
+        reason: listing.stale ?? "",
+        removed: [`kind cluster ${clusterName(listing.name)} (${listing.holds})`],
+      });
+      if (!dryRun) {
+        await removeEnvironment(listing.name);
+        if (readEnvState(listing.name)?.runtime === "kind") removeEnvState(listing.name);
+      }
+    }
+    // A guard whose network is gone fences nothing: an interrupted `down`.
+    const live = new Set(listings.map((l) => l.name));
+    for (const env of await listGuards(await firewallRunner())) {
+      if (live.has(env)) continue;
+      collected.push({
+        what: `env ${env}`,
+        reason: "only its egress guard was left",
+        removed: [`egress guard of ${env}`],
+      });
+      if (!dryRun) await removeEgressGuard(env, await firewallRunner());
+    }
+    return collected;
+  },
+
+  async probePolicies() {
+    throw new UserError(
+      "test:policy does not run against Kind environments yet",
+      "Use the Docker runtime; see the README's Kind runtime table.",
+    );
+  },
+};
