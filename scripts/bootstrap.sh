@@ -88,6 +88,16 @@ ensure_compose() {
   docker compose version >/dev/null 2>&1 || die "docker compose does not answer after installing it"
 }
 
+# The GitHub workflows (.github/workflows) are checked with actionlint, pinned, from the Go module proxy.
+ACTIONLINT_VERSION=v1.7.12
+ensure_actionlint() {
+  "$TOOLS/bin/actionlint" -version 2>/dev/null | head -1 | grep -qxE "v?${ACTIONLINT_VERSION#v}" && return
+  command -v go >/dev/null || { say "no Go toolchain: actionlint not installed, the workflow check will fail"; return; }
+  say "building actionlint $ACTIONLINT_VERSION from the Go module proxy (once)"
+  GOBIN="$TOOLS/bin" CGO_ENABLED=0 go install "github.com/rhysd/actionlint/cmd/actionlint@$ACTIONLINT_VERSION" >/dev/null 2>&1 ||
+    die "go install of actionlint $ACTIONLINT_VERSION failed"
+}
+
 # Offline image recipes need mmdebstrap; only installable (and only needed) on Debian-like hosts.
 ensure_image_tools() {
   command -v mmdebstrap >/dev/null && return
@@ -129,6 +139,7 @@ ensure_python_tools
 ensure_go
 ensure_docker_engine
 ensure_compose
+ensure_actionlint
 ensure_image_tools
 ensure_nftables
 ensure_chromium

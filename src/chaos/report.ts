@@ -1,13 +1,12 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot } from "../paths.ts";
+import { reportDir } from "../reports.ts";
 import { chaosHtml } from "./html-report.ts";
 import type { RunResult } from "./run.ts";
 
 /** Writes `reports/chaos-<time>/summary.json` and `index.html` and resolves to the folder. */
 export function writeChaosReport(env: string, results: readonly RunResult[], startedAt: Date): string {
-  const dir = join(repoRoot, "reports", `chaos-${startedAt.toISOString().replace(/[:.]/g, "-")}`);
-  mkdirSync(dir, { recursive: true });
+  const dir = reportDir("chaos", startedAt);
   const summary = {
     environment: env,
     startedAt: startedAt.toISOString(),

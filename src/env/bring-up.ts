@@ -1,0 +1,61 @@
+import type { EnvFile } from "../config/env-file.ts";
+import type { Runtime } from "../runtimes/runtime.ts";
+import { LOAD_BALANCER_PREFIX } from "./endpoints.ts";
+import type { EnvState } from "./state.ts";
+import { stateFile } from "./state.ts";
+
+/**
+ * Brings an environment up with one status line per action, then prints how to reach it (the
+ * gateway first). Ctrl-C removes what this run started (data volumes stay) and exits 130. Shared by
+ * `dev:up`, `pr:up` and `nightly`.
+ */
+export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime): Promise<EnvState> {
+  // `on`, not `once`: a terminal's SIGINT can arrive twice, and a second one must not kill the
+  // cleanup half-way.
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\ninterrupted: removing the partly started environment '${name}' (its data volume stays)`);
+    void runtime.abandon(name).finally(() => process.exit(130));
+  };
+  process.on("SIGINT", onInterrupt);
+  const began = performance.now();
+  console.log(`environment '${name}' (env ${envFile.name}) on ${runtime.name}:`);
+  const { state, reused } = await runtime
+    .up({ name, envFile, progress: (line) => console.log(`  ${line}`) })
+    .catch(async (error: unknown) => {
+      // Starts in flight fail once their containers are removed; the SIGINT handler reports and exits.
+      if (interrupted) await new Promise(() => {});
+      throw error;
+    });
+  process.off("SIGINT", onInterrupt);
+  const seconds = ((performance.now() - began) / 1000).toFixed(1);
+  console.log(
+    reused
+      ? `environment '${name}' is already up and healthy (checked in ${seconds}s)`
+      : `environment '${name}' (env ${envFile.name}) is up in ${seconds}s`,
+  );
+  printEndpoints(name, state);
+  return state;
+}
+
+function printEndpoints(name: string, state: EnvState): void {
+  const { postgres, redis, ...rest } = state.endpoints;
+  const entries = Object.entries(rest);
+  const gateways = entries.filter(([key]) => key.startsWith(LOAD_BALANCER_PREFIX));
+  for (const [key, url] of gateways)
+    console.log(`  gateway   ${url} (LoadBalancer ${key.slice(LOAD_BALANCER_PREFIX.length)})`);
+  if (gateways.length === 0) console.log("  gateway   none: no LoadBalancer Service in the manifests");
+  console.log(`  postgres  ${postgres}`);
+  console.log(`  redis     ${redis}`);
+  // Each workload directly too (for debugging past the gateway); the gateway's pod is the gateway.
+  const gatewayUrls = new Set(gateways.map(([, url]) => url));
+  for (const [service, url] of entries.filter(
+    ([key, url]) => !key.startsWith(LOAD_BALANCER_PREFIX) && !gatewayUrls.has(url),
+  ))
+    console.log(`  ${service.padEnd(20)} ${url}`);
+  console.log(`  secrets   ${stateFile(name)} (mode 0600)`);
+  console.log(`  expires   ${state.expiresAt} (collected by pnpm env:gc after that)`);
+  console.log(`  stop with pnpm dev:down${name === "dev" ? "" : ` --name ${name}`}`);
+}

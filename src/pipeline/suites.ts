@@ -1,0 +1,69 @@
+import { execa } from "execa";
+import { entryPointCommand } from "../cli/entry-point.ts";
+import { oneOf } from "../cli/flags.ts";
+
+/** The suites a pipeline runs against an environment, each its own command (so each is tested alone). */
+export const SUITES = {
+  contract: { script: "test-contract", command: "test:contract" },
+  policy: { script: "test-policy", command: "test:policy" },
+  chaos: { script: "test-chaos", command: "test:chaos" },
+  load: { script: "test-load", command: "test:load" },
+} as const;
+export type SuiteName = keyof typeof SUITES;
+export const SUITE_NAMES = Object.keys(SUITES) as SuiteName[];
+
+/** `--suites a,b`: known names, each once, in the order given. */
+export function parseSuites(flag: string): SuiteName[] {
+  const names = flag.split(",").map((s) => s.trim());
+  const chosen = names.map((name) => oneOf("suites", name, SUITE_NAMES));
+  return [...new Set(chosen)];
+}
+
+export interface SuiteResult {
+  suite: SuiteName;
+  /** The command as a user would type it. */
+  command: string;
+  ok: boolean;
+  exitCode: number;
+  seconds: number;
+  /** The report folders the suite wrote, as it printed them (reports/...). */
+  reports: string[];
+  /** Its last lines of output, for the summary of a failed suite. */
+  tail: string[];
+}
+
+const TAIL_LINES = 40;
+
+/** Runs one suite's command against environment `name`, its output shown live with the suite's name. */
+export async function runSuite(suite: SuiteName, name: string): Promise<SuiteResult> {
+  const { script, command } = SUITES[suite];
+  const args = ["--name", name];
+  const began = performance.now();
+  const child = execa(...entryPointCommand(script, args), { all: true, reject: false });
+  const tail: string[] = [];
+  const reports = new Set<string>();
+  for await (const line of child.iterable({ from: "all" })) {
+    const text = String(line);
+    console.log(`[${suite}] ${text}`);
+    tail.push(text);
+    if (tail.length > TAIL_LINES) tail.shift();
+    for (const m of text.matchAll(/reports\/[\w.-]+/g)) reports.add(m[0]);
+  }
+  const { exitCode = 1 } = await child;
+  return {
+    suite,
+    command: `pnpm ${command} ${args.join(" ")}`,
+    ok: exitCode === 0,
+    exitCode,
+    seconds: (performance.now() - began) / 1000,
+    reports: [...reports],
+    tail,
+  };
+}
+
+/** Runs suites one after another (they share the environment); every suite runs whatever the others did. */
+export async function runSuites(suites: readonly SuiteName[], name: string): Promise<SuiteResult[]> {
+  const results: SuiteResult[] = [];
+  for (const suite of suites) results.push(await runSuite(suite, name));
+  return results;
+}

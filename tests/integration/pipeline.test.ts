@@ -1,0 +1,95 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { repoRoot } from "../../src/paths.ts";
+import type { RunSummary } from "../../src/pipeline/report.ts";
+import { runScript } from "../support/cli.ts";
+
+// The PR pipeline's commands, as the pr-env workflow runs them, against a real environment: up,
+// the suites and their report, a push with nothing changed, down.
+const stateDir = mkdtempSync(join(tmpdir(), "devstack-pipeline-"));
+const env = { DEVSTACK_STATE_DIR: stateDir };
+const pr = String(process.pid);
+const name = `pr-${pr}`;
+const reportsOf = () =>
+  readdirSync(join(repoRoot, "reports"))
+    .filter((d) => d.startsWith(`${name}-`))
+    .sort();
+const lastReport = () => {
+  const dir = join(repoRoot, "reports", reportsOf().at(-1) ?? "none");
+  return {
+    summary: JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as RunSummary,
+    markdown: readFileSync(join(dir, "summary.md"), "utf8"),
+  };
+};
+
+afterAll(async () => {
+  await runScript("pr-down", ["--pr", pr], { env });
+  for (const dir of reportsOf()) rmSync(join(repoRoot, "reports", dir), { recursive: true, force: true });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+describe("pr:up, pr:test, pr:down", () => {
+  it("pr:test without an environment fails every suite, and its report says why", async () => {
+    const test = await runScript("pr-test", ["--pr", pr], { env });
+    expect(test.exitCode).toBe(1);
+    const { summary, markdown } = lastReport();
+    expect(summary).toMatchObject({ kind: "pr", environment: name, ok: false });
+    expect(summary.suites.map((s) => [s.suite, s.ok, s.exitCode])).toEqual([
+      ["contract", false, 1],
+      ["policy", false, 1],
+    ]);
+    expect(markdown).toMatch(
+      new RegExp(`^❌ DevStack PR environment \`${name}\`: 2 of 2 suite\\(s\\) failed`),
+    );
+    expect(markdown).toContain(`environment '${name}' is not up`);
+  }, 120_000);
+
+  it("pr:up brings the PR's environment up, pr:test passes and reports it, a second pr:up reuses it", async () => {
+    const up = await runScript("pr-up", ["--pr", pr, "--sha", "0123456789abcdef"], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    expect(up.stdout).toContain(`pull request ${pr} at 0123456789abcdef`);
+    expect(up.stdout).toMatch(/gateway {3}http:\/\/127\.0\.0\.1:\d+ \(LoadBalancer tyk-gateway\)/);
+
+    const test = await runScript("pr-test", ["--pr", pr, "--sha", "0123456789abcdef"], { env });
+    expect(test.exitCode, test.all).toBe(0);
+    const { summary, markdown } = lastReport();
+    expect(summary).toMatchObject({ environment: name, sha: "0123456789abcdef", ok: true });
+    expect(summary.suites.map((s) => [s.suite, s.ok, s.command])).toEqual([
+      ["contract", true, `pnpm test:contract --name ${name}`],
+      ["policy", true, `pnpm test:policy --name ${name}`],
+    ]);
+    expect(markdown).toMatch(
+      new RegExp(`^✅ DevStack PR environment \`${name}\` at 0123456789ab: every suite passed`),
+    );
+
+    const again = await runScript("pr-up", ["--pr", pr], { env });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toContain(`environment '${name}' is already up and healthy`);
+  }, 600_000);
+
+  it("pr:down removes it; a second pr:down finds nothing", async () => {
+    const down = await runScript("pr-down", ["--pr", pr], { env });
+    expect(down.exitCode, down.all).toBe(0);
+    expect(down.stdout).toContain(`environment '${name}' removed`);
+    const again = await runScript("pr-down", ["--pr", pr], { env });
+    expect(again.stdout).toContain(`environment '${name}' had nothing running`);
+  }, 120_000);
+
+  it("refuses a PR number, commit or suite it cannot use, before anything starts", async () => {
+    const results = await Promise.all([
+      runScript("pr-up", ["--pr", "12a"], { env }),
+      runScript("pr-up", ["--pr", "1", "--sha", "main"], { env }),
+      runScript("pr-test", ["--pr", "1", "--suites", "contract,smoke"], { env }),
+      runScript("pr-down", [], { env }),
+    ]);
+    expect(results.map((r) => r.exitCode)).toEqual([1, 1, 1, 1]);
+    expect(results.map((r) => r.stderr.split("\n")[0])).toEqual([
+      "error: --pr: '12a' is not valid; expected a whole number from 1 to 999999999",
+      "error: --sha: 'main' is not a commit id (7 to 40 lower-case hex digits)",
+      "error: --suites: 'smoke' is not valid; expected one of: contract, policy, chaos, load",
+      "error: --pr: required (the pull request's number)",
+    ]);
+  }, 120_000);
+});
