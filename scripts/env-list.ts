@@ -2,6 +2,7 @@
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
+import { age, timeLeft } from "../src/env/lifetime.ts";
 import { allRuntimes } from "../src/runtimes/index.ts";
 
 await runMain(async () => {
@@ -11,14 +12,18 @@ await runMain(async () => {
     console.log("no environments");
     return;
   }
+  const now = new Date();
   printTable(
-    ["NAME", "RUNTIME", "STATUS", "HOLDS", "EXPIRES", ""],
+    ["NAME", "RUNTIME", "PURPOSE", "OWNER", "STATUS", "AGE", "TTL LEFT", "HOLDS", ""],
     listings.map((l) => [
       l.name,
       l.runtime,
+      l.purpose,
+      l.owner,
       l.status,
+      l.createdAt ? age(l.createdAt, now) : "-",
+      timeLeft(l.expires, now),
       l.holds,
-      l.expires,
       l.stale ? "stale: env:gc removes it" : "",
     ]),
   );

@@ -20,6 +20,13 @@ const duration = z
     (text) => Number(text.slice(0, -1)) * DURATION_UNITS[text.slice(-1) as keyof typeof DURATION_UNITS],
   );
 
+/** A duration flag (`--ttl 4h`) in milliseconds, by the env files' rules; an error names the flag. */
+export function durationFlag(flag: string, text: string | undefined): number {
+  const parsed = duration.safeParse(text);
+  if (!parsed.success) throw new UserError(`--${flag}: '${text}' is not valid; expected ${DURATION}`);
+  return parsed.data;
+}
+
 const SEED_MAX = 2 ** 31 - 1;
 const SEED = `an integer from 0 to ${SEED_MAX}`;
 

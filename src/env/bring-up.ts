@@ -1,8 +1,9 @@
 import type { EnvFile } from "../config/env-file.ts";
+import { allRuntimes } from "../runtimes/index.ts";
 import type { Runtime } from "../runtimes/runtime.ts";
 import { LOAD_BALANCER_PREFIX } from "./endpoints.ts";
-import type { EnvState } from "./state.ts";
-import { stateFile } from "./state.ts";
+import { checkCapacity, maxEnvironments } from "./lifetime.ts";
+import { type EnvState, readEnvState, stateFile } from "./state.ts";
 
 /**
  * Brings an environment up with one status line per action, then prints how to reach it (the
@@ -19,6 +20,9 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
     console.error(`\ninterrupted: removing the partly started environment '${name}' (its data volume stays)`);
     void runtime.abandon(name).finally(() => process.exit(130));
   };
+  // A new environment (not one being reused or repaired) must fit on the machine.
+  if (readEnvState(name)?.status !== "ready")
+    checkCapacity(name, (await Promise.all(allRuntimes().map((r) => r.list()))).flat(), maxEnvironments());
   process.on("SIGINT", onInterrupt);
   const began = performance.now();
   console.log(`environment '${name}' (env ${envFile.name}) on ${runtime.name}:`);

@@ -15,9 +15,10 @@ export interface Group<R = unknown> {
 
 /**
  * Why a group is garbage, or undefined if it must be kept. Pure, so the rules are unit-tested:
- * expired TTL; a test or build run that is gone; an environment whose `up` was interrupted
- * (state `starting` and its run gone) or of which nothing is recorded and whose creator is gone.
- * An environment recorded in another state folder than ours is judged by its TTL alone.
+ * expired TTL (the record's expiry when the record is ours, else the labels'); a test or build run
+ * that is gone; an environment whose `up` was interrupted (state `starting` and its run gone) or of
+ * which nothing is recorded and whose creator is gone. An environment recorded in another state
+ * folder than ours is judged by its TTL alone.
  */
 export function staleReason(
   group: Group,
@@ -26,9 +27,12 @@ export function staleReason(
   alive: (run: string) => boolean = runIsAlive,
   ourRecords: string = recordsId(),
 ): string | undefined {
-  if (group.expires && new Date(group.expires) < now) return `TTL expired at ${group.expires}`;
-  // Recorded in another state folder: its record cannot be read from here, only its TTL.
-  if (group.env && group.records && group.records !== ourRecords) return undefined;
+  // Recorded in another state folder: its record cannot be read from here, only its labels' TTL.
+  const theirs = !!(group.env && group.records && group.records !== ourRecords);
+  // Ours: the record's expiry, which env:extend may have moved past the labels' (labels are fixed).
+  const expires = !theirs && state ? state.expiresAt : group.expires;
+  if (expires && new Date(expires) < now) return `TTL expired at ${expires}`;
+  if (theirs) return undefined;
   if (!group.env) return alive(group.run) ? undefined : `the run that created it (${group.run}) is gone`;
   if (!state)
     return alive(group.run) ? undefined : "no state is recorded for it and the run that created it is gone";

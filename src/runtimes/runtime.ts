@@ -57,6 +57,12 @@ export interface EnvironmentStatus {
 export interface EnvironmentListing {
   name: string;
   runtime: RuntimeName;
+  /** Who made it (the owner label). */
+  owner: string;
+  /** An environment's env file (dev, pr, nightly), or a run's purpose (test, build). */
+  purpose: string;
+  /** When it was made, where its record says. */
+  createdAt?: string;
   status: string;
   /** What it holds in the engine, e.g. `6/1/1` containers/networks/volumes. */
   holds: string;

@@ -69,6 +69,25 @@ describe("pr:up, pr:test, pr:down", () => {
     expect(again.stdout).toContain(`environment '${name}' is already up and healthy`);
   }, 600_000);
 
+  it("env:extend moves its expiry, env:list shows it; a machine at its cap refuses another PR, naming this one", async () => {
+    const extend = await runScript("env-extend", [name, "--ttl", "3d"], { env });
+    expect(extend.exitCode, extend.all).toBe(0);
+    const list = await runScript("env-list", [], { env });
+    const row = list.stdout.split("\n").find((line) => line.startsWith(`${name} `));
+    expect(row).toMatch(new RegExp(`^${name} +docker +pr +\\S+ +ready +\\d+[sm] +71h5\\dm +`));
+
+    const capped = await runScript("pr-up", ["--pr", "1"], { env: { ...env, DEVSTACK_MAX_ENVS: "1" } });
+    expect(capped.exitCode).toBe(1);
+    // Ours at least; a developer's own environments count too.
+    const running = Number(
+      /error: this machine already runs (\d+) environments \(at most 1, DEVSTACK_MAX_ENVS\)/.exec(
+        capped.stderr,
+      )?.[1],
+    );
+    expect(running).toBeGreaterThanOrEqual(1);
+    if (running <= 3) expect(capped.stderr).toContain(`${name} (docker, since `);
+  }, 120_000);
+
   it("pr:down removes it; a second pr:down finds nothing", async () => {
     const down = await runScript("pr-down", ["--pr", pr], { env });
     expect(down.exitCode, down.all).toBe(0);

@@ -75,6 +75,35 @@ describe("gc rules", () => {
     expect(staleReason(env("dead"), undefined, now, alive)).toMatch(/no state is recorded/);
   });
 
+  it("judges our environment's TTL by its record, which env:extend moves, not by its fixed labels", () => {
+    const [labelled] = groupResources([
+      resource("container", "x", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "live",
+        [LABEL.records]: "ours",
+        [LABEL.expires]: earlier,
+      }),
+    ]);
+    if (!labelled) throw new Error("one resource makes one group");
+    // Labels say expired; the record (extended) says later: kept.
+    expect(staleReason(labelled, state("ready", "live"), now, alive, "ours")).toBeUndefined();
+    // No record: the labels decide.
+    expect(staleReason(labelled, undefined, now, alive, "ours")).toBe(`TTL expired at ${earlier}`);
+    // The record expired although the labels have not yet.
+    const [fresh] = groupResources([
+      resource("container", "y", {
+        [LABEL.env]: "dev",
+        [LABEL.run]: "live",
+        [LABEL.records]: "ours",
+        [LABEL.expires]: later,
+      }),
+    ]);
+    if (!fresh) throw new Error("one resource makes one group");
+    expect(staleReason(fresh, { ...state("ready", "live"), expiresAt: earlier }, now, alive, "ours")).toBe(
+      `TTL expired at ${earlier}`,
+    );
+  });
+
   it("judges an environment recorded in another state folder by its TTL alone", () => {
     const [mine] = groupResources([
       resource("container", "x", {

@@ -264,9 +264,12 @@ export const dockerRuntime: Runtime & {
       return {
         name: g.env ?? `(${g.purpose} run)`,
         runtime: "docker",
+        owner: g.resources[0]?.labels[LABEL.owner] ?? "-",
+        purpose: state?.env ?? g.purpose,
+        ...(state ? { createdAt: state.createdAt } : {}),
         status: state?.status ?? "-",
         holds: `${count("container")}/${count("network")}/${count("volume")} ctr/net/vol`,
-        expires: g.expires || "-",
+        expires: (state?.runtime === "docker" ? state.expiresAt : undefined) ?? (g.expires || "-"),
         stale: staleReason(g, state, new Date()),
       };
     });

@@ -1,4 +1,5 @@
 import { execOutput, inspectContainer } from "../../docker/api.ts";
+import { age } from "../../env/lifetime.ts";
 import type { EnvState } from "../../env/state.ts";
 import type { WorkloadStatus } from "../runtime.ts";
 import { containerName, supervisorName } from "./names.ts";
@@ -6,11 +7,6 @@ import { probeOnce } from "./probe.ts";
 import { type PodRecord, waitingReason } from "./restarts.ts";
 import { PODS_FILE } from "./supervisor-state.ts";
 import type { ContainerPlan } from "./translate.ts";
-
-const age = (since: string) => {
-  const s = Math.max(0, Math.round((Date.now() - Date.parse(since)) / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
-};
 
 /** Per workload: replicas ready (running and passing the readiness probe now) out of desired. */
 export async function environmentStatus(

@@ -2,6 +2,7 @@ import { rmSync } from "node:fs";
 import { execa } from "execa";
 import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
+import { age } from "../../env/lifetime.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
 import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
@@ -137,11 +138,6 @@ const workloadOf = (pod: Pod) =>
   pod.metadata.labels?.["cnpg.io/cluster"] ??
   pod.metadata.labels?.["app.kubernetes.io/name"] ??
   pod.metadata.name;
-
-const age = (since: string) => {
-  const s = Math.max(0, Math.round((Date.now() - new Date(since).getTime()) / 1000));
-  return s < 120 ? `${s}s` : s < 7200 ? `${Math.round(s / 60)}m` : `${Math.round(s / 3600)}h`;
-};
 
 /**
  * The Kind runtime: one Kind cluster per environment on a Docker network of its own, fenced by an
@@ -310,13 +306,17 @@ export const kindRuntime: Runtime = {
           records: labels[LABEL.records],
           resources: [],
         };
+        const mine = state?.runtime === "kind" ? state : undefined;
         return {
           name: env,
           runtime: "kind" as const,
-          status: state?.runtime === "kind" ? state.status : "-",
+          owner: labels[LABEL.owner] ?? "-",
+          purpose: mine?.env ?? "env",
+          ...(mine ? { createdAt: mine.createdAt } : {}),
+          status: mine?.status ?? "-",
           holds: `${(await nodesOf(env)).length} node(s), network ${network}`,
-          expires: group.expires || "-",
-          stale: staleReason(group, state?.runtime === "kind" ? state : undefined, new Date()),
+          expires: mine?.expiresAt ?? (group.expires || "-"),
+          stale: staleReason(group, mine, new Date()),
         };
       }),
     );
