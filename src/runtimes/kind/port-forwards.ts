@@ -112,7 +112,11 @@ export async function holdForwards(
         stdio: ["ignore", "inherit", "inherit"],
       });
       children.add(child);
-      await new Promise((resolve) => child.once("exit", resolve));
+      // A kubectl that cannot even start (ENOENT) ends the same way: tried again a second later.
+      await new Promise((resolve) => {
+        child.once("exit", resolve);
+        child.once("error", resolve);
+      });
       children.delete(child);
       if (!stopping) {
         console.log(
