@@ -1,6 +1,8 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
+import type { EnvFile } from "../config/env-file.ts";
+import { currentRun } from "../labels.ts";
 import { stateDir } from "../paths.ts";
 import { RUNTIME_NAMES } from "../runtimes/runtime.ts";
 
@@ -26,6 +28,29 @@ export const envStateSchema = z.object({
   secrets: z.record(z.string(), z.record(z.string(), z.string())),
 });
 export type EnvState = z.infer<typeof envStateSchema>;
+
+/** The record of an environment whose `up` starts now: expiring after the env file's TTL. */
+export function startingState(
+  name: string,
+  runtime: EnvState["runtime"],
+  envFile: EnvFile,
+  secrets: EnvState["secrets"],
+): EnvState {
+  const now = new Date();
+  return {
+    name,
+    runtime,
+    env: envFile.name,
+    status: "starting",
+    run: currentRun(),
+    createdAt: now.toISOString(),
+    expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
+    ports: {},
+    endpoints: {},
+    config: {},
+    secrets,
+  };
+}
 
 const envsDir = () => join(stateDir(), "envs");
 export const stateFile = (name: string) => join(envsDir(), `${name}.json`);

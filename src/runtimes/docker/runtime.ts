@@ -4,7 +4,13 @@ import { inspectContainer } from "../../docker/api.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
-import { type EnvState, readEnvState, removeEnvState, writeEnvState } from "../../env/state.ts";
+import {
+  type EnvState,
+  readEnvState,
+  removeEnvState,
+  startingState,
+  writeEnvState,
+} from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
 import { listTables, removeTable } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
@@ -61,26 +67,13 @@ function newContext(
   progress: Progress,
 ): DockerUpContext {
   const { envFile } = prepared;
-  const now = new Date();
   return {
     name,
     prepared,
     containers,
     network: prefix(name),
     labels: devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }),
-    state: {
-      name,
-      runtime: "docker",
-      env: envFile.name,
-      status: "starting",
-      run: currentRun(),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
-      ports: {},
-      endpoints: {},
-      config: {},
-      secrets: prepared.secrets,
-    },
+    state: startingState(name, "docker", envFile, prepared.secrets),
     progress,
     hadData: false,
     started: new Map(),

@@ -1,15 +1,14 @@
-import { rmSync } from "node:fs";
 import { execa } from "execa";
 import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
 import { age } from "../../env/lifetime.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
-import { type EnvState, readEnvState, removeEnvState } from "../../env/state.ts";
+import { type EnvState, readEnvState, removeEnvState, startingState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
 import { listGuards, removeEgressGuard } from "../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import { loadImageMap } from "../../images/image-map.ts";
-import { currentRun, devstackLabels, LABEL, recordsId } from "../../labels.ts";
+import { devstackLabels, LABEL, recordsId } from "../../labels.ts";
 import { prepareEnvironment } from "../../manifests/prepare.ts";
 import { planActions, RunningUps, runActions } from "../actions.ts";
 import type {
@@ -22,26 +21,18 @@ import type {
   UpResult,
   WorkloadStatus,
 } from "../runtime.ts";
-import { deleteCluster } from "./actions/cluster.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
-import {
-  clusterConfigFile,
-  clusterName,
-  KIND_CLUSTER_LABEL,
-  KIND_ENV_LABEL,
-  kubeconfigFile,
-  networkName,
-} from "./names.ts";
+import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
-import { keeperRunning, stopKeeper } from "./port-forwards.ts";
-import { findTool, kubectl, requireTool, runCommand } from "./tools.ts";
+import { keeperRunning } from "./port-forwards.ts";
+import { nodesOf, removeEnvironment } from "./remove.ts";
+import { kubectl, requireTool, runCommand } from "./tools.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
   const previous = readEnvState(name);
   const prepared = await prepareEnvironment(envFile, KIND_SUPPORT, previous?.secrets);
-  const now = new Date();
   const labels = devstackLabels({ purpose: "env", ttlMs: envFile.ttl });
   // Not dev.azora.devstack.managed/env: the Docker runtime's env:gc must not take it for its own.
   const { [LABEL.managed]: _managed, ...rest } = labels;
@@ -57,19 +48,7 @@ async function newContext(name: string, envFile: EnvFile, progress: Progress): P
     objects: objectsToApply(prepared),
     images: imagesToLoad(prepared, loadImageMap()),
     labels: { ...rest, [KIND_ENV_LABEL]: name, [LABEL.records]: recordsId() },
-    state: {
-      name,
-      runtime: "kind",
-      env: envFile.name,
-      status: "starting",
-      run: currentRun(),
-      createdAt: now.toISOString(),
-      expiresAt: new Date(now.getTime() + envFile.ttl).toISOString(),
-      ports: {},
-      endpoints: {},
-      config: {},
-      secrets: prepared.secrets,
-    },
+    state: startingState(name, "kind", envFile, prepared.secrets),
     progress,
     timeoutSeconds: Math.round(envFile.startupTimeout / 1000),
     interrupted: false,
@@ -84,32 +63,6 @@ function requireReady(name: string): EnvState {
       `Start it with \`pnpm dev:up --runtime kind${name === "dev" ? "" : ` --name ${name}`}\`.`,
     );
   return state;
-}
-
-/** The cluster's node containers, found by kind's label (no kind CLI needed). */
-const nodesOf = async (env: string) =>
-  (await docker(["ps", "--all", "--quiet", "--filter", `label=${KIND_CLUSTER_LABEL}=${clusterName(env)}`]))
-    .split("\n")
-    .filter(Boolean);
-
-/**
- * Removes everything of a Kind environment: the keeper, the cluster (kind, or its node containers
- * and their volumes where kind is not installed), the network, the guard (last: it fences the
- * nodes while they exist), the files. Resolves to how many things were removed.
- */
-async function removeEnvironment(env: string): Promise<number> {
-  let removed = stopKeeper(env) ? 1 : 0;
-  const nodes = await nodesOf(env);
-  if (nodes.length > 0) {
-    if (findTool("kind")) await runCommand(deleteCluster(clusterName(env), kubeconfigFile(env)));
-    else await docker(["rm", "--force", "--volumes", ...nodes]);
-    removed += nodes.length;
-  }
-  if ((await docker(["network", "rm", networkName(env)], { reject: false })).trim()) removed += 1;
-  if (await removeEgressGuard(env, await firewallRunner())) removed += 1;
-  rmSync(kubeconfigFile(env), { force: true });
-  rmSync(clusterConfigFile(env), { force: true });
-  return removed;
 }
 
 const running = new RunningUps<KindUpContext>();

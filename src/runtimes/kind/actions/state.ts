@@ -1,17 +1,15 @@
-import { docker } from "../../../docker/cli.ts";
 import { removeEnvState, stateFile, writeEnvState } from "../../../env/state.ts";
-import { removeEgressGuard } from "../../../firewall/egress-guard.ts";
-import { firewallRunner } from "../../../firewall/runner.ts";
 import { freeLoopbackPort } from "../../../free-port.ts";
 import { cnpgAppSecret } from "../../../manifests/plan.ts";
 import type { Action } from "../../actions.ts";
 import { forwardsOf, forwardUrl } from "../objects.ts";
 import { portForwardArgs, startKeeper, stopKeeper } from "../port-forwards.ts";
+import { removeEnvironment } from "../remove.ts";
 import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
 import { deleteCluster } from "./cluster.ts";
 import type { KindUpContext } from "./context.ts";
 
-/** Whatever an earlier, interrupted run of the environment left: its cluster, network and guard. */
+/** Whatever an earlier, interrupted run of the environment left: its cluster, network and guard (remove.ts). */
 export const leftovers: Action<KindUpContext> = {
   name: "leftovers",
   plan: (ctx) => [
@@ -19,17 +17,8 @@ export const leftovers: Action<KindUpContext> = {
     `docker network rm ${ctx.network} (if it exists); the egress guard's table, if any`,
   ],
   async execute(ctx) {
-    const removed: string[] = [];
-    stopKeeper(ctx.name);
-    const clusters = (await runCommand({ tool: "kind", args: ["get", "clusters"] })).split("\n");
-    if (clusters.includes(ctx.cluster)) {
-      await runCommand(deleteCluster(ctx.cluster, ctx.kubeconfig));
-      removed.push(`cluster ${ctx.cluster}`);
-    }
-    if ((await docker(["network", "rm", ctx.network], { reject: false })).trim() === ctx.network)
-      removed.push(`network ${ctx.network}`);
-    if (await removeEgressGuard(ctx.name, await firewallRunner())) removed.push("egress guard");
-    return removed.length === 0 ? "none" : `removed ${removed.join(", ")} of an earlier run`;
+    const removed = await removeEnvironment(ctx.name);
+    return removed === 0 ? "none" : `removed ${removed} thing(s) of an earlier run`;
   },
 };
 
