@@ -25,21 +25,43 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     // nothing answers there and the resolver gives up after 1 s per question (not 2 x 5 s).
     this.hostConfig.Dns = [(this.soleNetwork && (await gatewayOf(this.soleNetwork.name))) || "127.0.0.1"];
     this.hostConfig.DnsOptions = ["timeout:1", "attempts:1"];
-    // A host port chosen now, not by the engine: the engine hands out another one each time a
-    // container starts, and a restarted pod (the supervisor's, like a kubelet's) must keep its
-    // Service's address, or the environment's recorded endpoints go dead.
-    for (const list of Object.values(this.hostConfig.PortBindings ?? {}))
-      for (const binding of list as { HostPort?: string }[])
-        if (!binding.HostPort || binding.HostPort === "0")
-          binding.HostPort = String(await freeLoopbackPort());
     if (this.soleNetwork) {
       const { name, aliases } = this.soleNetwork;
       this.withNetworkMode(name);
       this.createOpts.NetworkingConfig = { EndpointsConfig: { [name]: { Aliases: aliases } } };
     }
-    return super.start();
+    // A host port chosen now, not by the engine: the engine hands out another one each time a
+    // container starts, and a restarted pod (the supervisor's, like a kubelet's) must keep its
+    // Service's address, or the environment's recorded endpoints go dead. Between the choice and
+    // the engine's bind another process may take the port (a parallel run, a container given one
+    // by the engine): then the container made is removed and the start made again with new ports.
+    const chosen = Object.values(this.hostConfig.PortBindings ?? {})
+      .flatMap((list) => list as { HostPort?: string }[])
+      .filter((binding) => !binding.HostPort || binding.HostPort === "0");
+    for (let attempt = 1; ; attempt++) {
+      for (const binding of chosen) binding.HostPort = String(await freeLoopbackPort());
+      this.created = undefined;
+      try {
+        return await super.start();
+      } catch (error) {
+        if (attempt === PORT_ATTEMPTS || chosen.length === 0 || !portTaken(error)) throw error;
+        if (this.created) await dockerMaybe(["rm", "--force", "--volumes", this.created]);
+      }
+    }
+  }
+
+  private created?: string;
+
+  protected override async containerCreated(id: string) {
+    this.created = id;
   }
 }
+
+const PORT_ATTEMPTS = 5;
+
+/** The engine's words when a published port is already bound (by a container or a process). */
+export const portTaken = (error: unknown) =>
+  /port is already allocated|address already in use/i.test(String((error as Error)?.message ?? error));
 
 /**
  * The host's address on a network (its gateway). Asked each time: a network of the same name
