@@ -63,9 +63,19 @@ export function dockerFaults(env: string): Faults {
   const active = new Map<string, () => Promise<void>>();
   const faults: Faults = {
     async kill(pod) {
-      await docker(["kill", "--signal", "KILL", containerOf(env, pod)]);
-      // `kill` returns once the signal is sent; the fault is in place when the container has stopped.
-      await docker(["wait", containerOf(env, pod)]);
+      const name = containerOf(env, pod);
+      const before = (await inspectContainer(name))?.State.StartedAt;
+      await docker(["kill", "--signal", "KILL", name]);
+      // `kill` returns once the signal is sent; the fault is in place when the run it hit has
+      // ended. The supervisor starts a killed pod again at once, maybe before a `docker wait`
+      // would begin, which would then wait for the next run's end: a new start time counts too.
+      const deadline = Date.now() + 30_000;
+      for (;;) {
+        const state = (await inspectContainer(name))?.State;
+        if (!state?.Running || state.StartedAt !== before) return;
+        if (Date.now() > deadline) throw new UserError(`${pod} was still running 30 s after SIGKILL`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     },
     async down(pod) {
       // The supervisor is told first, or it would start the pod again at once.
