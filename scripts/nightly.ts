@@ -1,22 +1,28 @@
 // pnpm nightly [--suites contract,policy,chaos,load] [--name nightly] [--keep] [--runtime docker|kind]
+//              [--history DIR]
 // The nightly run: the nightly environment (production's shape, the large seed) up, the suites in
-// order against it, reports/nightly-<time>/summary.json and summary.md, then the environment
-// removed (--keep leaves it up). Exits 1 when a suite failed: a threshold or an invariant broke.
+// order against it, reports/nightly-<time>/ (index.html, summary.json, summary.md), then the
+// environment removed (--keep leaves it up). --history keeps the run's summary.json in DIR (the
+// newest 30) for `pnpm report:trend DIR`. Exits 1 when a suite failed: a threshold or an invariant
+// broke.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { bringUp } from "../src/env/bring-up.ts";
 import { checkEnvName } from "../src/env/names.ts";
-import { printRunResults, runSummary, writeRunReport } from "../src/pipeline/report.ts";
-import { parseSuites, runSuites, SUITE_NAMES } from "../src/pipeline/suites.ts";
-import { reportDir } from "../src/reports.ts";
+import { runSuitesAndReport } from "../src/pipeline/report.ts";
+import { parseSuites, SUITE_NAMES } from "../src/pipeline/suites.ts";
+import { keepInHistory } from "../src/pipeline/trend.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
+
+const HISTORY_KEPT = 30;
 
 await runMain(async () => {
   const { values } = parseFlags("nightly", process.argv.slice(2), {
     suites: { type: "string", default: SUITE_NAMES.join(",") },
     name: { type: "string", default: "nightly" },
     keep: { type: "boolean", default: false },
+    history: { type: "string" },
     ...RUNTIME_FLAG,
   });
   const suites = parseSuites(values.suites ?? SUITE_NAMES.join(","));
@@ -26,12 +32,12 @@ await runMain(async () => {
   const startedAt = new Date();
   try {
     await bringUp(name, envFile, runtime);
-    const results = await runSuites(suites, name);
-    const summary = runSummary({ kind: "nightly", environment: name, startedAt }, results);
-    const dir = reportDir("nightly", startedAt);
-    writeRunReport(dir, summary, results);
-    printRunResults(summary, results, dir);
-    if (!summary.ok) process.exitCode = 1;
+    const { dir, ok } = await runSuitesAndReport({ kind: "nightly", environment: name, startedAt }, suites);
+    if (values.history) {
+      keepInHistory(dir, values.history, HISTORY_KEPT);
+      console.log(`summary kept in ${values.history} (trend: pnpm report:trend ${values.history})`);
+    }
+    if (!ok) process.exitCode = 1;
   } finally {
     if (!values.keep) {
       await runtime.down(name);

@@ -1,13 +1,13 @@
 // pnpm pr:test --pr N [--sha SHA] [--suites contract,policy]
 // Runs the suites against pull request N's environment (started by pr:up), one after another, each
-// as its own command with its output shown; writes reports/pr-N-<time>/summary.json and summary.md
-// (short enough for a PR comment). Exits 1 when a suite failed.
+// as its own command with its output shown; writes reports/pr-N-<time>/: index.html (every suite's
+// report in one page), summary.json and summary.md (short enough for a PR comment). Exits 1 when a
+// suite failed.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { commitSha, prEnvironment } from "../src/pipeline/pr.ts";
-import { printRunResults, runSummary, writeRunReport } from "../src/pipeline/report.ts";
-import { parseSuites, runSuites } from "../src/pipeline/suites.ts";
-import { reportDir } from "../src/reports.ts";
+import { runSuitesAndReport } from "../src/pipeline/report.ts";
+import { parseSuites } from "../src/pipeline/suites.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("pr:test", process.argv.slice(2), {
@@ -19,10 +19,6 @@ await runMain(async () => {
   const sha = commitSha(values.sha);
   const suites = parseSuites(values.suites ?? "contract,policy");
   const startedAt = new Date();
-  const results = await runSuites(suites, name);
-  const summary = runSummary({ kind: "pr", environment: name, sha, startedAt }, results);
-  const dir = reportDir(name, startedAt);
-  writeRunReport(dir, summary, results);
-  printRunResults(summary, results, dir);
-  if (!summary.ok) process.exitCode = 1;
+  const { ok } = await runSuitesAndReport({ kind: "pr", environment: name, sha, startedAt }, suites);
+  if (!ok) process.exitCode = 1;
 });

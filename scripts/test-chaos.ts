@@ -1,9 +1,9 @@
-// pnpm test:chaos [--name NAME | --start [--env nightly]] [--experiment NAME]... [--runs N] [--rate R]
+// pnpm test:chaos [--name NAME | --start [--env nightly]] [--experiment NAME]... [--runs N] [--rate R] [--report DIR]
 // Runs chaos experiments against an environment under a workload that writes through the gateway
 // and keeps a ledger of every acknowledged write: steady state, the fault, its removal, recovery,
 // the invariants (no acknowledged write lost or doubled, no 500 from a service, recovered, every
 // workload ready again). Faults are always removed, and ones a crashed run left are undone first.
-// Writes reports/chaos-<time>/summary.json and index.html; exits 1 when an invariant broke.
+// Writes reports/chaos-<time>/ (or --report DIR) summary.json and index.html; exits 1 when an invariant broke.
 
 import { chaosCommand } from "../src/chaos/command.ts";
 import { runMain } from "../src/cli/main.ts";

@@ -1,17 +1,20 @@
-// pnpm test:contract [--name NAME] [--start [--env dev]] [--direct] [--runtime R]
+// pnpm test:contract [--name NAME] [--start [--env dev]] [--direct] [--runtime R] [--report DIR]
 // Exercises every OpenAPI operation of the four services against a running environment (or, with
 // --start, one it brings up and removes afterwards), through the gateway (its LoadBalancer) unless
 // --direct, and validates every response against the committed documents; through the gateway it
 // also checks the gateway's own answers (tokens, routes, limits, a backend that stops answering).
-// Exits 1 on any violation or on an operation no call reached.
+// Writes reports/contract-<time>/summary.json (or into --report DIR); exits 1 on any violation or
+// on an operation no call reached.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { runGatewayChecks } from "../src/contract/gateway-checks.ts";
+import { type ContractSummary, contractSummary, writeContractReport } from "../src/contract/report.ts";
 import { NOT_ROUTED, runContractSuite, SERVICES, type Service } from "../src/contract/suite.ts";
 import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { withSuiteEnvironment } from "../src/env/suite-target.ts";
 import { UserError } from "../src/errors.ts";
+import { REPORT_FLAG, suiteReportDir } from "../src/reports.ts";
 import { RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
 const mark = (ok: boolean) => (ok ? "✔" : "✘");
@@ -23,6 +26,7 @@ await runMain(async () => {
     env: { type: "string", default: "dev" },
     direct: { type: "boolean", default: false },
     ...RUNTIME_FLAG,
+    ...REPORT_FLAG,
   });
   await withSuiteEnvironment(values, { prefix: "contract", defaultEnv: "dev" }, async ({ name, env }) => {
     const gateway = Object.entries(env.endpoints).find(([key]) => key.startsWith(LOAD_BALANCER_PREFIX))?.[1];
@@ -38,6 +42,7 @@ await runMain(async () => {
       targets[service] = url;
     }
     const route = values.direct ? "direct" : "gateway";
+    const startedAt = new Date();
     console.log(
       `contract suite against environment '${name}' ${values.direct ? "direct to each service" : `through the gateway ${gateway} (not routed there, so not called: ${[...NOT_ROUTED].join(", ")})`}`,
     );
@@ -56,6 +61,7 @@ await runMain(async () => {
       `${report.calls.length} calls over ${SERVICES.length} services: ${failed === 0 && report.uncovered.length === 0 ? "every operation exercised, every response conforms" : `${failed} violation(s), ${report.uncovered.length} operation(s) not exercised`}`,
     );
     let gatewayFailed = 0;
+    let gatewayResults: ContractSummary["gateway"];
     if (gateway && !values.direct) {
       console.log(`the gateway's own answers (${gateway})`);
       const pod = (await env.pods()).find((p) => p.workload === "enrollment-service")?.pod;
@@ -73,11 +79,18 @@ await runMain(async () => {
           ),
       );
       for (const reason of skipped) console.log(`- skipped: ${reason}`);
+      gatewayResults = { checks, skipped };
       gatewayFailed = checks.filter((c) => c.problems.length > 0).length;
       console.log(
         `${checks.length} gateway checks: ${gatewayFailed === 0 ? "all as expected" : `${gatewayFailed} failed`}`,
       );
     }
+    const dir = suiteReportDir(values.report, "contract", startedAt);
+    writeContractReport(
+      dir,
+      contractSummary({ environment: name, startedAt, route }, report, gatewayResults),
+    );
+    console.log(`report: ${dir}`);
     if (failed > 0 || report.uncovered.length > 0 || gatewayFailed > 0) process.exitCode = 1;
   });
 });

@@ -34,3 +34,32 @@ export const htmlTable = (
         `<tr${rowClass ? ` class="${rowClass(i)}"` : ""}>${cells.map((c) => `<td>${escapeHtml(c)}</td>`).join("")}</tr>`,
     )
     .join("\n")}\n</tbody></table>`;
+
+/** A part of a report page: its markup, and the script that draws its charts (uPlot is loaded). */
+export interface ReportSection {
+  html: string;
+  script: string;
+  /** Style rules the section needs beyond the page's. */
+  css?: string;
+}
+
+const PAGE_CSS = `body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
+table { border-collapse: collapse; margin-bottom: 1em; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
+tr.failed td, tr.broken td { background: #fdd; } tr.held td:last-child { color: #070; }`;
+
+/** A whole report page, self-contained: uPlot, the styles and every section's data inlined. */
+export function htmlPage(title: string, sections: readonly ReportSection[]): string {
+  const { script, css } = uplotAssets();
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
+<style>${css}
+${PAGE_CSS}
+${sections.map((s) => s.css ?? "").join("\n")}
+</style></head>
+<body>
+${sections.map((s) => s.html).join("\n")}
+<script>${script}</script>
+${sections.map((s) => (s.script ? `<script>\n${s.script}\n</script>` : "")).join("\n")}
+</body></html>
+`;
+}

@@ -2,6 +2,7 @@ import { scenarioNamed } from "../../load/flows.ts";
 import { SCENARIOS } from "../../load/scenarios.ts";
 import { oneOf, parseFlags, wholeNumber } from "../cli/flags.ts";
 import { withSuiteEnvironment } from "../env/suite-target.ts";
+import { REPORT_FLAG, suiteReportDir } from "../reports.ts";
 import { RUNTIME_FLAG } from "../runtimes/index.ts";
 import type { Experiment } from "./experiment.ts";
 import { writeChaosReport } from "./report.ts";
@@ -31,6 +32,7 @@ export async function chaosCommand(
     rate: { type: "string", default: "20" },
     "under-load": { type: "string" },
     ...RUNTIME_FLAG,
+    ...REPORT_FLAG,
   });
   const chosen = chooseExperiments(values.experiment);
   const runs = wholeNumber("runs", values.runs, 1);
@@ -57,7 +59,8 @@ export async function chaosCommand(
         log: console.log,
         ...(underLoad ? { underLoad } : {}),
       });
-      const report = writeChaosReport(name, results, startedAt);
+      const report = suiteReportDir(values.report, "chaos", startedAt);
+      writeChaosReport(report, name, results, startedAt);
       const { text, ok } = options.verdict(results, chosen);
       console.log(`${text}\nreport: ${report}`);
       if (!ok) process.exitCode = 1;

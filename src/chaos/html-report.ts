@@ -1,4 +1,4 @@
-import { escapeHtml, htmlTable, inlineJson, uplotAssets } from "../html.ts";
+import { escapeHtml, htmlPage, htmlTable, inlineJson, type ReportSection } from "../html.ts";
 import type { RunResult } from "./run.ts";
 import { describeLoad } from "./under-load.ts";
 
@@ -46,12 +46,10 @@ const HEADERS = ["experiment", "run", "targets", "fault (s)", "recovery (s)", "a
 const HEADERS_REST = ["duplicates", "errors", "verdict"];
 
 /**
- * `index.html` of a chaos report, self-contained (uPlot and the data inlined, nothing fetched): a
- * verdict table, then per run a chart of acknowledged and failed writes per 100 ms with the fault
- * window shaded and the recovery marked.
+ * The chaos runs as a report section: a verdict table, then per run a chart of acknowledged and
+ * failed writes per 100 ms with the fault window shaded and the recovery marked.
  */
-export function chaosHtml(env: string, startedAt: Date, results: readonly RunResult[]): string {
-  const { script, css } = uplotAssets();
+export function chaosSection(results: readonly RunResult[]): ReportSection {
   const runs = results.map((r) => {
     const series = chartSeries(r.timeline);
     // The x axis spans the writes, the fault window and the recovery, whichever reach further.
@@ -66,33 +64,22 @@ export function chaosHtml(env: string, startedAt: Date, results: readonly RunRes
       recoveredAt: r.recoveredAt === undefined ? null : r.recoveredAt / 1000,
     };
   });
-  const data = inlineJson(runs);
   const verdicts = htmlTable("verdicts", [...HEADERS, ...HEADERS_REST], results.map(verdictRow), (i) =>
     results[i]?.violations.length === 0 ? "held" : "broken",
   );
-  const sections = results
+  const charts = results
     .map(
       (r, i) =>
-        `<section><h2>${escapeHtml(r.experiment)} #${r.run}</h2><div class="chart" id="chart-${i}"></div>` +
+        `<section><h3>${escapeHtml(r.experiment)} #${r.run}</h3><div class="chart" id="chaos-chart-${i}"></div>` +
         `<p>Fault ${seconds(r.faultAt)}-${seconds(r.removedAt)} s (shaded), recovered at ${seconds(r.recoveredAt)} s (line).</p>` +
         `${r.load ? `<p class="load">${escapeHtml(describeLoad(r.load))}</p>` : ""}</section>`,
     )
     .join("\n");
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Chaos report: ${escapeHtml(env)}</title>
-<style>${css}
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-tr.broken td { background: #fdd; } tr.held td:last-child { color: #070; }
-</style></head>
-<body>
-<h1>Chaos report: environment ${escapeHtml(env)}</h1>
-<p>Started ${escapeHtml(startedAt.toISOString())}; ${results.length} run(s), ${results.filter((r) => r.violations.length > 0).length} with broken invariants.</p>
+  const html = `<p id="chaos-verdict">${results.length} run(s), ${results.filter((r) => r.violations.length > 0).length} with broken invariants.</p>
 ${verdicts}
-${sections}
-<script>${script}</script>
-<script>
-const RUNS = ${data};
+${charts}`;
+  const script = `(() => {
+const RUNS = ${inlineJson(runs)};
 RUNS.forEach((run, i) => {
   const shade = (u) => {
     const ctx = u.ctx;
@@ -115,9 +102,20 @@ RUNS.forEach((run, i) => {
     axes: [{ label: "seconds" }, { label: "writes per 100 ms" }],
     series: [{ label: "s" }, { label: "acknowledged", stroke: "#070" }, { label: "failed", stroke: "#c00" }],
     hooks: { draw: [shade] },
-  }, [run.seconds, run.ok, run.failed], document.getElementById("chart-" + i));
+  }, [run.seconds, run.ok, run.failed], document.getElementById("chaos-chart-" + i));
 });
-</script>
-</body></html>
-`;
+})();`;
+  return { html, script };
+}
+
+/** `index.html` of a chaos report on its own (a run's combined report has it as a section). */
+export function chaosHtml(env: string, startedAt: Date, results: readonly RunResult[]): string {
+  const title = `Chaos report: environment ${env}`;
+  const section = chaosSection(results);
+  return htmlPage(title, [
+    {
+      ...section,
+      html: `<h1>${escapeHtml(title)}</h1>\n<p>Started ${escapeHtml(startedAt.toISOString())}.</p>\n${section.html}`,
+    },
+  ]);
 }

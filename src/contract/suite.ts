@@ -20,6 +20,8 @@ export interface Call {
   status: number;
   ms: number;
   problems: string[];
+  /** The documented operation the answer was checked against (`GET /users/{id}`), when one matched. */
+  operation?: string;
 }
 
 export interface ContractReport {
@@ -65,6 +67,7 @@ export async function runContractSuite(
     const problems: string[] = [];
     let status = 0;
     let body: unknown;
+    let operation: string | undefined;
     try {
       const response = await fetch(`${targets[service].replace(/\/$/, "")}${url}`, {
         method,
@@ -86,13 +89,22 @@ export async function runContractSuite(
         body,
       );
       problems.push(...result.problems);
+      if (result.operation) operation = `${result.operation.method} ${result.operation.template}`;
       if (status !== expected)
         problems.push(`${method} ${url}: expected ${expected}, got ${status}: ${JSON.stringify(body)}`);
       // Exercised means answered as documented and as expected.
-      if (result.operation && problems.length === 0)
-        covered.get(service)?.add(`${result.operation.method} ${result.operation.template}`);
+      if (operation && problems.length === 0) covered.get(service)?.add(operation);
     }
-    const record = { service, method, url, expected, status, ms: performance.now() - began, problems };
+    const record: Call = {
+      service,
+      method,
+      url,
+      expected,
+      status,
+      ms: performance.now() - began,
+      problems,
+      ...(operation ? { operation } : {}),
+    };
     calls.push(record);
     onCall(record);
     return body;

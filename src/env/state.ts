@@ -24,6 +24,10 @@ export const envStateSchema = z.object({
   endpoints: z.record(z.string(), z.string()).default({}),
   /** A digest of each pod's configuration (its files and init containers), by container name. */
   config: z.record(z.string(), z.string()).default({}),
+  /** The image of each workload's containers and where it came from, by logical image name. */
+  images: z.record(z.string(), z.object({ ref: z.string(), source: z.string() })).default({}),
+  /** Seconds from the start of the `up` that created it until each pod first passed its readiness probe. */
+  readySeconds: z.record(z.string(), z.number()).default({}),
   /** Generated Secret values, by Secret name then key (reused by the next `up`). */
   secrets: z.record(z.string(), z.record(z.string(), z.string())),
 });
@@ -48,6 +52,8 @@ export function startingState(
     ports: {},
     endpoints: {},
     config: {},
+    images: {},
+    readySeconds: {},
     secrets,
   };
 }

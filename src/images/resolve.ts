@@ -27,6 +27,16 @@ export interface ResolvedImage {
   goBuildSeconds?: number;
 }
 
+/** Where a resolved image came from, in words: its offline recipe (and what that builds), or upstream. */
+export const imageOrigin = (image: ResolvedImage) =>
+  image.how === "up to date" || image.how === "built from recipe"
+    ? `offline recipe${image.note ? ` (${image.note})` : ""}`
+    : "upstream";
+
+/** What an environment's record keeps of its images: each one's reference and origin, by name. */
+export const imagesRecord = (images: Iterable<ResolvedImage>) =>
+  Object.fromEntries([...images].map((i) => [i.name, { ref: i.ref, source: imageOrigin(i) }]));
+
 const recipeTag = (name: string, key: string) => `azora-devstack/${name}:${shortKey(key)}`;
 const rootfsTag = (name: string, key: string) => `azora-devstack/${name}-rootfs:${shortKey(key)}`;
 const imageId = (ref: string) => dockerMaybe(["image", "inspect", "--format", "{{.Id}}", ref]);

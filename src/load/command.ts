@@ -4,10 +4,11 @@ import { type LoadSummary, summaryLine } from "../../load/summary.ts";
 import { oneOf, parseFlags, wholeNumber } from "../cli/flags.ts";
 import { withSuiteEnvironment } from "../env/suite-target.ts";
 import { UserError } from "../errors.ts";
+import { REPORT_FLAG, suiteReportDir } from "../reports.ts";
 import { RUNTIME_FLAG } from "../runtimes/index.ts";
 import { baseUrls } from "./endpoints.ts";
 import { findK6, runK6 } from "./k6.ts";
-import { loadReportDir, writeLoadReport } from "./report.ts";
+import { writeLoadReport } from "./report.ts";
 import { type Progress, runOpenModel } from "./runner.ts";
 import { type RequestRecord, summarize, timeline } from "./summarize.ts";
 
@@ -36,6 +37,7 @@ export async function loadCommand(argv: string[]): Promise<LoadSummary> {
     duration: { type: "string" },
     target: { type: "string" },
     ...RUNTIME_FLAG,
+    ...REPORT_FLAG,
   });
   const scenario = scenarioNamed(
     oneOf(
@@ -60,7 +62,7 @@ export async function loadCommand(argv: string[]): Promise<LoadSummary> {
     if (target === "gateway" && !bases.gateway)
       throw new UserError(`--target gateway: environment '${env.name}' has no gateway (use --target direct)`);
     const startedAt = new Date();
-    const dir = loadReportDir(startedAt);
+    const dir = suiteReportDir(values.report, "load", startedAt);
     const k6 = findK6();
     console.log(
       `load: ${scenario.name} against '${env.name}' via ${target}, ${k6 ? `k6 (${k6})` : "DevStack's open-model runner (k6 is not on PATH)"}`,

@@ -1,5 +1,5 @@
 import type { LoadSummary } from "../../load/summary.ts";
-import { escapeHtml, htmlTable, inlineJson, uplotAssets } from "../html.ts";
+import { escapeHtml, htmlPage, htmlTable, inlineJson, type ReportSection } from "../html.ts";
 import type { TimelinePoint } from "./summarize.ts";
 import { parseThreshold } from "./thresholds.ts";
 
@@ -35,14 +35,11 @@ export function stepRows(summary: LoadSummary): string[][] {
 }
 
 /**
- * `index.html` of a load report, self-contained (uPlot and the data inlined): the verdict and the
- * thresholds, p50/p95/p99 and throughput per second (when the run recorded a timeline), errors by
- * status, and a table per flow and step.
+ * A load run as a report section: the verdict and the thresholds, p50/p95/p99 and throughput per
+ * second (when the run recorded a timeline), errors by status, and a table per flow and step.
  */
-export function loadHtml(summary: LoadSummary, timeline: readonly TimelinePoint[]): string {
-  const { script, css } = uplotAssets();
+export function loadSection(summary: LoadSummary, timeline: readonly TimelinePoint[]): ReportSection {
   const thresholds = thresholdRows(summary);
-  const title = `Load report: ${summary.scenario} via ${summary.target}`;
   const statuses = Object.entries(summary.statuses).map(([status, n]) => [
     status === "0" ? "0 (no answer)" : status,
     String(n),
@@ -57,38 +54,33 @@ export function loadHtml(summary: LoadSummary, timeline: readonly TimelinePoint[
   };
   const charts =
     timeline.length > 0
-      ? `<h2>Latency per second</h2><div class="chart" id="latency"></div>
-<h2>Throughput per second</h2><div class="chart" id="throughput"></div>`
+      ? `<h3>Latency per second</h3><div class="chart" id="latency"></div>
+<h3>Throughput per second</h3><div class="chart" id="throughput"></div>`
       : "<p>No per-second timeline was recorded for this run.</p>";
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
-<style>${css}
-body { font: 14px/1.4 system-ui, sans-serif; margin: 2em; }
-table { border-collapse: collapse; margin-bottom: 1em; } td, th { border: 1px solid #ccc; padding: 4px 8px; text-align: left; }
-tr.failed td { background: #fdd; }
-</style></head>
-<body>
-<h1>${escapeHtml(title)}</h1>
-<p id="verdict">Started ${escapeHtml(summary.startedAt)}, ${summary.seconds.toFixed(1)} s, ${escapeHtml(summary.runner)} runner:
+  const html = `<p id="verdict">${escapeHtml(summary.scenario)} via ${escapeHtml(summary.target)}, started ${escapeHtml(summary.startedAt)}, ${summary.seconds.toFixed(1)} s, ${escapeHtml(summary.runner)} runner:
 ${summary.passed ? "every threshold held" : "a threshold failed"}.</p>
-<h2>Thresholds</h2>
+<h3>Thresholds</h3>
 ${htmlTable("thresholds", ["metric", "threshold", "value", "verdict"], thresholds, (i) => (thresholds[i]?.[3] === "ok" ? "ok" : "failed"))}
 ${charts}
-<h2>Responses by status</h2>
+<h3>Responses by status</h3>
 ${htmlTable("statuses", ["status", "responses"], statuses)}
-<h2>By flow and step (ms)</h2>
-${htmlTable("steps", ["flow", "step", "requests", "failed", "p50", "p95", "p99", "max"], stepRows(summary))}
-<script>${script}</script>
-<script>
+<h3>By flow and step (ms)</h3>
+${htmlTable("steps", ["flow", "step", "requests", "failed", "p50", "p95", "p99", "max"], stepRows(summary))}`;
+  const script = `(() => {
 const S = ${inlineJson(series)};
-if (S.seconds.length > 0) {
-  const opts = (label) => ({ width: 900, height: 260, scales: { x: { time: false } }, axes: [{ label: "second of the run" }, { label }] });
-  new uPlot({ ...opts("ms"), series: [{ label: "s" }, { label: "p50", stroke: "#070" }, { label: "p95", stroke: "#c80" }, { label: "p99", stroke: "#c00" }] },
-    [S.seconds, S.p50, S.p95, S.p99], document.getElementById("latency"));
-  new uPlot({ ...opts("requests"), series: [{ label: "s" }, { label: "sent", stroke: "#06c" }, { label: "failed", stroke: "#c00" }] },
-    [S.seconds, S.requests, S.failed], document.getElementById("throughput"));
+if (S.seconds.length === 0) return;
+const opts = (label) => ({ width: 900, height: 260, scales: { x: { time: false } }, axes: [{ label: "second of the run" }, { label }] });
+new uPlot({ ...opts("ms"), series: [{ label: "s" }, { label: "p50", stroke: "#070" }, { label: "p95", stroke: "#c80" }, { label: "p99", stroke: "#c00" }] },
+  [S.seconds, S.p50, S.p95, S.p99], document.getElementById("latency"));
+new uPlot({ ...opts("requests"), series: [{ label: "s" }, { label: "sent", stroke: "#06c" }, { label: "failed", stroke: "#c00" }] },
+  [S.seconds, S.requests, S.failed], document.getElementById("throughput"));
+})();`;
+  return { html, script };
 }
-</script>
-</body></html>
-`;
+
+/** `index.html` of a load report on its own (a run's combined report has it as a section). */
+export function loadHtml(summary: LoadSummary, timeline: readonly TimelinePoint[]): string {
+  const title = `Load report: ${summary.scenario} via ${summary.target}`;
+  const section = loadSection(summary, timeline);
+  return htmlPage(title, [{ ...section, html: `<h1>${escapeHtml(title)}</h1>\n${section.html}` }]);
 }

@@ -1,12 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { LoadSummary } from "../../load/summary.ts";
-import { reportDir } from "../reports.ts";
 import { loadHtml } from "./html-report.ts";
 import type { TimelinePoint } from "./summarize.ts";
-
-/** The folder a run's report goes to: `reports/load-<time>/`, made now. */
-export const loadReportDir = (startedAt: Date) => reportDir("load", startedAt);
 
 /** Writes summary.json, timeline.json (per second) and index.html into the folder. */
 export function writeLoadReport(dir: string, summary: LoadSummary, timeline: readonly TimelinePoint[]): void {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import { execa } from "execa";
 import { entryPointCommand } from "../cli/entry-point.ts";
 import { oneOf } from "../cli/flags.ts";
@@ -26,28 +27,30 @@ export interface SuiteResult {
   ok: boolean;
   exitCode: number;
   seconds: number;
-  /** The report folders the suite wrote, as it printed them (reports/...). */
-  reports: string[];
+  /** The folder the suite wrote its report into, inside the run's. */
+  report: string;
   /** Its last lines of output, for the summary of a failed suite. */
   tail: string[];
 }
 
 const TAIL_LINES = 40;
 
-/** Runs one suite's command against environment `name`, its output shown live with the suite's name. */
-export async function runSuite(suite: SuiteName, name: string): Promise<SuiteResult> {
+/**
+ * Runs one suite's command against environment `name`, its output shown live with the suite's
+ * name, its report written into `<runDir>/<suite>/`.
+ */
+export async function runSuite(suite: SuiteName, name: string, runDir: string): Promise<SuiteResult> {
   const { script, command } = SUITES[suite];
-  const args = ["--name", name];
+  const report = join(runDir, suite);
+  const args = ["--name", name, "--report", report];
   const began = performance.now();
   const child = execa(...entryPointCommand(script, args), { all: true, reject: false });
   const tail: string[] = [];
-  const reports = new Set<string>();
   for await (const line of child.iterable({ from: "all" })) {
     const text = String(line);
     console.log(`[${suite}] ${text}`);
     tail.push(text);
     if (tail.length > TAIL_LINES) tail.shift();
-    for (const m of text.matchAll(/reports\/[\w.-]+/g)) reports.add(m[0]);
   }
   const { exitCode = 1 } = await child;
   return {
@@ -56,14 +59,18 @@ export async function runSuite(suite: SuiteName, name: string): Promise<SuiteRes
     ok: exitCode === 0,
     exitCode,
     seconds: (performance.now() - began) / 1000,
-    reports: [...reports],
+    report,
     tail,
   };
 }
 
 /** Runs suites one after another (they share the environment); every suite runs whatever the others did. */
-export async function runSuites(suites: readonly SuiteName[], name: string): Promise<SuiteResult[]> {
+export async function runSuites(
+  suites: readonly SuiteName[],
+  name: string,
+  runDir: string,
+): Promise<SuiteResult[]> {
   const results: SuiteResult[] = [];
-  for (const suite of suites) results.push(await runSuite(suite, name));
+  for (const suite of suites) results.push(await runSuite(suite, name, runDir));
   return results;
 }

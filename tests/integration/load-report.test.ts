@@ -1,36 +1,14 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { execa } from "execa";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { loadHtml } from "../../src/load/html-report.ts";
+import { drawnChart, renderInChromium as render } from "../support/browser.ts";
 import { sampleSummary, sampleTimeline } from "../support/load-runs.ts";
 
 // The load report's page in Debian's Chromium, headless, with the DOM as it stands once the page's
 // scripts ran (as tests/integration/chaos-report.test.ts does for the chaos report).
-const dir = mkdtempSync(join(tmpdir(), "devstack-load-report-"));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-const render = async (html: string) => {
-  const page = join(dir, `page-${Math.random().toString(36).slice(2)}.html`);
-  writeFileSync(page, html);
-  const { stdout } = await execa(
-    "chromium",
-    ["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", `file://${page}`],
-    { timeout: 60_000 },
-  );
-  return stdout;
-};
-
 describe("the load report in headless Chromium", () => {
   it("draws the latency and throughput charts and shows the thresholds, statuses and steps", async () => {
     const dom = await render(loadHtml(sampleSummary, sampleTimeline));
-    for (const chart of ["latency", "throughput"])
-      expect(dom).toMatch(
-        new RegExp(
-          `<div class="chart" id="${chart}"><div class="uplot[^"]*"[\\s\\S]*?<canvas width="900" height="260">`,
-        ),
-      );
+    for (const chart of ["latency", "throughput"]) expect(dom).toMatch(drawnChart(chart));
     expect(dom).toContain(
       '<tr class="failed"><td>http_req_failed</td><td>rate&lt;0.01</td><td>0.0625</td><td>failed</td></tr>',
     );

@@ -21,6 +21,8 @@ const lastReport = () => {
   return {
     summary: JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as RunSummary,
     markdown: readFileSync(join(dir, "summary.md"), "utf8"),
+    html: readFileSync(join(dir, "index.html"), "utf8"),
+    dir,
   };
 };
 
@@ -34,8 +36,10 @@ describe("pr:up, pr:test, pr:down", () => {
   it("pr:test without an environment fails every suite, and its report says why", async () => {
     const test = await runScript("pr-test", ["--pr", pr], { env });
     expect(test.exitCode).toBe(1);
-    const { summary, markdown } = lastReport();
+    const { summary, markdown, html } = lastReport();
     expect(summary).toMatchObject({ kind: "pr", environment: name, ok: false });
+    // Neither suite got as far as writing its report: the page shows why, from their output.
+    expect(html.match(/The suite wrote no report\. Its last lines:/g)).toHaveLength(2);
     expect(summary.suites.map((s) => [s.suite, s.ok, s.exitCode])).toEqual([
       ["contract", false, 1],
       ["policy", false, 1],
@@ -54,12 +58,37 @@ describe("pr:up, pr:test, pr:down", () => {
 
     const test = await runScript("pr-test", ["--pr", pr, "--sha", "0123456789abcdef"], { env });
     expect(test.exitCode, test.all).toBe(0);
-    const { summary, markdown } = lastReport();
-    expect(summary).toMatchObject({ environment: name, sha: "0123456789abcdef", ok: true });
-    expect(summary.suites.map((s) => [s.suite, s.ok, s.command])).toEqual([
-      ["contract", true, `pnpm test:contract --name ${name}`],
-      ["policy", true, `pnpm test:policy --name ${name}`],
+    const { summary, markdown, html, dir } = lastReport();
+    expect(summary).toMatchObject({
+      environment: name,
+      sha: "0123456789abcdef",
+      ok: true,
+      runtime: "docker",
+    });
+    expect(summary.suites.map((s) => [s.suite, s.ok, s.command, s.figures])).toEqual([
+      [
+        "contract",
+        true,
+        `pnpm test:contract --name ${name} --report ${dir}/contract`,
+        {
+          "contract failures": { value: 0, unit: "count" },
+          "operations not exercised": { value: 0, unit: "count" },
+        },
+      ],
+      [
+        "policy",
+        true,
+        `pnpm test:policy --name ${name} --report ${dir}/policy`,
+        { "policy mismatches": { value: 0, unit: "count" }, "pods unguarded": { value: 0, unit: "count" } },
+      ],
     ]);
+    // What ran, from the environment's record: the gateway's image built offline, each pod's time to ready.
+    expect(summary.images.tyk?.source).toMatch(/^offline recipe|^upstream$/);
+    expect(summary.readySeconds["user-service"]).toBeGreaterThan(0);
+    for (const id of ["environment", "suite-contract", "suite-policy"])
+      expect(html).toContain(`<section id="${id}">`);
+    expect(html).toContain('<table id="policy-grid">');
+    expect(html).not.toContain('class="mismatch"');
     expect(markdown).toMatch(
       new RegExp(`^✅ DevStack PR environment \`${name}\` at 0123456789ab: every suite passed`),
     );

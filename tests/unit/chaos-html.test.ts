@@ -46,8 +46,8 @@ describe("the chaos report's page", () => {
     expect(html).toContain("var uPlot=function()"); // the library itself, inlined
     expect(html).not.toMatch(/<script[^>]*\bsrc=|<link[^>]*\bhref=/);
     expect(html).toContain("broken: 1 of 3 sessions &lt;script&gt; no longer validate");
-    expect(html.match(/<div class="chart" id="chart-\d+">/g)).toHaveLength(2);
+    expect(html.match(/<div class="chart" id="chaos-chart-\d+">/g)).toHaveLength(2);
     expect(html).toContain('<tr class="broken">');
-    expect(html).toContain("2 run(s), 1 with broken invariants");
+    expect(html).toContain("2 run(s), 1 with broken invariants.");
   });
 });

@@ -29,6 +29,8 @@ const record = (name: string, createdAt: string): EnvState => ({
   ports: {},
   endpoints: {},
   config: {},
+  images: {},
+  readySeconds: {},
   secrets: {},
 });
 const listing = (name: string, stale?: string): EnvironmentListing => ({

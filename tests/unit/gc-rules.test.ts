@@ -26,6 +26,8 @@ const state = (status: EnvState["status"], run: string): EnvState => ({
   ports: {},
   endpoints: {},
   config: {},
+  images: {},
+  readySeconds: {},
   secrets: {},
 });
 

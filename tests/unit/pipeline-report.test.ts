@@ -1,75 +1,168 @@
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
+import { operationRows } from "../../src/contract/report.ts";
+import { policyGrid } from "../../src/netpol/probe-report.ts";
+import { suiteFigures } from "../../src/pipeline/figures.ts";
+import { runHtml } from "../../src/pipeline/html-report.ts";
 import { runSummary, summaryMarkdown } from "../../src/pipeline/report.ts";
-import type { SuiteResult } from "../../src/pipeline/suites.ts";
-import { parseSuites } from "../../src/pipeline/suites.ts";
+import { parseSuites, type SuiteResult } from "../../src/pipeline/suites.ts";
+import { sampleContract, samplePolicy, sampleRunFolder } from "../support/pipeline-runs.ts";
 
-const passed: SuiteResult = {
-  suite: "contract",
-  command: "pnpm test:contract --name pr-7",
-  ok: true,
-  exitCode: 0,
-  seconds: 31.46,
-  reports: [],
-  tail: ["every operation exercised"],
-};
-const failed: SuiteResult = {
-  suite: "policy",
-  command: "pnpm test:policy --name pr-7",
-  ok: false,
-  exitCode: 1,
-  seconds: 9.5,
-  reports: ["reports/chaos-x"],
-  tail: ["a ``` fence", "3 MISMATCH(ES)"],
-};
+const { dir, results } = sampleRunFolder();
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const [contract, policy, chaos, load] = results;
+const startedAt = new Date("2026-12-01T20:00:00.000Z");
 
 describe("a pipeline run's report", () => {
-  it("summary.md: verdict, a row per suite, the failed suite's last lines folded (golden)", () => {
+  it("takes each suite's figures from what the suite wrote (golden)", () => {
+    expect(suiteFigures("contract", contract?.report ?? "")).toEqual({
+      "contract failures": { value: 1, unit: "count" },
+      "operations not exercised": { value: 1, unit: "count" },
+    });
+    expect(suiteFigures("policy", policy?.report ?? "")).toEqual({
+      "policy mismatches": { value: 1, unit: "count" },
+      "pods unguarded": { value: 0, unit: "count" },
+    });
+    // The redis run never recovered: it has no recovery time, only its broken invariant.
+    expect(suiteFigures("chaos", chaos?.report ?? "")).toEqual({
+      "chaos runs with broken invariants": { value: 1, unit: "count" },
+      "recovery (postgres-primary-killed)": { value: 9.2, unit: "s" },
+    });
+    // 32 answers: 30 of 10-16 ms, one of 250 ms, one of 10 s; 2 failed.
+    expect(suiteFigures("load", load?.report ?? "")).toEqual({
+      "95th percentile (browse)": { value: 121.3, unit: "ms" },
+      "99th percentile (browse)": { value: 6977.5, unit: "ms" },
+      "failed requests (browse)": { value: 0.0625, unit: "ratio" },
+    });
+    expect(suiteFigures("load", `${dir}/missing`)).toEqual({});
+  });
+
+  it("summary.md: verdict, a row per suite with its figures, the failed suites' last lines folded (golden)", () => {
+    const ran = [
+      { ...(contract as SuiteResult), tail: ["a ``` fence", "1 violation(s)"] },
+      load as SuiteResult,
+    ];
     const summary = runSummary(
-      { kind: "pr", environment: "pr-7", sha: "0123456789abcdef", startedAt: new Date() },
-      [passed, failed],
+      { kind: "pr", environment: "pr-7", sha: "0123456789abcdef", startedAt, dir },
+      ran,
     );
-    expect(summaryMarkdown(summary, [passed, failed])).toBe(
+    expect(summaryMarkdown(summary, ran)).toBe(
       [
         "❌ DevStack PR environment `pr-7` at 0123456789ab: 1 of 2 suite(s) failed",
         "",
-        "| suite | result | time | reports |",
+        "| suite | result | time | figures |",
         "|---|---|---|---|",
-        "| contract | passed | 31 s | - |",
-        "| policy | failed (exit 1) | 10 s | reports/chaos-x |",
+        "| contract | failed (exit 1) | 32 s | contract failures: 1, operations not exercised: 1 |",
+        "| load | passed | 60 s | 95th percentile (browse): 121.3 ms, 99th percentile (browse): 6977.5 ms, failed requests (browse): 6.25% |",
         "",
-        "<details><summary>policy: last 2 lines of <code>pnpm test:policy --name pr-7</code></summary>",
+        "<details><summary>contract: last 2 lines of <code>pnpm test:contract --name nightly --report " +
+          `${dir}/contract</code></summary>`,
         "",
         "```",
         "a ''' fence",
-        "3 MISMATCH(ES)",
+        "1 violation(s)",
         "```",
         "</details>",
+        "",
+        "The whole report: `index.html` in the run's artifact.",
         "",
       ].join("\n"),
     );
   });
 
-  it("summary.json: ok only when every suite is, seconds rounded, no output tails", () => {
-    const startedAt = new Date(Date.now() - 5_000);
-    const summary = runSummary({ kind: "nightly", environment: "nightly", startedAt }, [passed]);
+  it("summary.json: ok only when every suite is, folders relative to the run's, the environment's record, no output tails", () => {
+    const summary = runSummary(
+      {
+        kind: "nightly",
+        environment: "nightly",
+        startedAt: new Date(Date.now() - 5_000),
+        dir,
+        state: {
+          name: "nightly",
+          runtime: "docker",
+          env: "nightly",
+          status: "ready",
+          run: "h:1:2",
+          createdAt: "2026-12-01T19:58:00.000Z",
+          expiresAt: "2026-12-02T03:58:00.000Z",
+          ports: {},
+          endpoints: {},
+          config: {},
+          images: { tyk: { ref: "azora-devstack/tyk:abc", source: "offline recipe (Tyk 2.9.4, offline)" } },
+          readySeconds: { "azora-db-1": 8.5 },
+          secrets: { db: { password: "never in a report" } },
+        },
+      },
+      [load as SuiteResult],
+    );
     expect(summary).toEqual({
       kind: "nightly",
       environment: "nightly",
-      startedAt: startedAt.toISOString(),
+      startedAt: expect.any(String),
       seconds: expect.closeTo(5, 0),
       ok: true,
+      runtime: "docker",
+      envFile: "nightly",
+      images: { tyk: { ref: "azora-devstack/tyk:abc", source: "offline recipe (Tyk 2.9.4, offline)" } },
+      readySeconds: { "azora-db-1": 8.5 },
       suites: [
         {
-          suite: "contract",
-          command: "pnpm test:contract --name pr-7",
+          suite: "load",
+          command: `pnpm test:load --name nightly --report ${dir}/load`,
           ok: true,
           exitCode: 0,
-          seconds: 31.5,
-          reports: [],
+          seconds: 60,
+          report: "load",
+          figures: expect.objectContaining({ "failed requests (browse)": { value: 0.0625, unit: "ratio" } }),
         },
       ],
     });
-    expect(runSummary({ kind: "nightly", environment: "n", startedAt }, [passed, failed]).ok).toBe(false);
+    expect(JSON.stringify(summary)).not.toContain("never in a report");
+    expect(runSummary({ kind: "nightly", environment: "n", startedAt, dir }, results).ok).toBe(false);
+  });
+
+  it("the contract section: a row per documented operation, then those never exercised (golden)", () => {
+    expect(operationRows(sampleContract)).toEqual([
+      ["user-service", "POST /users", "2", "201, 409", "10", "conforms"],
+      ["user-service", "GET /users/{id}", "1", "200", "30", "failed: GET /users/42: body.email is missing"],
+      ["course-service", "DELETE /courses/{id}", "0", "-", "-", "failed: not exercised"],
+    ]);
+  });
+
+  it("the policy grid: a cell per pod pair probed, the mismatch marked as such (golden)", () => {
+    const { pods, cells } = policyGrid(samplePolicy.observations);
+    expect(pods).toEqual(["azora/azora-db-1", "azora/redis-0", "azora/user-service-1"]);
+    expect(
+      Object.fromEntries([...cells].map(([key, cell]) => [key.replace("\u0000", " -> "), cell])),
+    ).toEqual({
+      "azora/user-service-1 -> azora/azora-db-1": { verdict: "allow", ports: ["5432/TCP allow"] },
+      "azora/user-service-1 -> azora/redis-0": { verdict: "allow", ports: ["6379/TCP allow"] },
+      "azora/azora-db-1 -> azora/user-service-1": { verdict: "deny", ports: ["8080/TCP deny"] },
+      "azora/redis-0 -> azora/azora-db-1": { verdict: "mismatch", ports: ["5432/TCP expected deny, open"] },
+    });
+    const mixed = policyGrid([
+      { ...samplePolicy.observations[0], port: 80, expected: false, reached: false, outcome: "timeout" },
+      ...samplePolicy.observations.slice(0, 1),
+    ] as typeof samplePolicy.observations);
+    expect([...mixed.cells.values()]).toEqual([
+      { verdict: "mixed", ports: ["80/TCP deny", "5432/TCP allow"] },
+    ]);
+  });
+
+  it("index.html: one self-contained page with the environment and every suite's section", () => {
+    const summary = runSummary({ kind: "nightly", environment: "nightly", startedAt, dir }, results);
+    const html = runHtml(summary, [
+      ...results.slice(0, 3),
+      { ...(load as SuiteResult), report: `${dir}/nothing-here`, tail: ["k6 <crashed>"] },
+    ]);
+    expect(html).not.toMatch(/<script[^>]*\bsrc=|<link[^>]*\bhref=/);
+    for (const id of ["environment", "suite-contract", "suite-policy", "suite-chaos", "suite-load"])
+      expect(html).toContain(`<section id="${id}">`);
+    expect(html).toContain('<td class="mismatch"');
+    expect(html.match(/<div class="chart" id="chaos-chart-\d+">/g)).toHaveLength(2);
+    // A suite that wrote nothing shows why, from its last lines.
+    expect(html).toContain("The suite wrote no report. Its last lines:</p><pre>k6 &lt;crashed&gt;</pre>");
+    expect(html).toContain("3 of 4 suite(s) failed");
   });
 
   it("--suites: known names in the order given, each once", () => {

@@ -54,6 +54,7 @@ describe("the GitHub workflows", () => {
     writeFileSync(
       file,
       readFileSync(file, "utf8")
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JavaScript templates
         .replace("${{ inputs.suites || 'contract,policy,chaos,load' }}", "${{ input.suites }}")
         .replace("    timeout-minutes: 120", "    timeout-minutes: 120\n    needs: [build]"),
     );
@@ -74,6 +75,7 @@ describe("the GitHub workflows", () => {
       expect(scripts, line).toContain(command);
     }
     expect(lines).toContain('./devstack pr:up --pr "$PR" --sha "$SHA"');
-    expect(lines).toContain('./devstack nightly --suites "$SUITES"');
+    expect(lines).toContain('./devstack nightly --suites "$SUITES" --history nightly-history');
+    expect(lines).toContain("./devstack report:trend nightly-history --last 14 --threshold 25%");
   });
 });

@@ -78,6 +78,7 @@ function newContext(
     hadData: false,
     started: new Map(),
     starting: new Map(),
+    began: performance.now(),
     interrupted: false,
   };
 }

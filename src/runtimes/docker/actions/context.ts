@@ -25,6 +25,8 @@ export interface DockerUpContext {
   started: Map<string, StartedTestContainer>;
   /** Each container's start, by name (the readiness actions wait on these). */
   starting: Map<string, Promise<StartedTestContainer>>;
+  /** When this `up` began (performance.now()), for each pod's time to ready. */
+  began: number;
   /** Set on Ctrl-C: no container is created after it, and no further action runs. */
   interrupted: boolean;
 }

@@ -1,4 +1,4 @@
-import { resolveImages } from "../../../images/resolve.ts";
+import { imagesRecord, resolveImages } from "../../../images/resolve.ts";
 import type { Action } from "../../actions.ts";
 import type { DockerUpContext } from "./context.ts";
 
@@ -12,6 +12,7 @@ export const images: Action<DockerUpContext> = {
   plan: (ctx) => [`resolve ${imagesOf(ctx).join(", ")} (local, else upstream, else the offline recipe)`],
   async execute(ctx) {
     ctx.images = await resolveImages({ names: imagesOf(ctx), silent: true });
+    ctx.state.images = imagesRecord(ctx.images.values());
     const built = [...ctx.images.values()].filter((i) => i.how !== "up to date");
     return `${ctx.images.size} resolved${built.length > 0 ? `; ${built.map((i) => `${i.name} ${i.how}`).join(", ")}` : ""}`;
   },

@@ -26,6 +26,7 @@ export async function waitForReadiness(ctx: DockerUpContext, which: readonly Con
         );
       }
       ctx.progress(`  ${replicaName(c)}: ready in ${((performance.now() - began) / 1000).toFixed(1)}s`);
+      ctx.state.readySeconds[replicaName(c)] = Number(((performance.now() - ctx.began) / 1000).toFixed(1));
     }),
   );
 }

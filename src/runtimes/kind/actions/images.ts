@@ -1,4 +1,4 @@
-import { resolveImages } from "../../../images/resolve.ts";
+import { imagesRecord, resolveImages } from "../../../images/resolve.ts";
 import { type Command, placeholder } from "../tools.ts";
 import type { KindUpContext } from "./context.ts";
 import { commandAction } from "./run-commands.ts";
@@ -36,6 +36,7 @@ export const images = commandAction({
       names: [...new Set([...ctx.images.map((i) => i.logical), "db-init"])],
       silent: true,
     });
+    ctx.state.images = imagesRecord(ctx.resolved.values());
   },
   line: (ctx) =>
     `${ctx.images.length + 1} image(s) loaded into ${ctx.clusterConfig.nodes.length} node(s)${[
