@@ -1,7 +1,7 @@
 // pnpm bench:env-gc [--envs 10] [--runs 5]
 // env:gc with N environments present (dev, each brought up here): its time when none is stale (the
 // scheduled run's usual case: list, judge, leave), median of several runs, and when all N have
-// expired (each env:extend'ed to 1 s), one run removing them all. Checks that the first removed
+// expired (each env:extend'ed to 1 s), one run removing them all. Exits 1 unless the first removed
 // nothing of ours and the second everything.
 
 import { mkdtempSync, rmSync } from "node:fs";
@@ -47,6 +47,7 @@ await runMain(async () => {
     const idle: number[] = [];
     for (let i = 0; i < runs; i++) idle.push((await script("env-gc", [])).seconds);
     const left = await ours();
+    if (left !== resources) process.exitCode = 1;
     console.log(
       `env:gc, none stale: median ${median(idle).toFixed(2)} s of ${runs} (${idle.map((s) => s.toFixed(2)).join(", ")}); ${left === resources ? "removed nothing of ours" : `REMOVED ${resources - left} resources of ours`}`,
     );
@@ -56,6 +57,7 @@ await runMain(async () => {
     const sweep = await script("env-gc", []);
     const collected = names.filter((n) => sweep.output.includes(`env ${n}:`)).length;
     const after = await ours();
+    if (collected !== count || after !== 0) process.exitCode = 1;
     console.log(
       `env:gc, all ${count} expired: ${sweep.seconds.toFixed(1)} s, ${collected} of ${count} collected, ${after} resources of theirs left (target 0)`,
     );

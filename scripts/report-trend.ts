@@ -1,9 +1,10 @@
-// pnpm report:trend PATH... [--threshold 20%] [--last N]
-// Compares the summaries of several pipeline runs (reports/nightly-*/ folders, their summary.json,
-// or a folder of them such as reports/ or nightly's --history folder; the newest N with --last): every figure they recorded (recovery times, p95s, error rates, failures, the
-// slowest pod's time to ready) run by run, oldest first, and the latest against the median of the
+// pnpm report:trend PATH... [--threshold 20%] [--last N] [--kind nightly|pr]
+// Compares the summaries of several pipeline runs of one kind (nightly by default): reports/
+// nightly-*/ folders, their summary.json, or a folder of them such as reports/ or nightly's
+// --history folder (the newest N with --last). Every figure they recorded (recovery times, p95s,
+// error rates, failures, the slowest pod's time to ready) run by run, oldest first, and the latest against the median of the
 // runs before it. Exits 1 when a figure rose beyond the threshold.
-import { parseFlags, wholeNumber } from "../src/cli/flags.ts";
+import { oneOf, parseFlags, wholeNumber } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";
 import { UserError } from "../src/errors.ts";
@@ -14,19 +15,29 @@ await runMain(async () => {
   const { values, positionals } = parseFlags(
     "report:trend",
     process.argv.slice(2),
-    { threshold: { type: "string", default: "20%" }, last: { type: "string" } },
+    {
+      threshold: { type: "string", default: "20%" },
+      last: { type: "string" },
+      kind: { type: "string", default: "nightly" },
+    },
     { positionals: true },
   );
-  const threshold = Number((values.threshold ?? "20%").replace(/%$/, "")) / 100;
-  if (!Number.isFinite(threshold) || threshold < 0)
+  const percent = /^(\d+(?:\.\d+)?)%$/.exec(values.threshold ?? "")?.[1];
+  const threshold = Number(percent) / 100;
+  if (percent === undefined)
     throw new UserError(`--threshold: '${values.threshold}' is not valid; expected a percentage such as 20%`);
+  const kind = oneOf("kind", values.kind ?? "nightly", ["nightly", "pr"]);
   const last = values.last === undefined ? undefined : wholeNumber("last", values.last, 2);
   const runs = positionals
     .flatMap(readTrendRuns)
+    .filter((run) => run.kind === kind)
     .sort((a, b) => a.startedAt.localeCompare(b.startedAt))
     .slice(last === undefined ? 0 : -last);
   if (runs.length === 0)
-    throw new UserError("report:trend: name the runs to compare", "e.g. pnpm report:trend reports/");
+    throw new UserError(
+      `report:trend: no ${kind} runs among ${positionals.join(" ") || "(no paths given)"}`,
+      "e.g. pnpm report:trend reports/",
+    );
   const rows = trend(runs, threshold);
   const show = (value: number | undefined, unit: Parameters<typeof formatFigure>[0]["unit"]) =>
     value === undefined ? "-" : formatFigure({ value, unit });

@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 
-// What the self-contained HTML reports (chaos, load) share: escaping, uPlot inlined, data inlined.
+// What the self-contained HTML reports (chaos, load, a pipeline run's page) share: escaping, uPlot
+// inlined, data inlined, the page around the sections.
 
 export const escapeHtml = (text: string) =>
   text.replace(
@@ -63,3 +64,7 @@ ${sections.map((s) => (s.script ? `<script>\n${s.script}\n</script>` : "")).join
 </body></html>
 `;
 }
+
+/** A suite's own report page: its title over its one section (a run's page has it among others). */
+export const standalonePage = (title: string, section: ReportSection, intro = "") =>
+  htmlPage(title, [{ ...section, html: `<h1>${escapeHtml(title)}</h1>\n${intro}${section.html}` }]);

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { repoRoot } from "./paths.ts";
 
@@ -18,4 +18,9 @@ export function suiteReportDir(flag: string | undefined, kind: string, startedAt
   const dir = resolve(flag);
   mkdirSync(dir, { recursive: true });
   return dir;
+}
+
+/** A report's JSON file, indented for people who open it. */
+export function writeJson(dir: string, name: string, data: unknown): void {
+  writeFileSync(join(dir, name), `${JSON.stringify(data, null, 2)}\n`);
 }

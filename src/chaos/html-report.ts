@@ -1,4 +1,4 @@
-import { escapeHtml, htmlPage, htmlTable, inlineJson, type ReportSection } from "../html.ts";
+import { escapeHtml, htmlTable, inlineJson, type ReportSection, standalonePage } from "../html.ts";
 import type { RunResult } from "./run.ts";
 import { describeLoad } from "./under-load.ts";
 
@@ -110,12 +110,9 @@ RUNS.forEach((run, i) => {
 
 /** `index.html` of a chaos report on its own (a run's combined report has it as a section). */
 export function chaosHtml(env: string, startedAt: Date, results: readonly RunResult[]): string {
-  const title = `Chaos report: environment ${env}`;
-  const section = chaosSection(results);
-  return htmlPage(title, [
-    {
-      ...section,
-      html: `<h1>${escapeHtml(title)}</h1>\n<p>Started ${escapeHtml(startedAt.toISOString())}.</p>\n${section.html}`,
-    },
-  ]);
+  return standalonePage(
+    `Chaos report: environment ${env}`,
+    chaosSection(results),
+    `<p>Started ${escapeHtml(startedAt.toISOString())}.</p>\n`,
+  );
 }

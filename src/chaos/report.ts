@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { writeJson } from "../reports.ts";
 import { chaosHtml } from "./html-report.ts";
 import type { RunResult } from "./run.ts";
 
@@ -35,6 +36,6 @@ export function writeChaosReport(
       timeline: r.timeline,
     })),
   };
-  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeJson(dir, "summary.json", summary);
   writeFileSync(join(dir, "index.html"), chaosHtml(env, startedAt, results));
 }

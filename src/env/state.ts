@@ -26,7 +26,10 @@ export const envStateSchema = z.object({
   config: z.record(z.string(), z.string()).default({}),
   /** The image of each workload's containers and where it came from, by logical image name. */
   images: z.record(z.string(), z.object({ ref: z.string(), source: z.string() })).default({}),
-  /** Seconds from the start of the `up` that created it until each pod first passed its readiness probe. */
+  /**
+   * Seconds from the start of the last `up` that created its pods until each first passed its
+   * readiness probe (recorded by the Docker runtime).
+   */
   readySeconds: z.record(z.string(), z.number()).default({}),
   /** Generated Secret values, by Secret name then key (reused by the next `up`). */
   secrets: z.record(z.string(), z.record(z.string(), z.string())),

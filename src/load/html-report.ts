@@ -1,5 +1,5 @@
 import type { LoadSummary } from "../../load/summary.ts";
-import { escapeHtml, htmlPage, htmlTable, inlineJson, type ReportSection } from "../html.ts";
+import { escapeHtml, htmlTable, inlineJson, type ReportSection, standalonePage } from "../html.ts";
 import type { TimelinePoint } from "./summarize.ts";
 import { parseThreshold } from "./thresholds.ts";
 
@@ -80,7 +80,8 @@ new uPlot({ ...opts("requests"), series: [{ label: "s" }, { label: "sent", strok
 
 /** `index.html` of a load report on its own (a run's combined report has it as a section). */
 export function loadHtml(summary: LoadSummary, timeline: readonly TimelinePoint[]): string {
-  const title = `Load report: ${summary.scenario} via ${summary.target}`;
-  const section = loadSection(summary, timeline);
-  return htmlPage(title, [{ ...section, html: `<h1>${escapeHtml(title)}</h1>\n${section.html}` }]);
+  return standalonePage(
+    `Load report: ${summary.scenario} via ${summary.target}`,
+    loadSection(summary, timeline),
+  );
 }

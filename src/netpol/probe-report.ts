@@ -1,6 +1,5 @@
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { escapeHtml, type ReportSection } from "../html.ts";
+import { writeJson } from "../reports.ts";
 import type { PolicyObservation, PolicyProbeReport } from "../runtimes/runtime.ts";
 
 /** What `test:policy` writes as its report's summary.json. */
@@ -10,16 +9,18 @@ export interface PolicySummary extends PolicyProbeReport {
   seconds: number;
 }
 
-export function writePolicyReport(dir: string, summary: PolicySummary): void {
-  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
-}
+export const writePolicyReport = (dir: string, summary: PolicySummary) =>
+  writeJson(dir, "summary.json", summary);
 
 export const mismatches = (observations: readonly PolicyObservation[]) =>
   observations.filter((o) => o.expected !== o.reached);
 
 /** One cell of the grid: every port probed from one pod to another, and how they came out. */
 export interface GridCell {
-  /** `allow` or `deny` when every port went as the policies say, else `mismatch`. */
+  /**
+   * When every port went as the policies say: `allow` or `deny` if all were one way, `mixed` if
+   * both; `mismatch` when any did not.
+   */
   verdict: "allow" | "deny" | "mixed" | "mismatch";
   ports: string[];
 }

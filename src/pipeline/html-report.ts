@@ -1,13 +1,6 @@
-import type { LoadSummary } from "../../load/summary.ts";
-import { chaosSection } from "../chaos/html-report.ts";
-import { type ChaosSummary, runsOf } from "../chaos/report.ts";
-import { type ContractSummary, contractSection } from "../contract/report.ts";
 import { escapeHtml, htmlPage, htmlTable, type ReportSection } from "../html.ts";
-import { loadSection } from "../load/html-report.ts";
-import type { TimelinePoint } from "../load/summarize.ts";
-import { type PolicySummary, policySection } from "../netpol/probe-report.ts";
-import { readSuiteSummary } from "./figures.ts";
-import type { RunSummary } from "./report.ts";
+import { type RunSummary, runTitle, runVerdict } from "./report.ts";
+import { suiteSection } from "./suite-reports.ts";
 import type { SuiteName, SuiteResult } from "./suites.ts";
 
 const TITLES: Record<SuiteName, string> = {
@@ -16,29 +9,6 @@ const TITLES: Record<SuiteName, string> = {
   chaos: "Chaos and failover",
   load: "Load",
 };
-
-/** A suite's part of the page, from what it wrote into its folder. */
-function suiteSection(suite: SuiteName, dir: string): ReportSection | undefined {
-  switch (suite) {
-    case "contract": {
-      const s = readSuiteSummary<ContractSummary>(dir);
-      return s && contractSection(s);
-    }
-    case "policy": {
-      const s = readSuiteSummary<PolicySummary>(dir);
-      return s && policySection(s);
-    }
-    case "chaos": {
-      const s = readSuiteSummary<ChaosSummary>(dir);
-      return s && chaosSection(runsOf(s));
-    }
-    case "load": {
-      const s = readSuiteSummary<LoadSummary>(dir);
-      if (!s) return undefined;
-      return loadSection(s, readSuiteSummary<TimelinePoint[]>(dir, "timeline.json") ?? []);
-    }
-  }
-}
 
 /** The environment: what ran (images and where they came from) and how long each pod took to be ready. */
 function environmentSection(summary: RunSummary): ReportSection {
@@ -74,7 +44,7 @@ ${
  * report as a section. Self-contained (opened from a CI artifact without a server).
  */
 export function runHtml(summary: RunSummary, results: readonly SuiteResult[]): string {
-  const title = `DevStack ${summary.kind === "pr" ? "PR environment" : "nightly run"} ${summary.environment}${summary.sha ? ` at ${summary.sha.slice(0, 12)}` : ""}`;
+  const title = runTitle(summary);
   const suites = htmlTable(
     "suites",
     ["suite", "result", "time (s)", "command"],
@@ -88,7 +58,7 @@ export function runHtml(summary: RunSummary, results: readonly SuiteResult[]): s
   );
   const head: ReportSection = {
     html: `<h1>${escapeHtml(title)}</h1>
-<p id="run-verdict">Started ${escapeHtml(summary.startedAt)}, ${summary.seconds.toFixed(0)} s: ${summary.ok ? "every suite passed" : `${summary.suites.filter((s) => !s.ok).length} of ${summary.suites.length} suite(s) failed`}.</p>
+<p id="run-verdict">Started ${escapeHtml(summary.startedAt)}, ${summary.seconds.toFixed(0)} s: ${runVerdict(summary)}.</p>
 ${suites}`,
     script: "",
   };

@@ -1,9 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { type EnvState, readEnvState } from "../env/state.ts";
-import { reportDir } from "../reports.ts";
-import { type Figure, type Figures, suiteFigures } from "./figures.ts";
+import { reportDir, writeJson } from "../reports.ts";
 import { runHtml } from "./html-report.ts";
+import { type Figure, type Figures, suiteFigures } from "./suite-reports.ts";
 import { runSuites, type SuiteName, type SuiteResult } from "./suites.ts";
 
 /** What one pipeline run did, as `summary.json` holds it (stable in shape across runs, for trends). */
@@ -59,6 +59,16 @@ export function runSummary(
   };
 }
 
+/** What a run was: `DevStack PR environment pr-7 at 0123456789ab`, the name shown by `name`. */
+export const runTitle = (summary: RunSummary, name = (environment: string) => environment) =>
+  `DevStack ${summary.kind === "pr" ? "PR environment" : "nightly run"} ${name(summary.environment)}${summary.sha ? ` at ${summary.sha.slice(0, 12)}` : ""}`;
+
+/** How it went: `every suite passed`, or how many failed. */
+export const runVerdict = (summary: RunSummary) =>
+  summary.ok
+    ? "every suite passed"
+    : `${summary.suites.filter((s) => !s.ok).length} of ${summary.suites.length} suite(s) failed`;
+
 /** A figure as a reader takes it in: `0.3 s`, `120.5 ms`, `1.2%`, `3`. */
 export const formatFigure = ({ value, unit }: Figure) =>
   unit === "ratio"
@@ -72,7 +82,7 @@ export const formatFigure = ({ value, unit }: Figure) =>
  * figures, and the last lines of each failed suite folded away.
  */
 export function summaryMarkdown(summary: RunSummary, results: readonly SuiteResult[]): string {
-  const title = `${summary.ok ? "✅" : "❌"} DevStack ${summary.kind === "pr" ? "PR environment" : "nightly run"} \`${summary.environment}\`${summary.sha ? ` at ${summary.sha.slice(0, 12)}` : ""}: ${summary.ok ? "every suite passed" : `${results.filter((r) => !r.ok).length} of ${results.length} suite(s) failed`}`;
+  const title = `${summary.ok ? "✅" : "❌"} ${runTitle(summary, (name) => `\`${name}\``)}: ${runVerdict(summary)}`;
   const rows = summary.suites.map(
     (r) =>
       `| ${r.suite} | ${r.ok ? "passed" : `failed (exit ${r.exitCode})`} | ${r.seconds.toFixed(0)} s | ${
@@ -103,7 +113,7 @@ export function summaryMarkdown(summary: RunSummary, results: readonly SuiteResu
 
 /** Writes summary.json, summary.md and index.html into the run's folder. */
 export function writeRunReport(dir: string, summary: RunSummary, results: readonly SuiteResult[]): void {
-  writeFileSync(join(dir, "summary.json"), `${JSON.stringify(summary, null, 2)}\n`);
+  writeJson(dir, "summary.json", summary);
   writeFileSync(join(dir, "summary.md"), summaryMarkdown(summary, results));
   writeFileSync(join(dir, "index.html"), runHtml(summary, results));
 }

@@ -1,12 +1,13 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import { median } from "../stats.ts";
-import type { Figure } from "./figures.ts";
+import type { Figure } from "./suite-reports.ts";
 
 /** The part of a run's summary.json a trend reads: when it ran, and its suites' figures. */
 const trendInput = z.object({
+  kind: z.enum(["pr", "nightly"]),
   startedAt: z.string(),
   environment: z.string(),
   readySeconds: z.record(z.string(), z.number()).default({}),
@@ -24,6 +25,7 @@ const trendInput = z.object({
 /** One run as a trend sees it: where it came from, when it ran, and every figure by name. */
 export interface TrendRun {
   source: string;
+  kind: "pr" | "nightly";
   startedAt: string;
   figures: Record<string, Figure>;
 }
@@ -32,18 +34,28 @@ const isDir = (path: string) => existsSync(path) && statSync(path).isDirectory()
 
 /**
  * The runs a path names: a run's folder (its summary.json), a summary.json itself, or a folder of
- * either (reports/, a history folder), each found inside it.
+ * either (reports/, a history folder), each found inside it. In a folder, summaries that are not a
+ * pipeline run's (a suite run on its own: chaos-*, load-*) are passed over; named directly, they
+ * are an error.
  */
 export function readTrendRuns(path: string): TrendRun[] {
   if (!isDir(path) || existsSync(join(path, "summary.json"))) return [readTrendRun(path)];
   const inside = readdirSync(path)
     .map((entry) => join(path, entry))
-    .filter((entry) => (isDir(entry) ? existsSync(join(entry, "summary.json")) : entry.endsWith(".json")));
+    .filter((entry) => (isDir(entry) ? existsSync(join(entry, "summary.json")) : entry.endsWith(".json")))
+    .flatMap((entry) => {
+      try {
+        return [readTrendRun(entry)];
+      } catch (error) {
+        if (error instanceof UserError) return [];
+        throw error;
+      }
+    });
   if (inside.length === 0)
     throw new UserError(
-      `${path}: no run summaries here (a run's folder, its summary.json, or a folder of them)`,
+      `${path}: no pipeline run summaries here (a run's folder, its summary.json, or a folder of them)`,
     );
-  return inside.map(readTrendRun);
+  return inside;
 }
 
 /**
@@ -52,7 +64,7 @@ export function readTrendRuns(path: string): TrendRun[] {
  */
 export function keepInHistory(runDir: string, history: string, keep: number): void {
   mkdirSync(history, { recursive: true });
-  copyFileSync(join(runDir, "summary.json"), join(history, `${runDir.split("/").at(-1)}.json`));
+  copyFileSync(join(runDir, "summary.json"), join(history, `${basename(runDir)}.json`));
   const kept = readdirSync(history)
     .filter((f) => f.endsWith(".json"))
     .sort();
@@ -77,7 +89,7 @@ export function readTrendRun(path: string): TrendRun {
   for (const suite of parsed.suites) Object.assign(figures, suite.figures);
   const ready = Object.values(parsed.readySeconds);
   if (ready.length > 0) figures["slowest pod ready"] = { value: Math.max(...ready), unit: "s" };
-  return { source: path, startedAt: parsed.startedAt, figures };
+  return { source: path, kind: parsed.kind, startedAt: parsed.startedAt, figures };
 }
 
 /** Rises smaller than these are noise whatever the ratio (a count: any rise counts). */

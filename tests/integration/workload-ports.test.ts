@@ -69,5 +69,6 @@ describe("a workload's host port taken between its choice and the engine's bind"
     started.push(container);
     expect(container.getMappedPort(9000)).not.toBe(taken);
     expect(await answers(container.getMappedPort(9000))).toBe("pong");
+    expect(handOut).toEqual([]);
   });
 });

@@ -1,10 +1,11 @@
-import { rmSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { operationRows } from "../../src/contract/report.ts";
 import { policyGrid } from "../../src/netpol/probe-report.ts";
-import { suiteFigures } from "../../src/pipeline/figures.ts";
 import { runHtml } from "../../src/pipeline/html-report.ts";
 import { runSummary, summaryMarkdown } from "../../src/pipeline/report.ts";
+import { suiteFigures } from "../../src/pipeline/suite-reports.ts";
 import { parseSuites, type SuiteResult } from "../../src/pipeline/suites.ts";
 import { sampleContract, samplePolicy, sampleRunFolder } from "../support/pipeline-runs.ts";
 
@@ -35,6 +36,10 @@ describe("a pipeline run's report", () => {
       "failed requests (browse)": { value: 0.0625, unit: "ratio" },
     });
     expect(suiteFigures("load", `${dir}/missing`)).toEqual({});
+    // A summary cut short (the suite was killed while writing it) counts as not written.
+    mkdirSync(join(dir, "cut"));
+    writeFileSync(join(dir, "cut", "summary.json"), '{"runner":"k6","scen');
+    expect(suiteFigures("load", join(dir, "cut"))).toEqual({});
   });
 
   it("summary.md: verdict, a row per suite with its figures, the failed suites' last lines folded (golden)", () => {

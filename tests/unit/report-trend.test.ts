@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { Figures } from "../../src/pipeline/figures.ts";
+import type { Figures } from "../../src/pipeline/suite-reports.ts";
 import {
   keepInHistory,
   readTrendRun,
@@ -47,6 +47,7 @@ const p95 = (value: number, failed = 0): Figures => ({
 describe("report:trend", () => {
   const run = (startedAt: string, figures: TrendRun["figures"]): TrendRun => ({
     source: startedAt,
+    kind: "nightly",
     startedAt,
     figures,
   });
@@ -133,6 +134,31 @@ describe("report:trend", () => {
     );
   });
 
+  it("in a folder such as reports/, reads the pipeline runs of one kind and passes over the rest", async () => {
+    const reports = join(root, "reports");
+    const folder = (name: string, summary: unknown) => {
+      mkdirSync(join(reports, name), { recursive: true });
+      writeFileSync(join(reports, name, "summary.json"), JSON.stringify(summary));
+    };
+    const run = (kind: string, day: number, value: number) => ({
+      kind,
+      environment: kind,
+      startedAt: `2026-11-${day}T02:00:00.000Z`,
+      suites: [{ suite: "chaos", figures: recovery(value) }],
+    });
+    folder("nightly-a", run("nightly", 1, 10));
+    folder("nightly-b", run("nightly", 2, 11));
+    folder("pr-7-a", run("pr", 3, 99));
+    // A suite run on its own writes a summary.json of another shape.
+    folder("chaos-x", { environment: "dev", startedAt: "2026-11-04T00:00:00.000Z", runs: [], timelines: [] });
+    const nightly = await runScript("report-trend", [reports]);
+    expect(nightly.exitCode, nightly.all).toBe(0);
+    expect(nightly.all).toMatch(/^recovery \(postgres-primary-killed\)\s+10 s\s+11 s\s+10 s\s+\+10%$/m);
+    const prs = await runScript("report-trend", [reports, "--kind", "pr"]);
+    expect(prs.all).toContain("1 run (");
+    expect(prs.all).toMatch(/^recovery \(postgres-primary-killed\)\s+99 s\s+-\s+-$/m);
+  });
+
   it("prints a row per figure and exits 1 naming what regressed", async () => {
     const dirs = [
       night(21, recovery(9), p95(100)),
@@ -158,6 +184,7 @@ describe("report:trend", () => {
     writeFileSync(
       join(bad, "summary.json"),
       JSON.stringify({
+        kind: "nightly",
         startedAt: "x",
         environment: "n",
         suites: [{ suite: "load", figures: { p95: { value: "slow", unit: "ms" } } }],
@@ -176,8 +203,11 @@ describe("report:trend", () => {
     mkdirSync(empty);
     const none = await runScript("report-trend", [empty]);
     expect(none.exitCode).toBe(1);
-    expect(none.all).toContain(`${empty}: no run summaries here`);
+    expect(none.all).toContain(`${empty}: no pipeline run summaries here`);
     const threshold = await runScript("report-trend", ["a", "b", "--threshold", "lots"]);
     expect(threshold.all).toContain("--threshold: 'lots' is not valid; expected a percentage such as 20%");
+    // A bare 0.2 could mean 20% or 0.2%: the sign is asked for.
+    const bare = await runScript("report-trend", ["a", "b", "--threshold", "0.2"]);
+    expect(bare.all).toContain("--threshold: '0.2' is not valid; expected a percentage such as 20%");
   });
 });
