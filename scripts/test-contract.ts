@@ -64,14 +64,23 @@ await runMain(async () => {
     let gatewayResults: ContractSummary["gateway"];
     if (gateway && !values.direct) {
       console.log(`the gateway's own answers (${gateway})`);
-      const pod = (await env.pods()).find((p) => p.workload === "enrollment-service")?.pod;
+      // Every replica: with one left, the Service routes to it and the backend still answers.
+      const pods = (await env.pods()).filter((p) => p.workload === "enrollment-service").map((p) => p.pod);
       const { checks, skipped } = await runGatewayChecks(
         {
           gateway,
           signingSecret: readEnvState(name)?.secrets["session-service-jwt"]?.JWT_SECRET,
-          backendOutage: pod
-            ? { stop: () => env.faults.pause(pod), start: () => env.faults.resume(pod) }
-            : undefined,
+          backendOutage:
+            pods.length > 0
+              ? {
+                  stop: async () => {
+                    for (const pod of pods) await env.faults.pause(pod);
+                  },
+                  start: async () => {
+                    for (const pod of pods) await env.faults.resume(pod);
+                  },
+                }
+              : undefined,
         },
         (c) =>
           console.log(

@@ -26,7 +26,7 @@ export interface GatewayCheckOptions {
   gateway: string;
   /** The session service's signing secret, for an expired token (skipped without it, saying so). */
   signingSecret?: string;
-  /** Stops and restarts a backend pod, for the dead-upstream check (skipped without it, saying so). */
+  /** Stops and restarts a backend (every replica), for the dead-upstream check (skipped without it, saying so). */
   backendOutage?: { stop: () => Promise<void>; start: () => Promise<void> };
   /** The gateway's upstream timeout: a dead backend must be answered within it plus slack. */
   upstreamTimeoutMs?: number;

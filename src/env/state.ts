@@ -27,8 +27,9 @@ export const envStateSchema = z.object({
   /** The image of each workload's containers and where it came from, by logical image name. */
   images: z.record(z.string(), z.object({ ref: z.string(), source: z.string() })).default({}),
   /**
-   * Seconds from the start of the last `up` that created its pods until each first passed its
-   * readiness probe (recorded by the Docker runtime).
+   * Seconds from the start of the last `up` that created its pods until it first saw each pass its
+   * readiness probe (recorded by the Docker runtime). The services are first asked once the seed is
+   * in, so theirs are upper bounds.
    */
   readySeconds: z.record(z.string(), z.number()).default({}),
   /** Generated Secret values, by Secret name then key (reused by the next `up`). */

@@ -26,11 +26,12 @@ ${
     : "<p>No record of the environment's images.</p>"
 }
 <h3>Time to ready</h3>
+<p>From the start of <code>up</code> until it first saw each pod ready. The services are first asked once the seed is in: theirs are upper bounds.</p>
 ${
   ready.length > 0
     ? htmlTable(
         "ready",
-        ["pod", "ready after (s)"],
+        ["pod", "seen ready after (s)"],
         ready.map(([pod, s]) => [pod, s.toFixed(1)]),
       )
     : "<p>Not recorded (the environment was not brought up by a runtime that records it).</p>"

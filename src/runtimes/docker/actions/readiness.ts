@@ -26,7 +26,8 @@ export async function waitForReadiness(ctx: DockerUpContext, which: readonly Con
         );
       }
       ctx.progress(`  ${replicaName(c)}: ready in ${((performance.now() - began) / 1000).toFixed(1)}s`);
-      ctx.state.readySeconds[replicaName(c)] = Number(((performance.now() - ctx.began) / 1000).toFixed(1));
+      // The first time `up` saw it ready (a StatefulSet's pods are waited for as they start, again later).
+      ctx.state.readySeconds[replicaName(c)] ??= Number(((performance.now() - ctx.began) / 1000).toFixed(1));
     }),
   );
 }
