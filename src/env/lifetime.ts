@@ -1,6 +1,6 @@
 import { UserError } from "../errors.ts";
 import type { EnvironmentListing } from "../runtimes/runtime.ts";
-import { listEnvStates, readEnvState, writeEnvState } from "./state.ts";
+import { readEnvState, writeEnvState } from "./state.ts";
 
 /** `env:extend`: the environment expires `ttlMs` from now (env:gc judges our environments by their record). */
 export function extendEnvironment(name: string, ttlMs: number, now = new Date()) {
@@ -31,11 +31,10 @@ export function maxEnvironments(): number {
 export function checkCapacity(name: string, listings: readonly EnvironmentListing[], max: number): void {
   const running = listings.filter((l) => !l.name.startsWith("(") && l.name !== name && !l.stale);
   if (running.length < max) return;
-  const created = new Map(listEnvStates().map((s) => [s.name, s.createdAt]));
   const oldest = [...running]
-    .sort((a, b) => (created.get(a.name) ?? "").localeCompare(created.get(b.name) ?? ""))
+    .sort((a, b) => (a.createdAt ?? "").localeCompare(b.createdAt ?? ""))
     .slice(0, 3)
-    .map((l) => `${l.name} (${l.runtime}, since ${created.get(l.name) ?? "?"})`);
+    .map((l) => `${l.name} (${l.runtime}, since ${l.createdAt ?? "?"})`);
   throw new UserError(
     `this machine already runs ${running.length} environments (at most ${max}, DEVSTACK_MAX_ENVS)`,
     `The oldest: ${oldest.join(", ")}. Remove one with \`pnpm dev:down --name NAME\`.`,

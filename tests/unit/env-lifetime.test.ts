@@ -3,8 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { age, checkCapacity, extendEnvironment, maxEnvironments, timeLeft } from "../../src/env/lifetime.ts";
-import { type EnvState, readEnvState, writeEnvState } from "../../src/env/state.ts";
+import { readEnvState, writeEnvState } from "../../src/env/state.ts";
 import type { EnvironmentListing } from "../../src/runtimes/runtime.ts";
+import { envState } from "../support/env-state.ts";
 import { userErrorFrom } from "../support/thrown.ts";
 
 let dir = "";
@@ -18,26 +19,17 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const record = (name: string, createdAt: string): EnvState => ({
-  name,
-  runtime: "docker",
-  env: "pr",
-  status: "ready",
-  run: "h:1:1",
-  createdAt,
-  expiresAt: "2026-12-01T18:00:00.000Z",
-  ports: {},
-  endpoints: {},
-  config: {},
-  images: {},
-  readySeconds: {},
-  secrets: {},
-});
-const listing = (name: string, stale?: string): EnvironmentListing => ({
+const record = (name: string, createdAt: string) =>
+  envState({ name, env: "pr", createdAt, expiresAt: "2026-12-01T18:00:00.000Z" });
+const listing = (
+  name: string,
+  { stale, createdAt }: { stale?: string; createdAt?: string } = {},
+): EnvironmentListing => ({
   name,
   runtime: "docker",
   owner: "ci",
   purpose: "pr",
+  ...(createdAt ? { createdAt } : {}),
   status: "ready",
   holds: "9/1/1 ctr/net/vol",
   expires: "2026-12-01T18:00:00.000Z",
@@ -59,14 +51,11 @@ describe("an environment's lifetime", () => {
   });
 
   it("the cap counts running environments (not this one, not stale ones, not test runs) and names the oldest", () => {
-    writeEnvState(record("pr-1", "2026-12-01T09:00:00.000Z"));
-    writeEnvState(record("pr-2", "2026-12-01T08:00:00.000Z"));
-    writeEnvState(record("pr-3", "2026-12-01T10:00:00.000Z"));
     const listings = [
-      listing("pr-1"),
-      listing("pr-2"),
-      listing("pr-3"),
-      listing("old", "TTL expired"),
+      listing("pr-1", { createdAt: "2026-12-01T09:00:00.000Z" }),
+      listing("pr-2", { createdAt: "2026-12-01T08:00:00.000Z" }),
+      listing("pr-3", { createdAt: "2026-12-01T10:00:00.000Z" }),
+      listing("old", { stale: "TTL expired" }),
       listing("(test run)"),
     ];
     expect(() => checkCapacity("pr-4", listings, 4)).not.toThrow();

@@ -4,6 +4,7 @@ import { staleReason } from "../../src/env/stale.ts";
 import type { EnvState } from "../../src/env/state.ts";
 import { currentRun, devstackLabels, LABEL, recordsId, runIsAlive } from "../../src/labels.ts";
 import { groupResources } from "../../src/runtimes/docker/gc.ts";
+import { envState } from "../support/env-state.ts";
 
 const now = new Date("2026-11-26T12:00:00Z");
 const later = "2026-11-27T00:00:00.000Z";
@@ -15,21 +16,8 @@ const resource = (kind: Resource["kind"], name: string, labels: Record<string, s
   name,
   labels: { [LABEL.managed]: "true", ...labels },
 });
-const state = (status: EnvState["status"], run: string): EnvState => ({
-  name: "dev",
-  runtime: "docker",
-  env: "dev",
-  status,
-  run,
-  createdAt: earlier,
-  expiresAt: later,
-  ports: {},
-  endpoints: {},
-  config: {},
-  images: {},
-  readySeconds: {},
-  secrets: {},
-});
+const state = (status: EnvState["status"], run: string) =>
+  envState({ name: "dev", status, run, createdAt: earlier, expiresAt: later });
 
 describe("gc rules", () => {
   const alive = (run: string) => run === "live";

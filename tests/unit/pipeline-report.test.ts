@@ -7,6 +7,7 @@ import { runHtml } from "../../src/pipeline/html-report.ts";
 import { runSummary, summaryMarkdown } from "../../src/pipeline/report.ts";
 import { suiteFigures } from "../../src/pipeline/suite-reports.ts";
 import { parseSuites, type SuiteResult } from "../../src/pipeline/suites.ts";
+import { envState } from "../support/env-state.ts";
 import { sampleContract, samplePolicy, sampleRunFolder } from "../support/pipeline-runs.ts";
 
 const { dir, results } = sampleRunFolder();
@@ -82,21 +83,13 @@ describe("a pipeline run's report", () => {
         environment: "nightly",
         startedAt: new Date(Date.now() - 5_000),
         dir,
-        state: {
+        state: envState({
           name: "nightly",
-          runtime: "docker",
           env: "nightly",
-          status: "ready",
-          run: "h:1:2",
-          createdAt: "2026-12-01T19:58:00.000Z",
-          expiresAt: "2026-12-02T03:58:00.000Z",
-          ports: {},
-          endpoints: {},
-          config: {},
           images: { tyk: { ref: "azora-devstack/tyk:abc", source: "offline recipe (Tyk 2.9.4, offline)" } },
           readySeconds: { "azora-db-1": 8.5 },
           secrets: { db: { password: "never in a report" } },
-        },
+        }),
       },
       [load as SuiteResult],
     );
