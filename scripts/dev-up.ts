@@ -1,9 +1,10 @@
-// pnpm dev:up [--env dev] [--name NAME] [--runtime docker] [--dry-run]
-// Brings an environment up from envs/ENV.yaml (the kind/ manifests of its overlay) on a runtime,
-// and prints how to reach it; --dry-run prints every action it would take and starts nothing.
+// pnpm dev:up [--env dev] [--name NAME] [--runtime docker] [--with monitoring] [--dry-run]
+// Brings an environment up from envs/ENV.yaml (the kind/ manifests of its overlay, and the
+// components its `with:` or --with switch on) on a runtime, and prints how to reach it; --dry-run
+// prints every action it would take and starts nothing.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { loadEnvFile } from "../src/config/env-file.ts";
+import { envLabel, loadEnvFile, withComponents } from "../src/config/env-file.ts";
 import { bringUp } from "../src/env/bring-up.ts";
 import { checkEnvName } from "../src/env/names.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
@@ -13,9 +14,10 @@ await runMain(async () => {
     env: { type: "string", default: "dev" },
     name: { type: "string" },
     ...RUNTIME_FLAG,
+    with: { type: "string" },
     "dry-run": { type: "boolean", default: false },
   });
-  const envFile = loadEnvFile(values.env ?? "dev");
+  const envFile = withComponents(loadEnvFile(values.env ?? "dev"), values.with);
   const name = checkEnvName(values.name ?? envFile.name);
   const runtime = chooseRuntime(values.runtime, { envFile });
 
@@ -23,7 +25,7 @@ await runMain(async () => {
     const began = performance.now();
     const plan = await runtime.dryRun({ name, envFile });
     console.log(
-      `dev:up --dry-run: environment '${name}' (env ${envFile.name}) on ${runtime.name}; nothing is started`,
+      `dev:up --dry-run: environment '${name}' (${envLabel(envFile)}) on ${runtime.name}; nothing is started`,
     );
     plan.forEach(({ action, does }, i) => {
       console.log(`${String(i + 1).padStart(2)}. ${action}`);

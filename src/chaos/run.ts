@@ -1,5 +1,5 @@
 import type { Scenario } from "../../load/scenarios.ts";
-import { loadEnvFile } from "../config/env-file.ts";
+import { envFileOf } from "../env/state.ts";
 import { UserError } from "../errors.ts";
 import type { RunOutcome } from "../load/runner.ts";
 import type { EnvironmentHandle, Runtime } from "../runtimes/runtime.ts";
@@ -88,7 +88,7 @@ async function runWithLedger(
     status: () => options.runtime.status(env.name),
     repair: async () => {
       const { state } = await options.runtime.status(env.name);
-      await options.runtime.up({ name: env.name, envFile: loadEnvFile(state.env), progress: () => {} });
+      await options.runtime.up({ name: env.name, envFile: envFileOf(state), progress: () => {} });
       // A recreated environment publishes new ports: the workload and the check follow them.
       ({ gateway, databaseUrl } = workloadEndpoints(await options.runtime.open(env.name)));
       ledger.retarget(gateway);

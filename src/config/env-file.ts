@@ -30,6 +30,9 @@ export function durationFlag(flag: string, text: string | undefined): number {
 const SEED_MAX = 2 ** 31 - 1;
 const SEED = `an integer from 0 to ${SEED_MAX}`;
 
+const COMPONENT = "the name of a folder in kind/components";
+const COMPONENTS = `a list of component names (folders in kind/components)`;
+
 const MAX_WORKERS = 5;
 const WORKERS = `a whole number of worker nodes from 1 to ${MAX_WORKERS}`;
 
@@ -46,6 +49,8 @@ export const envFileSchema = z.strictObject({
   runtime: z.enum(RUNTIME_NAMES, `one of: ${RUNTIME_NAMES.join(", ")}`).optional(),
   /** On the Kind runtime, worker nodes beside the control plane (default: kind/cluster.yaml's). */
   kindWorkers: z.number(WORKERS).int(WORKERS).min(1, WORKERS).max(MAX_WORKERS, WORKERS).optional(),
+  /** Optional parts switched on (kustomize components in kind/components), e.g. `[monitoring]`. */
+  with: z.array(z.string(COMPONENT).regex(/^[a-z][a-z0-9-]*$/, COMPONENT), COMPONENTS).default([]),
 });
 
 export type EnvFile = z.infer<typeof envFileSchema> & { name: string; file: string };
@@ -68,5 +73,41 @@ export function loadEnvFile(name: string): EnvFile {
   if (!existsSync(join(kindDir(), "overlays", env.overlay, "kustomization.yaml"))) {
     throw new UserError(`envs/${name}.yaml: overlay: no kind/overlays/${env.overlay}/kustomization.yaml`);
   }
+  env.with.forEach((component, i) => {
+    const problem = componentProblem(component);
+    if (problem) throw new UserError(`envs/${name}.yaml: with[${i}]: ${problem}`);
+  });
   return { ...env, name, file };
 }
+
+export const knownComponents = () =>
+  existsSync(join(kindDir(), "components"))
+    ? readdirSync(join(kindDir(), "components"))
+        .filter((c) => existsSync(join(kindDir(), "components", c, "kustomization.yaml")))
+        .sort()
+    : [];
+
+function componentProblem(component: string): string | undefined {
+  if (knownComponents().includes(component)) return undefined;
+  return `unknown component '${component}'; known components: ${knownComponents().join(", ") || "(none)"} (folders in kind/components)`;
+}
+
+/**
+ * An env file with components switched on by `--with a,b` besides its own `with:` (each named once,
+ * in the order given); an unknown one names the flag and the known components.
+ */
+export function withComponents(envFile: EnvFile, flag: string | undefined): EnvFile {
+  const asked = (flag ?? "")
+    .split(",")
+    .map((c) => c.trim())
+    .filter(Boolean);
+  for (const component of asked) {
+    const problem = componentProblem(component);
+    if (problem) throw new UserError(`--with: ${problem}`);
+  }
+  return { ...envFile, with: [...new Set([...envFile.with, ...asked])] };
+}
+
+/** How messages name an env file and its components: `env dev with monitoring`. */
+export const envLabel = (envFile: Pick<EnvFile, "name" | "with">) =>
+  `env ${envFile.name}${envFile.with.length > 0 ? ` with ${envFile.with.join(", ")}` : ""}`;

@@ -1,4 +1,4 @@
-import type { EnvFile } from "../config/env-file.ts";
+import { type EnvFile, envLabel } from "../config/env-file.ts";
 import { allRuntimes } from "../runtimes/index.ts";
 import type { Runtime } from "../runtimes/runtime.ts";
 import { LOAD_BALANCER_PREFIX } from "./endpoints.ts";
@@ -25,7 +25,7 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
     checkCapacity(name, (await Promise.all(allRuntimes().map((r) => r.list()))).flat(), maxEnvironments());
   process.on("SIGINT", onInterrupt);
   const began = performance.now();
-  console.log(`environment '${name}' (env ${envFile.name}) on ${runtime.name}:`);
+  console.log(`environment '${name}' (${envLabel(envFile)}) on ${runtime.name}:`);
   const { state, reused } = await runtime
     .up({ name, envFile, progress: (line) => console.log(`  ${line}`) })
     .catch(async (error: unknown) => {
@@ -38,7 +38,7 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
   console.log(
     reused
       ? `environment '${name}' is already up and healthy (checked in ${seconds}s)`
-      : `environment '${name}' (env ${envFile.name}) is up in ${seconds}s`,
+      : `environment '${name}' (${envLabel(envFile)}) is up in ${seconds}s`,
   );
   printEndpoints(name, state);
   return state;

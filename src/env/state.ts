@@ -1,7 +1,7 @@
 import { chmodSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import type { EnvFile } from "../config/env-file.ts";
+import { type EnvFile, loadEnvFile } from "../config/env-file.ts";
 import { currentRun } from "../labels.ts";
 import { stateDir } from "../paths.ts";
 import { RUNTIME_NAMES } from "../runtimes/runtime.ts";
@@ -13,6 +13,8 @@ export const envStateSchema = z.object({
   runtime: z.enum(RUNTIME_NAMES).default("docker"),
   /** The env file (envs/ENV.yaml) it was brought up from. */
   env: z.string().default("dev"),
+  /** The components switched on (the env file's `with:` and `dev:up --with`), kept for every later command. */
+  with: z.array(z.string()).default([]),
   /** `starting` until `up` finishes; a `starting` env whose run is gone was interrupted. */
   status: z.enum(["starting", "ready"]),
   run: z.string(),
@@ -49,6 +51,7 @@ export function startingState(
     name,
     runtime,
     env: envFile.name,
+    with: envFile.with,
     status: "starting",
     run: currentRun(),
     createdAt: now.toISOString(),
@@ -60,6 +63,11 @@ export function startingState(
     readySeconds: {},
     secrets,
   };
+}
+
+/** The env file an environment was brought up from, with the components it was brought up with. */
+export function envFileOf(state: EnvState): EnvFile {
+  return { ...loadEnvFile(state.env), with: state.with };
 }
 
 const envsDir = () => join(stateDir(), "envs");

@@ -5,7 +5,7 @@ import { checkApiDefinitions } from "../gateway/api-definition.ts";
 import { type PolicyModel, policyModel } from "../netpol/policy-model.ts";
 import { kindDir } from "../paths.ts";
 import { type Plan, planObjects, type RuntimeSupport } from "./plan.ts";
-import { renderOverlay } from "./render.ts";
+import { renderedName, renderOverlay } from "./render.ts";
 import { generateSecrets, type SecretValues } from "./secrets.ts";
 
 /** An environment checked and ready to hand to a runtime: nothing has started yet. */
@@ -26,11 +26,11 @@ export async function prepareEnvironment(
   support: RuntimeSupport,
   previousSecrets?: SecretValues,
 ): Promise<PreparedEnvironment> {
-  const objects = await renderOverlay(envFile.overlay);
+  const objects = await renderOverlay(envFile.overlay, envFile.with);
   // Tyk loads a misspelt or unknown field silently: the gateway's files are checked first.
   const gateway = join(kindDir(), "base", "gateway");
   if (existsSync(gateway)) checkApiDefinitions(gateway);
-  const plan = planObjects(objects, `kind/overlays/${envFile.overlay}`, support);
+  const plan = planObjects(objects, renderedName(envFile.overlay, envFile.with), support);
   return {
     envFile,
     plan,

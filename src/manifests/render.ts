@@ -1,6 +1,8 @@
-import { join } from "node:path";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
 import { execa } from "execa";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { UserError } from "../errors.ts";
 import { kindDir } from "../paths.ts";
 
@@ -20,19 +22,49 @@ export interface K8sObject {
   stringData?: Record<string, string>;
 }
 
-/** Renders kind/overlays/OVERLAY with kustomize (`kubectl kustomize`), never a home-made renderer. */
-export async function renderOverlay(overlay: string): Promise<K8sObject[]> {
+/** What renderOverlay renders, as error messages name it: `kind/overlays/dev with monitoring`. */
+export const renderedName = (overlay: string, components: readonly string[] = []) =>
+  `kind/overlays/${overlay}${components.length > 0 ? ` with ${components.join(", ")}` : ""}`;
+
+/**
+ * Renders kind/overlays/OVERLAY with kustomize (`kubectl kustomize`), never a home-made renderer;
+ * components (kind/components/NAME) are added by a kustomization of the two made for this render.
+ */
+export async function renderOverlay(
+  overlay: string,
+  components: readonly string[] = [],
+): Promise<K8sObject[]> {
   const dir = join(kindDir(), "overlays", overlay);
-  const result = await execa("kubectl", ["kustomize", dir], { reject: false });
-  if (result.failed) {
-    if ((result as { code?: string }).code === "ENOENT") {
-      throw new UserError(
-        "kubectl is not installed; it renders the kind/ manifests (kubectl kustomize)",
-        "Install kubectl (any version with kustomize v5).",
-      );
-    }
-    throw new UserError(`kind/overlays/${overlay}: kustomize failed`, String(result.stderr).trim());
+  if (components.length === 0) return parseRendered(await kustomize(dir), renderedName(overlay));
+  // kustomize reads only relative paths, and a temporary folder keeps kind/ as it was.
+  const top = mkdtempSync(join(tmpdir(), "devstack-render-"));
+  try {
+    const from = (path: string) => relative(top, path);
+    const kustomization = {
+      apiVersion: "kustomize.config.k8s.io/v1beta1",
+      kind: "Kustomization",
+      resources: [from(dir)],
+      components: components.map((c) => from(join(kindDir(), "components", c))),
+    };
+    writeFileSync(join(top, "kustomization.yaml"), stringify(kustomization));
+    return parseRendered(await kustomize(top), renderedName(overlay, components));
+  } finally {
+    rmSync(top, { recursive: true, force: true });
   }
+}
+
+async function kustomize(dir: string) {
+  const result = await execa("kubectl", ["kustomize", dir], { reject: false });
+  if ((result as { code?: string }).code === "ENOENT")
+    throw new UserError(
+      "kubectl is not installed; it renders the kind/ manifests (kubectl kustomize)",
+      "Install kubectl (any version with kustomize v5).",
+    );
+  return result;
+}
+
+function parseRendered(result: Awaited<ReturnType<typeof kustomize>>, what: string): K8sObject[] {
+  if (result.failed) throw new UserError(`${what}: kustomize failed`, String(result.stderr).trim());
   const objects: K8sObject[] = [];
   for (const doc of parseAllDocuments(String(result.stdout))) {
     const value = doc.toJS() as K8sObject | null;

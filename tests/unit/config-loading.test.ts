@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { z } from "zod";
-import { envsDir, knownEnvs, loadEnvFile } from "../../src/config/env-file.ts";
+import {
+  envLabel,
+  envsDir,
+  knownComponents,
+  knownEnvs,
+  loadEnvFile,
+  withComponents,
+} from "../../src/config/env-file.ts";
 import { loadYamlFile } from "../../src/config/yaml-file.ts";
 import { repoRoot } from "../../src/paths.ts";
 import { userErrorFrom } from "../support/thrown.ts";
@@ -46,6 +53,7 @@ describe("env files", () => {
       ttl: 7_200_000,
       seed: { size: "none", seed: 42 },
       startupTimeout: 120_000,
+      with: [],
       name: "review",
       file: join(root, "envs", "review.yaml"),
     });
@@ -70,6 +78,47 @@ describe("env files", () => {
     );
     envsFolder({ "x.yaml": ENV.replace("overlay: dev", "overlay: prod") }, ["dev", "prod"]);
     expect(loadEnvFile("x").overlay).toBe("prod");
+  });
+});
+
+describe("components an env switches on", () => {
+  /** An env folder whose kind/ has the given components (folders with a kustomization). */
+  const withFolder = (text: string, components: string[]) => {
+    const root = envsFolder({ "x.yaml": text });
+    for (const c of components) {
+      mkdirSync(join(root, "kind", "components", c), { recursive: true });
+      writeFileSync(join(root, "kind", "components", c, "kustomization.yaml"), "kind: Component\n");
+    }
+    // A folder without a kustomization is not a component.
+    mkdirSync(join(root, "kind", "components", "notes"), { recursive: true });
+    return root;
+  };
+
+  it("are the env file's `with:` and --with together, each once, in order", () => {
+    withFolder(`${ENV}with: [monitoring]\n`, ["monitoring", "tracing"]);
+    expect(knownComponents()).toEqual(["monitoring", "tracing"]);
+    expect(loadEnvFile("x").with).toEqual(["monitoring"]);
+    expect(withComponents(loadEnvFile("x"), "tracing, monitoring").with).toEqual(["monitoring", "tracing"]);
+    expect(withComponents(loadEnvFile("x"), undefined).with).toEqual(["monitoring"]);
+    expect(envLabel(withComponents(loadEnvFile("x"), "tracing"))).toBe("env x with monitoring, tracing");
+    envsFolder({ "x.yaml": ENV });
+    expect(loadEnvFile("x").with).toEqual([]);
+    expect(envLabel(loadEnvFile("x"))).toBe("env x");
+  });
+
+  it("must be folders of kind/components, named by file and field or by the flag", () => {
+    withFolder(`${ENV}with: [monitoring, notes]\n`, ["monitoring"]);
+    expect(userErrorFrom(() => loadEnvFile("x")).message).toBe(
+      "envs/x.yaml: with[1]: unknown component 'notes'; known components: monitoring (folders in kind/components)",
+    );
+    withFolder(ENV, ["monitoring"]);
+    expect(userErrorFrom(() => withComponents(loadEnvFile("x"), "monitoring,grafana")).message).toBe(
+      "--with: unknown component 'grafana'; known components: monitoring (folders in kind/components)",
+    );
+    withFolder(`${ENV}with: monitoring\n`, ["monitoring"]);
+    expect(userErrorFrom(() => loadEnvFile("x")).message).toMatch(
+      /with: a list of component names \(folders in kind\/components\)$/,
+    );
   });
 });
 

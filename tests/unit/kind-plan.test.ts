@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { loadEnvFile } from "../../src/config/env-file.ts";
+import { loadEnvFile, withComponents } from "../../src/config/env-file.ts";
+import type { UserError } from "../../src/errors.ts";
 import { loadImageMap } from "../../src/images/image-map.ts";
 import { prepareEnvironment } from "../../src/manifests/prepare.ts";
 import { repoRoot } from "../../src/paths.ts";
@@ -151,6 +152,17 @@ describe("the Kind runtime's plan", () => {
       `${K} -n azora wait clusters.postgresql.cnpg.io/azora-db --for=condition=Ready --timeout=300s`,
     ]);
     expect(does("migrations and seed")[1]).toContain("(image db-init, seed large)");
+  });
+
+  it("refuses components, which only the Docker runtime runs so far", async () => {
+    const envFile = withComponents(loadEnvFile("dev"), "monitoring");
+    const error = await kindRuntime.dryRun({ name: "plan", envFile }).then(
+      () => undefined,
+      (e: unknown) => e as UserError,
+    );
+    expect(error?.message).toBe(
+      "env dev with monitoring: components (monitoring) run on the Docker runtime only, not yet on Kind",
+    );
   });
 });
 

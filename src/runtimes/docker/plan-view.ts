@@ -1,6 +1,7 @@
 import type { Plan } from "../../manifests/plan.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
+import { PROMETHEUS_CONFIG_ANNOTATION } from "../../monitoring/prometheus-config.ts";
 import { effectivePolicyTypes } from "../../netpol/policy.ts";
 import { selectorMatches } from "../../netpol/selector.ts";
 import { STAND_IN_LABEL } from "./cluster.ts";
@@ -14,23 +15,41 @@ export interface PlanLine {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
+const into = (prometheus: string | undefined, what: string) =>
+  prometheus
+    ? `${what} in ${prometheus}, as the Prometheus operator would write them`
+    : `nothing: no ConfigMap annotated ${PROMETHEUS_CONFIG_ANNOTATION} (a Prometheus) in the manifests`;
+
 /**
  * What the Docker runtime makes of each object of the plan, read from the containers it will
  * actually start (so a 3-instance Cluster that runs as one container says so) and from the
  * policies it will enforce. Pure: the text `manifests:plan` prints.
  */
 export function describeDockerPlan(plan: Plan, containers: readonly ContainerPlan[]): PlanLine[] {
+  // Names are namespaced once there is more than one namespace (monitoring's beside azora).
+  const namespaces = new Set(
+    [...plan.run, ...plan.ignored.map((i) => i.object)].flatMap((o) => o.metadata.namespace ?? []),
+  );
+  const name = (o: K8sObject) =>
+    namespaces.size > 1 && o.metadata.namespace
+      ? `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`
+      : `${o.kind}/${o.metadata.name}`;
+  const prometheus = plan.run.find((o) => o.metadata.annotations?.[PROMETHEUS_CONFIG_ANNOTATION]);
   const lines: PlanLine[] = plan.run.map((o) => ({
     verb: "run",
-    object: `${o.kind}/${o.metadata.name}`,
-    detail: describe(o, containers),
+    object: name(o),
+    detail: describe(o, containers, prometheus ? name(prometheus) : undefined),
   }));
   for (const { object, reason } of plan.ignored)
-    lines.push({ verb: "ignore", object: `${object.kind}/${object.metadata.name}`, detail: reason });
+    lines.push({ verb: "ignore", object: name(object), detail: reason });
   return lines;
 }
 
-function describe(o: K8sObject, containers: readonly ContainerPlan[]): string {
+function describe(
+  o: K8sObject,
+  containers: readonly ContainerPlan[],
+  prometheus: string | undefined,
+): string {
   const spec = o.spec ?? {};
   const runs = containers.filter((c) => c.workload === o.metadata.name && c.kind === o.kind);
   const image = runs[0]?.image ?? "?";
@@ -68,6 +87,19 @@ function describe(o: K8sObject, containers: readonly ContainerPlan[]): string {
       const keys = Object.keys({ ...o.data, ...o.stringData }).length;
       const generated = o.metadata.annotations?.[GENERATE_ANNOTATION] === "true";
       return `${plural(keys, "key")}${generated ? ", values generated per environment" : ""}`;
+    }
+    case "PodMonitor": {
+      const selected = containers.filter(
+        (c) => c.namespace === o.metadata.namespace && selectorMatches(spec.selector ?? {}, c.labels),
+      ).length;
+      return `selects ${plural(selected, "pod")} -> ${into(prometheus, "scrape jobs")}`;
+    }
+    case "ServiceMonitor":
+      return `-> ${into(prometheus, "scrape jobs over the pods of the Services it selects")}`;
+    case "PrometheusRule": {
+      const groups: { rules?: unknown[] }[] = spec.groups ?? [];
+      const rules = groups.reduce((n, g) => n + (g.rules ?? []).length, 0);
+      return `${plural(groups.length, "group")}, ${plural(rules, "rule")} -> ${into(prometheus, "a rule file")}`;
     }
     case "ConfigMap":
       return `${plural(Object.keys(o.data ?? {}).length, "key")}`;

@@ -1,11 +1,12 @@
 import { execa } from "execa";
-import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
+import type { EnvFile } from "../../config/env-file.ts";
 import { inspectContainer } from "../../docker/api.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
 import {
   type EnvState,
+  envFileOf,
   readEnvState,
   removeEnvState,
   startingState,
@@ -201,7 +202,7 @@ export const dockerRuntime: Runtime & {
   async status(name): Promise<EnvironmentStatus> {
     await ensureEngine();
     const state = requireState(name);
-    const { containers } = await prepare(loadEnvFile(state.env), state);
+    const { containers } = await prepare(envFileOf(state), state);
     const workloads = await environmentStatus(state, containers);
     const table = tableName(name);
     const hasTable = (await listTables(await firewallRunner())).includes(table);
@@ -281,7 +282,7 @@ export const dockerRuntime: Runtime & {
   async probePolicies(name, { timeoutMs }): Promise<PolicyProbeReport> {
     await ensureEngine();
     const state = requireReady(name);
-    const { prepared } = await prepare(loadEnvFile(state.env), state);
+    const { prepared } = await prepare(envFileOf(state), state);
     const running = await runningContainers(prefix(name));
     const pods = probePods(running);
     const observations = await probeAgainstEngine(pods, prepared.policies, { timeoutMs });

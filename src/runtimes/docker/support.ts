@@ -4,6 +4,7 @@ import { imageForReference, loadImageMap } from "../../images/image-map.ts";
 import type { RuntimeSupport } from "../../manifests/plan.ts";
 import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { completePrometheusConfig, MONITORING_KINDS } from "../../monitoring/prometheus-config.ts";
 import { standInPolicy } from "./cluster.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
@@ -19,13 +20,13 @@ export const DOCKER_SUPPORT: RuntimeSupport = {
     "Cluster",
     // Enforced by the environment's firewall rules (firewall.ts).
     "NetworkPolicy",
+    // Made into the configuration of the environment's Prometheus, as the operator does.
+    ...MONITORING_KINDS,
   ],
   ignored: {
     HorizontalPodAutoscaler: "no autoscaling on one machine: replicas come from the Deployment",
     PodDisruptionBudget: "no voluntary evictions on Docker",
-    PodMonitor: "no Prometheus operator: scrape /metrics directly",
-    ServiceMonitor: "no Prometheus operator: scrape /metrics directly",
-    Namespace: "one environment is one namespace: its network and labels",
+    Namespace: "an environment's namespaces share its network; pods carry theirs as labels for NetworkPolicy",
   },
 };
 
@@ -47,6 +48,10 @@ export function containersOf(prepared: PreparedEnvironment): ContainerPlan[] {
  */
 export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretValues) {
   const prepared = await prepareEnvironment(envFile, DOCKER_SUPPORT, previousSecrets);
+  // Prometheus' configuration names the pods, so it is completed once they are known. A pod's
+  // hostname is its name, which the engine's DNS answers on the environment's network.
+  const pods = containersOf(prepared);
+  prepared.plan.run = completePrometheusConfig(prepared.plan.run, pods, (pod, port) => `${pod.pod}:${port}`);
   const containers = containersOf(prepared);
   for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && (o.spec?.instances ?? 1) > 1))
     prepared.policies.policies.push(

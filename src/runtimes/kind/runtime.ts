@@ -1,9 +1,9 @@
 import { execa } from "execa";
-import { type EnvFile, loadEnvFile } from "../../config/env-file.ts";
+import { type EnvFile, envLabel } from "../../config/env-file.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
 import { age } from "../../env/lifetime.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
-import { type EnvState, readEnvState, removeEnvState, startingState } from "../../env/state.ts";
+import { type EnvState, envFileOf, readEnvState, removeEnvState, startingState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
 import { listGuards, removeEgressGuard } from "../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
@@ -31,6 +31,13 @@ import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
+  // The monitoring component needs a Prometheus configured from its monitors; only the Docker
+  // runtime does that so far (a cluster would need the Prometheus operator or its own scrape jobs).
+  if (envFile.with.length > 0)
+    throw new UserError(
+      `${envLabel(envFile)}: components (${envFile.with.join(", ")}) run on the Docker runtime only, not yet on Kind`,
+      "Leave out --with (and the env file's `with:`), or use --runtime docker.",
+    );
   const previous = readEnvState(name);
   const prepared = await prepareEnvironment(envFile, KIND_SUPPORT, previous?.secrets);
   const labels = devstackLabels({ purpose: "env", ttlMs: envFile.ttl });
@@ -153,7 +160,7 @@ export const kindRuntime: Runtime = {
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
     const kubeconfig = kubeconfigFile(name);
-    const ns = namespaceOf(await prepareEnvironment(loadEnvFile(state.env), KIND_SUPPORT, state.secrets));
+    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
     const get = async <T>(args: string[]) =>
       (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as KubeList<T>).items;
     const [workloads, clusters, pods] = await Promise.all([
@@ -202,7 +209,7 @@ export const kindRuntime: Runtime = {
 
   async logs(name, { workload, follow, tail, line }) {
     const state = requireReady(name);
-    const ns = namespaceOf(await prepareEnvironment(loadEnvFile(state.env), KIND_SUPPORT, state.secrets));
+    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
     const selector = workload ? `app.kubernetes.io/name=${workload}` : "app.kubernetes.io/name";
     const run = execa(
       requireTool("kubectl"),
