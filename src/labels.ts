@@ -19,6 +19,10 @@ export const LABEL = {
   workload: "dev.azora.devstack.workload",
   /** A container's liveness probe, as JSON, for the supervisor. */
   liveness: "dev.azora.devstack.liveness",
+  /** A container's readiness probe, as JSON, for the supervisor (its pod-state series). */
+  readiness: "dev.azora.devstack.readiness",
+  /** The name of a pod's container in the manifests (kube-state-metrics' `container` label). */
+  container: "dev.azora.devstack.container",
   /** Which state folder keeps the environment's record (see recordsId). */
   records: "dev.azora.devstack.records",
 } as const;

@@ -11,10 +11,17 @@ import { GenericContainer } from "./testcontainers.ts";
  */
 export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
   private soleNetwork?: { name: string; aliases: string[] };
+  private gatewayNames: string[] = [];
 
   /** The only network the container joins, and its names there. */
   withSoleNetwork(name: string, aliases: string[]): this {
     this.soleNetwork = { name, aliases };
+    return this;
+  }
+
+  /** Names that resolve, in the container, to its network's gateway (the host's services there). */
+  withGatewayNames(names: string[]): this {
+    this.gatewayNames = names;
     return this;
   }
 
@@ -23,7 +30,10 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     // the engine's DNS forwards them to the network's gateway, where the environment's supervisor
     // says at once that they do not exist (runtimes/docker/dns-answerer.ts). Without a supervisor
     // nothing answers there and the resolver gives up after 1 s per question (not 2 x 5 s).
-    this.hostConfig.Dns = [(this.soleNetwork && (await gatewayOf(this.soleNetwork.name))) || "127.0.0.1"];
+    const gateway = this.soleNetwork && (await gatewayOf(this.soleNetwork.name));
+    this.hostConfig.Dns = [gateway || "127.0.0.1"];
+    if (gateway && this.gatewayNames.length > 0)
+      this.hostConfig.ExtraHosts = this.gatewayNames.map((name) => `${name}:${gateway}`);
     this.hostConfig.DnsOptions = ["timeout:1", "attempts:1"];
     if (this.soleNetwork) {
       const { name, aliases } = this.soleNetwork;

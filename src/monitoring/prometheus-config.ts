@@ -192,13 +192,15 @@ type Address = (pod: ScrapePod, port: number) => string;
 /**
  * The objects with every ConfigMap annotated PROMETHEUS_CONFIG_ANNOTATION completed: its
  * configuration gets a scrape job per monitor endpoint (targets from `pods`, reached at
- * `address`), and a rule file per PrometheusRule. Every problem with a monitor or rule is reported
- * together; the objects given are not changed.
+ * `address`), and a rule file per PrometheusRule; `runtimeJobs` are the runtime's own (the
+ * pod-state series on Docker). Every problem with a monitor or rule is reported together; the
+ * objects given are not changed.
  */
 export function completePrometheusConfig(
   objects: K8sObject[],
   pods: ScrapePod[],
   address: Address,
+  runtimeJobs: readonly object[] = [],
 ): K8sObject[] {
   const problems: string[] = [];
   const services = objects.filter((o) => o.kind === "Service");
@@ -230,7 +232,11 @@ export function completePrometheusConfig(
     const own = config.scrape_configs ?? [];
     return {
       ...o,
-      data: { ...o.data, ...ruleFiles, [key]: stringify({ ...config, scrape_configs: [...own, ...jobs] }) },
+      data: {
+        ...o.data,
+        ...ruleFiles,
+        [key]: stringify({ ...config, scrape_configs: [...own, ...runtimeJobs, ...jobs] }),
+      },
     };
   });
   if (problems.length > 0)

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { docker } from "../../src/docker/cli.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
@@ -67,6 +68,43 @@ describe("dev:up --with monitoring", () => {
       "azora-postgres: PostgresReplicationLagHigh ok, PostgresNoPrimary ok",
       "azora-services: ServiceErrorRatioHigh ok, ServiceLatencyP95High ok",
     ]);
+
+    // The pod-state series the supervisor serves as kube-state-metrics would: readiness from
+    // HTTP probes (the services) and exec probes (Redis), then a killed container's restart and
+    // why it ended.
+    const series = async (query: string) => {
+      const result = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(
+        prometheus,
+        `query?query=${encodeURIComponent(query)}`,
+      );
+      return result.result
+        .map((r) => [r.metric.pod, r.metric.reason, r.value[1]].filter(Boolean).join(" "))
+        .sort();
+    };
+    await expect
+      .poll(
+        () => series('kube_pod_container_status_ready{namespace="azora",pod=~"user-service-1|redis-0"}'),
+        {
+          timeout: 30_000,
+          interval: 1_000,
+        },
+      )
+      .toEqual(["redis-0 1", "user-service-1 1"]);
+    await docker(["kill", `azora-${name}-user-service-1`]);
+    await expect
+      .poll(
+        () => series('kube_pod_container_status_restarts_total{namespace="azora",pod="user-service-1"}'),
+        {
+          timeout: 30_000,
+          interval: 1_000,
+        },
+      )
+      .toEqual(["user-service-1 1"]);
+    expect(
+      await series(
+        'kube_pod_container_status_last_terminated_reason{namespace="azora",pod="user-service-1"}',
+      ),
+    ).toEqual(["user-service-1 Error 1"]);
 
     // Both namespaces' policies hold with Prometheus among the pods: it reaches the metrics ports
     // and nothing else, and nothing reaches it but on its web port.

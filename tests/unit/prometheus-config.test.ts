@@ -169,7 +169,7 @@ describe("Prometheus' configuration from the monitors", () => {
     ]);
   });
 
-  it("keeps the ConfigMap's own scrape jobs first, and writes one rule file per PrometheusRule", () => {
+  it("keeps the ConfigMap's own scrape jobs first, then the runtime's, and writes one rule file per PrometheusRule", () => {
     const groups = [{ name: "azora-pods", rules: [{ alert: "PodRestarting", expr: "up == 0" }] }];
     const objects = completePrometheusConfig(
       [
@@ -180,13 +180,17 @@ describe("Prometheus' configuration from the monitors", () => {
           metadata: { name: "azora-alerts", namespace: "azora" },
           spec: { groups },
         },
+        podMonitor({ selector: { matchLabels: { tier: "edge" } }, podMetricsEndpoints: [{ port: "http" }] }),
       ],
       PODS,
       address,
+      [{ job_name: "kube-state-metrics" }],
     );
     const data = objects[0]?.data ?? {};
     expect(Object.keys(data).sort()).toEqual(["prometheus.yml", "rules-azora-azora-alerts.yml"]);
-    expect(parse(data["prometheus.yml"] ?? "")).toEqual({ scrape_configs: [{ job_name: "prometheus" }] });
+    expect(
+      parse(data["prometheus.yml"] ?? "").scrape_configs.map((j: { job_name: string }) => j.job_name),
+    ).toEqual(["prometheus", "kube-state-metrics", "podMonitor/azora/services/0"]);
     expect(parse(data["rules-azora-azora-alerts.yml"] ?? "")).toEqual({ groups });
   });
 

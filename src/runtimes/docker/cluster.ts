@@ -24,7 +24,7 @@ export const ETCD_MEMBERS = 3;
 const PATRONI_TIMINGS = { ttl: 7, loopWait: 1, retryTimeout: 3 };
 
 type Limits = ContainerPlan["limits"];
-type Base = Pick<ContainerPlan, "namespace" | "kind" | "loadBalancers" | "files" | "init">;
+type Base = Pick<ContainerPlan, "namespace" | "kind" | "container" | "loadBalancers" | "files" | "init">;
 
 export function clusterContainers(
   cluster: K8sObject,
@@ -41,6 +41,8 @@ export function clusterContainers(
   const base: Base = {
     namespace: cluster.metadata.namespace ?? "default",
     kind: "Cluster",
+    // The container of a CloudNativePG instance pod.
+    container: "postgres",
     loadBalancers: [],
     files: [],
     init: [],
@@ -100,6 +102,7 @@ export function clusterContainers(
 
   const etcd: ContainerPlan[] = etcdPods.map((pod, i) => ({
     ...base,
+    container: "etcd",
     workload: `${name}-etcd`,
     replica: i + 1,
     pod,
@@ -176,6 +179,7 @@ export function clusterContainers(
   ] as const;
   const proxies: ContainerPlan[] = roles.map(([role, endpoint]) => ({
     ...base,
+    container: "haproxy",
     workload: `${name}-${role}`,
     replica: 1,
     pod: `${name}-${role}-1`,

@@ -8,6 +8,8 @@
 //     (then restarted as above);
 //   - does what the cluster's DNS does for pods that are down: says at once that their names do
 //     not exist (dns-answerer.ts);
+//   - probes each container's readiness as the kubelet does and serves the pod-state series
+//     kube-state-metrics would (kube-state.ts) for the environment's Prometheus;
 //   - does what Calico's agent does: whenever the environment's containers or their addresses
 //     change (a restart may hand out a new IP), it recompiles and re-applies the environment's
 //     nftables table.
@@ -21,13 +23,15 @@ import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
 import { answerUnknownNames } from "./dns-answerer.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
-import { afterExit, newRecord, type PodRecord, restarted } from "./restarts.ts";
+import { type PodState, serveKubeState } from "./kube-state.ts";
+import { afterExit, newRecord, type PodRecord, restarted, waitingReason } from "./restarts.ts";
 import { HELD_DIR, ISOLATED_DIR, PODS_FILE } from "./supervisor-state.ts";
 
-interface Liveness {
-  kind: "http" | "tcp";
+interface ProbeSpec {
+  kind: "http" | "tcp" | "exec";
   path?: string;
-  port: number;
+  port?: number;
+  command?: string[];
   periodSeconds: number;
   failureThreshold: number;
 }
@@ -46,9 +50,10 @@ const log = (level: number, msg: string, extra: object = {}) =>
     JSON.stringify({ level, time: new Date().toISOString(), service: "devstack-supervisor", msg, ...extra }),
   );
 
-function dockerApi(method: string, path: string): Promise<{ status: number; body: string }> {
+function dockerApi(method: string, path: string, json?: object): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: "/var/run/docker.sock", method, path }, (res) => {
+    const headers = json ? { "content-type": "application/json" } : {};
+    const req = request({ socketPath: "/var/run/docker.sock", method, path, headers }, (res) => {
       let body = "";
       res.on("data", (c) => {
         body += c;
@@ -56,14 +61,32 @@ function dockerApi(method: string, path: string): Promise<{ status: number; body
       res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
     });
     req.on("error", reject);
-    req.end();
+    req.end(json ? JSON.stringify(json) : undefined);
   });
 }
 
-function probe(host: string, l: Liveness): Promise<boolean> {
+/** An exec probe through the Docker API: the command's exit code 0, within 2 s. */
+async function execProbe(id: string, command: string[]): Promise<boolean> {
+  // Attached: the start's answer then ends when the command has (unattached, it ends at once).
+  const created = await dockerApi("POST", `/containers/${id}/exec`, {
+    Cmd: command,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  if (created.status >= 300) return false;
+  const exec = (JSON.parse(created.body) as { Id: string }).Id;
+  const ran = dockerApi("POST", `/exec/${exec}/start`, { Detach: false, Tty: false });
+  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000));
+  if (!(await Promise.race([ran, timeout]))) return false;
+  const { body } = await dockerApi("GET", `/exec/${exec}/json`);
+  return (JSON.parse(body) as { ExitCode: number | null }).ExitCode === 0;
+}
+
+function probe(host: string, l: ProbeSpec, id: string): Promise<boolean> {
+  if (l.kind === "exec") return execProbe(id, l.command ?? []).catch(() => false);
   if (l.kind === "tcp") {
     return new Promise((resolve) => {
-      const socket = connect({ host, port: l.port, timeout: 2_000 }, () => {
+      const socket = connect({ host, port: l.port ?? 0, timeout: 2_000 }, () => {
         socket.destroy();
         resolve(true);
       });
@@ -86,6 +109,11 @@ const lastProbe = new Map<string, number>();
 const pods = new Map<string, PodRecord>();
 /** Containers this supervisor stopped for failing their liveness probe. */
 const livenessStopped = new Set<string>();
+/** Per container name: its readiness, as the kubelet keeps it (not ready until a probe passes). */
+const readiness = new Map<string, { ready: boolean; failures: number; probedAt: number }>();
+/** The environment's containers (with their address if running) as of the last tick. */
+let seen: SeenContainer[] = [];
+type SeenContainer = { Id: string; Names: string[]; Labels: Record<string, string>; ip?: string };
 
 function savePods() {
   mkdirSync(PODS_FILE.slice(0, PODS_FILE.lastIndexOf("/")), { recursive: true });
@@ -129,8 +157,10 @@ async function restartExited(
     if ((record.restartAt ?? 0) > Date.now()) continue;
     const result = await dockerApi("POST", `/containers/${c.Id}/start`);
     if (result.status < 300 || result.status === 304) {
-      // A new container instance: its probe failures start from nothing, as on the kubelet.
+      // A new container instance: its probe failures start from nothing, as on the kubelet, and
+      // it is not ready until its readiness probe passes.
       failures.delete(name);
+      readiness.delete(name);
       record = restarted(record);
       pods.set(name, record);
       savePods();
@@ -138,6 +168,50 @@ async function restartExited(
     } else
       log(50, "restart failed", { container: name, status: result.status, body: result.body.slice(0, 200) });
   }
+}
+
+/**
+ * The pods' states for the pod-state series, readiness probed now as the kubelet keeps it: a
+ * container is ready once its probe passed, and not ready after `failureThreshold` failures in a
+ * row or when it is not running. Probes run when the series are asked for (no Prometheus, no
+ * probes: exec probes cost a process each), at most once per `periodSeconds`, all due at once so
+ * one that hangs holds up no other.
+ */
+async function podStates(containers: SeenContainer[]): Promise<PodState[]> {
+  const podContainers = containers.filter((c) => c.Labels[POD_LABEL]);
+  await Promise.all(
+    podContainers.map(async (c) => {
+      const name = (c.Names[0] ?? "").replace(/^\//, "");
+      const label = c.Labels[LABEL.readiness];
+      const state = readiness.get(name) ?? { ready: false, failures: 0, probedAt: 0 };
+      if (!c.ip) readiness.set(name, { ready: false, failures: 0, probedAt: 0 });
+      else if (!label) readiness.set(name, { ...state, ready: true });
+      else {
+        const spec = JSON.parse(label) as ProbeSpec;
+        if (Date.now() - state.probedAt < spec.periodSeconds * 1000) return;
+        const passed = await probe(c.ip, spec, c.Id);
+        const failures = passed ? 0 : state.failures + 1;
+        const ready = passed || (state.ready && failures < spec.failureThreshold);
+        readiness.set(name, { ready, failures, probedAt: Date.now() });
+      }
+    }),
+  );
+  const now = Date.now();
+  return podContainers.map((c) => {
+    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const pod = JSON.parse(c.Labels[POD_LABEL] ?? "{}") as { namespace: string; name: string };
+    const record = pods.get(name);
+    return {
+      namespace: pod.namespace,
+      pod: pod.name,
+      container: c.Labels[LABEL.container] ?? pod.name,
+      running: c.ip !== undefined,
+      ready: readiness.get(name)?.ready ?? false,
+      restarts: record?.restarts ?? 0,
+      lastState: record?.lastState,
+      crashLooping: waitingReason(record, now) === "CrashLoopBackOff",
+    };
+  });
 }
 
 async function tick() {
@@ -174,6 +248,7 @@ async function tick() {
   }
 
   await restartExited(containers);
+  seen = containers.map((c) => ({ ...c, ip: ipOf(c) }));
 
   for (const c of containers) {
     const name = (c.Names[0] ?? "").replace(/^\//, "");
@@ -181,10 +256,10 @@ async function tick() {
     const ip = ipOf(c);
     if (!ip) failures.delete(name); // not running: whatever starts it next starts afresh
     if (!label || !ip) continue;
-    const l = JSON.parse(label) as Liveness;
+    const l = JSON.parse(label) as ProbeSpec;
     if (Date.now() - (lastProbe.get(name) ?? 0) < l.periodSeconds * 1000) continue;
     lastProbe.set(name, Date.now());
-    if (await probe(ip, l)) {
+    if (await probe(ip, l, c.Id)) {
       failures.set(name, 0);
       continue;
     }
@@ -211,8 +286,10 @@ if (FIREWALL) {
   const { body } = await dockerApi("GET", `/networks/${FIREWALL.network}`);
   const gateway = (JSON.parse(body) as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.[0]
     ?.Gateway;
-  if (gateway) answerUnknownNames(gateway, log);
-  else log(40, "no gateway address on the network: names of pods that are down resolve slowly", { body });
+  if (gateway) {
+    answerUnknownNames(gateway, log);
+    serveKubeState(gateway, () => podStates(seen), log);
+  } else log(40, "no gateway address on the network: names of pods that are down resolve slowly", { body });
 }
 for (;;) {
   await tick().catch((error: Error) => log(50, "supervisor tick failed", { err: error.message }));

@@ -6,6 +6,7 @@ import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/pr
 import type { SecretValues } from "../../manifests/secrets.ts";
 import { completePrometheusConfig, MONITORING_KINDS } from "../../monitoring/prometheus-config.ts";
 import { standInPolicy } from "./cluster.ts";
+import { KUBE_STATE_JOB } from "./kube-state.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
 /** What the Docker runtime does with each kind; anything else in the manifests is an error. */
@@ -51,7 +52,9 @@ export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretVal
   // Prometheus' configuration names the pods, so it is completed once they are known. A pod's
   // hostname is its name, which the engine's DNS answers on the environment's network.
   const pods = containersOf(prepared);
-  prepared.plan.run = completePrometheusConfig(prepared.plan.run, pods, (pod, port) => `${pod.pod}:${port}`);
+  prepared.plan.run = completePrometheusConfig(prepared.plan.run, pods, (pod, port) => `${pod.pod}:${port}`, [
+    KUBE_STATE_JOB,
+  ]);
   const containers = containersOf(prepared);
   for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && (o.spec?.instances ?? 1) > 1))
     prepared.policies.policies.push(

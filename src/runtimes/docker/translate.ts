@@ -30,6 +30,8 @@ export interface ContainerPlan {
   replica: number;
   /** The pod's name: `user-service-1`; a StatefulSet's are `redis-0`, `redis-1`, ... as on Kubernetes. */
   pod: string;
+  /** The name of the pod's container in the manifests (kube-state-metrics' `container` label). */
+  container: string;
   /** Logical image name from images/images.yaml. */
   image: string;
   env: Record<string, string>;
@@ -231,6 +233,7 @@ export function translate(
         kind: o.kind,
         replica,
         pod: name,
+        container: c.name,
         image,
         env: own.env,
         command: own.command,

@@ -7,6 +7,7 @@ import { LABEL, labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import { endpointsOf } from "../endpoints.ts";
 import { podLabel } from "../firewall.ts";
+import { KUBE_STATE_HOST } from "../kube-state.ts";
 import { containerName, envResources, isData, volumeName } from "../names.ts";
 import { configDigest, replicaName, runInit, withPodParts } from "../pods.ts";
 import { startedOnly } from "../probe.ts";
@@ -124,10 +125,12 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       ...c.labels,
       ...ctx.labels,
       [LABEL.workload]: c.workload,
-      ...livenessLabel(c),
+      ...probeLabels(c),
       ...podLabel(c),
     })
     .withSoleNetwork(ctx.network, c.aliases)
+    // The node agent's pod-state series, where the environment's Prometheus scrapes them.
+    .withGatewayNames([KUBE_STATE_HOST])
     .withHostname(c.pod)
     .withEnvironment(c.env)
     .withExposedPorts(...c.ports.map((p) => p.containerPort))
@@ -156,9 +159,12 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   return started;
 }
 
-/** The liveness probe as a label the supervisor reads (HTTP and TCP probes; exec is not supervised). */
-function livenessLabel(c: ContainerPlan): Record<string, string> {
+/** What the supervisor probes, as the kubelet does: liveness (not exec probes) and readiness. */
+function probeLabels(c: ContainerPlan): Record<string, string> {
   const l = c.liveness;
-  if (!l || l.kind === "exec") return {};
-  return { [LABEL.liveness]: JSON.stringify(l) };
+  return {
+    [LABEL.container]: c.container,
+    ...(l && l.kind !== "exec" ? { [LABEL.liveness]: JSON.stringify(l) } : {}),
+    ...(c.readiness ? { [LABEL.readiness]: JSON.stringify(c.readiness) } : {}),
+  };
 }
