@@ -63,4 +63,15 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 	echo "init: done; starting PostgreSQL"
 fi
 
+# The metrics a CloudNativePG instance serves on :9187 (its exporter's names for the replication
+# state, see metrics.yaml), from Debian's postgres_exporter over the local socket. Not in images
+# without it (the upstream image).
+if command -v prometheus-postgres-exporter >/dev/null; then
+	owner="${POSTGRES_USER:-postgres}"
+	DATA_SOURCE_NAME="postgresql://${owner}@:5432/${POSTGRES_DB:-$owner}?host=/var/run/postgresql&sslmode=disable" \
+		prometheus-postgres-exporter --web.listen-address=:9187 --log.level=warn \
+		--config.file=/etc/postgres-exporter/postgres_exporter.yml \
+		--extend.query-path=/etc/postgres-exporter/metrics.yaml &
+fi
+
 exec "$@"

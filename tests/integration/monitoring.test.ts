@@ -4,8 +4,8 @@ import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
 // The monitoring component live on Docker: Prometheus scrapes every service pod the PodMonitor
-// selects, across the namespaces' NetworkPolicies, with the operator's labels, and has the
-// platform's alert rules loaded.
+// selects and the database's exporter, across the namespaces' NetworkPolicies, with the
+// operator's labels; the supervisor's pod-state series; the platform's alert rules loaded.
 
 const { name, env } = testEnvironment("mon");
 
@@ -36,14 +36,14 @@ describe("dev:up --with monitoring", () => {
         .filter((t) => t.labels.namespace === "azora")
         .map((t) => `${t.labels.job} ${t.labels.pod} ${t.labels.instance} ${t.labels.endpoint} ${t.health}`)
         .sort();
-    await expect
-      .poll(serviceTargets, { timeout: 30_000, interval: 1_000 })
-      .toEqual([
-        "course-service course-service-1 course-service-1:8080 http up",
-        "enrollment-service enrollment-service-1 enrollment-service-1:8080 http up",
-        "session-service session-service-1 session-service-1:8080 http up",
-        "user-service user-service-1 user-service-1:8080 http up",
-      ]);
+    await expect.poll(serviceTargets, { timeout: 30_000, interval: 1_000 }).toEqual([
+      // The database's, from the PodMonitor CloudNativePG makes for enablePodMonitor.
+      "azora/azora-db azora-db-1 azora-db-1:9187 metrics up",
+      "course-service course-service-1 course-service-1:8080 http up",
+      "enrollment-service enrollment-service-1 enrollment-service-1:8080 http up",
+      "session-service session-service-1 session-service-1:8080 http up",
+      "user-service user-service-1 user-service-1:8080 http up",
+    ]);
 
     // A request to a service shows up in its series within a scrape or two.
     expect((await fetch(`${url("course-service")}/courses?limit=1`)).status).toBe(200);
@@ -90,6 +90,10 @@ describe("dev:up --with monitoring", () => {
         },
       )
       .toEqual(["redis-0 1", "user-service-1 1"]);
+    // The database's replication state under CloudNativePG's names: one instance, the primary.
+    expect(await series('cnpg_pg_replication_in_recovery{namespace="azora"}')).toEqual(["azora-db-1 0"]);
+    expect(await series('cnpg_pg_replication_lag{namespace="azora"}')).toEqual(["azora-db-1 0"]);
+
     await docker(["kill", `azora-${name}-user-service-1`]);
     await expect
       .poll(

@@ -4,6 +4,7 @@ import { imageForReference, loadImageMap } from "../../src/images/image-map.ts";
 import { planObjects } from "../../src/manifests/plan.ts";
 import { renderOverlay } from "../../src/manifests/render.ts";
 import { generateSecrets } from "../../src/manifests/secrets.ts";
+import { operatorPodMonitors } from "../../src/runtimes/docker/cluster.ts";
 import { describeDockerPlan } from "../../src/runtimes/docker/plan-view.ts";
 import { memoryBytes, nanoCpus } from "../../src/runtimes/docker/quantities.ts";
 import { DOCKER_SUPPORT } from "../../src/runtimes/docker/support.ts";
@@ -158,6 +159,35 @@ describe("Docker runtime: manifests to containers", () => {
   });
 });
 
+describe("the CloudNativePG operator's PodMonitor on Docker", () => {
+  it("is made for a one-instance Cluster with enablePodMonitor, over its instances' metrics port", async () => {
+    const { plan, containers } = await translated("dev");
+    expect(operatorPodMonitors(plan.run)).toEqual([
+      {
+        apiVersion: "monitoring.coreos.com/v1",
+        kind: "PodMonitor",
+        metadata: { name: "azora-db", namespace: "azora" },
+        spec: {
+          selector: { matchLabels: { "cnpg.io/cluster": "azora-db" } },
+          podMetricsEndpoints: [{ port: "metrics" }],
+        },
+      },
+    ]);
+    expect(
+      containers.find((c) => c.kind === "Cluster")?.ports.map((p) => `${p.name}:${p.containerPort}`),
+    ).toEqual(["postgresql:5432", "metrics:9187"]);
+  });
+
+  it("is not made without enablePodMonitor, nor for the HA stand-ins, which have no exporter yet", async () => {
+    const { plan } = await translated("dev");
+    const withoutMonitoring = plan.run.map((o) =>
+      o.kind === "Cluster" ? { ...o, spec: { ...o.spec, monitoring: undefined } } : o,
+    );
+    expect(operatorPodMonitors(withoutMonitoring)).toEqual([]);
+    expect(operatorPodMonitors((await translated("nightly")).plan.run)).toEqual([]);
+  });
+});
+
 describe("manifests:plan's view of what runs on Docker", () => {
   it("tells the truth about each object: containers started, pods a policy selects, what is ignored", async () => {
     const { plan, containers } = await translated("nightly");
@@ -165,7 +195,7 @@ describe("manifests:plan's view of what runs on Docker", () => {
       describeDockerPlan(plan, containers).find((l) => l.object === object)?.detail;
     expect(line("Deployment/user-service")).toBe("replicas 2 -> 2 containers of image user-service");
     expect(line("Cluster/azora-db")).toBe(
-      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers)",
+      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers); no metrics exporter on the stand-ins yet, so no PodMonitor",
     );
     // Headless, the StatefulSet's governing Service: every Redis pod carries the alias.
     expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 3 pods");
@@ -186,7 +216,9 @@ describe("manifests:plan's view of what runs on Docker", () => {
     const dev = await translated("dev");
     expect(
       describeDockerPlan(dev.plan, dev.containers).find((l) => l.object === "Cluster/azora-db")?.detail,
-    ).toBe("instances 1 -> 1 PostgreSQL container of image postgres");
+    ).toBe(
+      "instances 1 -> 1 PostgreSQL container of image postgres; metrics on :9187 and the operator's PodMonitor",
+    );
   });
 });
 

@@ -68,7 +68,11 @@ export function clusterContainers(
           POSTGRES_DB: app.dbname ?? "app",
         },
         aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
-        ports: [{ name: "postgresql", containerPort: 5432, protocol: "TCP" }],
+        ports: [
+          { name: "postgresql", containerPort: 5432, protocol: "TCP" },
+          // The instance's metrics, as CloudNativePG's instance manager serves them (the image's exporter).
+          { name: "metrics", containerPort: 9187, protocol: "TCP" },
+        ],
         labels: labels(`${name}-1`, "primary"),
         readiness: pgIsReady(app),
         limits,
@@ -227,6 +231,28 @@ const pgIsReady = (app: Record<string, string>): Probe => ({
  * REST API, replication and HAProxy's checks): production has none of these pods, so none of its
  * policies allows their traffic.
  */
+/**
+ * The PodMonitor the CloudNativePG operator makes for a Cluster with `monitoring.enablePodMonitor`
+ * (its instances' `metrics` port). On Docker only a one-instance Cluster has an exporter behind it
+ * (images/postgres); the HA stand-ins have none yet, so theirs is not made (manifests:plan says so).
+ */
+export function operatorPodMonitors(objects: readonly K8sObject[]): K8sObject[] {
+  return objects
+    .filter((o) => o.kind === "Cluster" && o.spec?.monitoring?.enablePodMonitor === true && !isHa(o))
+    .map((cluster) => ({
+      apiVersion: "monitoring.coreos.com/v1",
+      kind: "PodMonitor",
+      metadata: { name: cluster.metadata.name, namespace: cluster.metadata.namespace },
+      spec: {
+        selector: { matchLabels: { "cnpg.io/cluster": cluster.metadata.name } },
+        podMetricsEndpoints: [{ port: "metrics" }],
+      },
+    }));
+}
+
+/** A Cluster of several instances: on Docker, Patroni, etcd and HAProxy stand in for the operator. */
+export const isHa = (cluster: K8sObject) => (cluster.spec?.instances ?? 1) > 1;
+
 export function standInPolicy(cluster: string, namespace: string): K8sObject {
   const ports = [2379, 2380, 5432, 8008].map((port) => ({ protocol: "TCP", port }));
   const peers = [{ podSelector: { matchLabels: { [STAND_IN_LABEL]: cluster } } }];

@@ -59,12 +59,18 @@ function describe(
       return `replicas ${spec.replicas ?? 1} -> ${plural(runs.length, "container")} of image ${image}`;
     case "Cluster": {
       const instances = spec.instances ?? 1;
+      // The operator's PodMonitor (enablePodMonitor): only a one-instance Cluster has an exporter.
+      const metrics = !spec.monitoring?.enablePodMonitor
+        ? ""
+        : instances > 1
+          ? "; no metrics exporter on the stand-ins yet, so no PodMonitor"
+          : "; metrics on :9187 and the operator's PodMonitor";
       if (instances > 1) {
         const standIns = containers.filter((c) => c.labels[STAND_IN_LABEL] === o.metadata.name);
         const count = (image: string) => standIns.filter((c) => c.image === image).length;
-        return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)`;
+        return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)${metrics}`;
       }
-      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}`;
+      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${metrics}`;
     }
     case "Service": {
       const ports = (spec.ports ?? []).map((p: { port: number }) => p.port).join(",");

@@ -115,6 +115,9 @@ const readiness = new Map<string, { ready: boolean; failures: number; probedAt: 
 let seen: SeenContainer[] = [];
 type SeenContainer = { Id: string; Names: string[]; Labels: Record<string, string>; ip?: string };
 
+/** A container's name, as the Docker API lists it without its leading slash. */
+const nameOf = (c: { Names: string[] }) => (c.Names[0] ?? "").replace(/^\//, "");
+
 function savePods() {
   mkdirSync(PODS_FILE.slice(0, PODS_FILE.lastIndexOf("/")), { recursive: true });
   writeFileSync(PODS_FILE, JSON.stringify(Object.fromEntries(pods)));
@@ -126,7 +129,7 @@ async function restartExited(
 ) {
   for (const c of containers) {
     if (!c.Labels[POD_LABEL] || (c.State !== "exited" && c.State !== "dead")) continue;
-    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const name = nameOf(c);
     // Held down on purpose (a chaos experiment's lost node): left alone until released.
     if (existsSync(`${HELD_DIR}/${name}`)) continue;
     const { body } = await dockerApi("GET", `/containers/${c.Id}/json`);
@@ -181,7 +184,7 @@ async function podStates(containers: SeenContainer[]): Promise<PodState[]> {
   const podContainers = containers.filter((c) => c.Labels[POD_LABEL]);
   await Promise.all(
     podContainers.map(async (c) => {
-      const name = (c.Names[0] ?? "").replace(/^\//, "");
+      const name = nameOf(c);
       const label = c.Labels[LABEL.readiness];
       const state = readiness.get(name) ?? { ready: false, failures: 0, probedAt: 0 };
       if (!c.ip) readiness.set(name, { ready: false, failures: 0, probedAt: 0 });
@@ -198,7 +201,7 @@ async function podStates(containers: SeenContainer[]): Promise<PodState[]> {
   );
   const now = Date.now();
   return podContainers.map((c) => {
-    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const name = nameOf(c);
     const pod = JSON.parse(c.Labels[POD_LABEL] ?? "{}") as { namespace: string; name: string };
     const record = pods.get(name);
     return {
@@ -234,7 +237,7 @@ async function tick() {
     const running = containers.map((c) => ({
       labels: c.Labels,
       ip: ipOf(c),
-      isolated: existsSync(`${ISOLATED_DIR}/${(c.Names[0] ?? "").replace(/^\//, "")}`),
+      isolated: existsSync(`${ISOLATED_DIR}/${nameOf(c)}`),
     }));
     const inputs = JSON.stringify(running.map((c) => [c.labels[POD_LABEL], c.ip, c.isolated]));
     const changed = inputs !== appliedInputs;
@@ -251,7 +254,7 @@ async function tick() {
   seen = containers.map((c) => ({ ...c, ip: ipOf(c) }));
 
   for (const c of containers) {
-    const name = (c.Names[0] ?? "").replace(/^\//, "");
+    const name = nameOf(c);
     const label = c.Labels[LABEL.liveness];
     const ip = ipOf(c);
     if (!ip) failures.delete(name); // not running: whatever starts it next starts afresh

@@ -5,7 +5,7 @@ import type { RuntimeSupport } from "../../manifests/plan.ts";
 import { type PreparedEnvironment, prepareEnvironment } from "../../manifests/prepare.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
 import { completePrometheusConfig, MONITORING_KINDS } from "../../monitoring/prometheus-config.ts";
-import { standInPolicy } from "./cluster.ts";
+import { isHa, operatorPodMonitors, standInPolicy } from "./cluster.ts";
 import { KUBE_STATE_JOB } from "./kube-state.ts";
 import { type ContainerPlan, translate } from "./translate.ts";
 
@@ -52,11 +52,14 @@ export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretVal
   // Prometheus' configuration names the pods, so it is completed once they are known. A pod's
   // hostname is its name, which the engine's DNS answers on the environment's network.
   const pods = containersOf(prepared);
-  prepared.plan.run = completePrometheusConfig(prepared.plan.run, pods, (pod, port) => `${pod.pod}:${port}`, [
+  // With the PodMonitors the CloudNativePG operator would make (appended, so the completed
+  // objects keep the plan's first, in order; the made ones are the operator's, not the plan's).
+  const objects = [...prepared.plan.run, ...operatorPodMonitors(prepared.plan.run)];
+  prepared.plan.run = completePrometheusConfig(objects, pods, (pod, port) => `${pod.pod}:${port}`, [
     KUBE_STATE_JOB,
-  ]);
+  ]).slice(0, prepared.plan.run.length);
   const containers = containersOf(prepared);
-  for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && (o.spec?.instances ?? 1) > 1))
+  for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && isHa(o)))
     prepared.policies.policies.push(
       standInPolicy(cluster.metadata.name, cluster.metadata.namespace ?? "default"),
     );
