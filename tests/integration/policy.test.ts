@@ -34,13 +34,14 @@ describe("NetworkPolicy enforcement on Docker", () => {
   it("lets through exactly what the engine allows, probed live (pnpm test:policy)", async () => {
     const result = await testPolicy();
     expect(result.exitCode, result.all).toBe(0);
-    // 9 pods (db, redis-0, redis-sentinel-0, tyk-redis, the gateway, 4 services), 10 declared
-    // ports (the gateway has its control port too), each probed from the 8 other pods: 80 probes.
+    // 9 pods (db, redis-0, redis-sentinel-0, tyk-redis, the gateway, 4 services), 11 declared
+    // ports (the gateway has its control port too, the database its metrics port), each probed
+    // from the 8 other pods: 88 probes.
     // 13 flows allowed: the gateway to the 4 services and its Redis (5), session-service to
     // user-service, Redis and Sentinel (3), the 3 services to the database (3), Sentinel to Redis
     // and Redis to Sentinel (2); pr has no second Redis or Sentinel to pair with.
     expect(result.stdout).toMatch(
-      /9 pods, 80 probes \(13 expected allowed, 67 denied\) .*all as the policies say/,
+      /9 pods, 88 probes \(13 expected allowed, 75 denied\) .*all as the policies say/,
     );
     expect(await tableText(table, await firewallRunner())).toMatch(
       new RegExp(`comment "azora devstack env ${name}, bridge br-`),
@@ -86,7 +87,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
       expect(await removeTable(table, await firewallRunner())).toBe(true);
       const open = await testPolicy();
       expect(open.exitCode).toBe(1);
-      expect(open.stdout).toMatch(/67 MISMATCH\(ES\)/);
+      expect(open.stdout).toMatch(/75 MISMATCH\(ES\)/);
       expect(open.stdout).toMatch(
         /azora\/redis-0\s+azora\/azora-db-1\s+5432\/TCP\s+deny\s+allow \(open\)\s+MISMATCH/,
       );
@@ -134,7 +135,8 @@ describe("NetworkPolicy enforcement on Docker", () => {
     // (nft 1.1, in the node-nft image, prints the protocol as its number.)
     expect(text).toMatch(new RegExp(`\\. ${newIp.replaceAll(".", "\\.")} \\. (tcp|6) \\. 8080`));
 
-    // The squatter is no pod of the environment: nothing it opens gets through.
+    // The squatter is no pod of the environment: nothing it opens gets through (the database's
+    // two ports).
     const containers = await runningContainers(network);
     const squatter = containers.find((c) => c.name === `${name}-squatter`);
     const db = probePods(containers).find((p) => p.name === "azora-db-1");
@@ -143,7 +145,10 @@ describe("NetworkPolicy enforcement on Docker", () => {
       [{ namespace: "azora", name: "squatter", podIP: squatter.ip, pid: squatter.pid }, db],
       () => false,
     );
-    expect(observed.filter((o) => o.from === "azora/squatter").map((o) => o.outcome)).toEqual(["timeout"]);
+    expect(observed.filter((o) => o.from === "azora/squatter").map((o) => o.outcome)).toEqual([
+      "timeout",
+      "timeout",
+    ]);
   }, 90_000);
 
   it("removes the environment's table on down", async () => {
