@@ -2,7 +2,7 @@ import { parse, stringify } from "yaml";
 import { z } from "zod";
 import { UserError } from "../errors.ts";
 import type { K8sObject } from "../manifests/render.ts";
-import { labelSelectorSchema, selectorMatches } from "../netpol/selector.ts";
+import { labelSelectorSchema, selectorMatches, serviceSelects } from "../netpol/selector.ts";
 
 /**
  * The ConfigMap annotation naming the key that holds Prometheus' own configuration. DevStack
@@ -23,17 +23,12 @@ export interface ScrapePod {
 }
 
 const DURATION = "a Prometheus duration such as 15s or 1m";
+const duration = z.string(DURATION).regex(/^\d+(ms|s|m|h)$/, DURATION);
 const endpointSchema = z.strictObject({
   port: z.string("the name of a container port (for a ServiceMonitor, of a Service port)"),
   path: z.string().startsWith("/").default("/metrics"),
-  interval: z
-    .string(DURATION)
-    .regex(/^\d+(ms|s|m|h)$/, DURATION)
-    .optional(),
-  scrapeTimeout: z
-    .string(DURATION)
-    .regex(/^\d+(ms|s|m|h)$/, DURATION)
-    .optional(),
+  interval: duration.optional(),
+  scrapeTimeout: duration.optional(),
   scheme: z.literal("http", "http (TLS scraping is not set up in DevStack)").optional(),
 });
 type Endpoint = z.infer<typeof endpointSchema>;
@@ -88,7 +83,7 @@ function job(
   return {
     // The operator's job names: which monitor, which of its endpoints.
     job_name: `${o.kind === "PodMonitor" ? "podMonitor" : "serviceMonitor"}/${o.metadata.namespace ?? "default"}/${o.metadata.name}/${index}`,
-    metrics_path: endpoint.path ?? "/metrics",
+    metrics_path: endpoint.path,
     ...(endpoint.interval ? { scrape_interval: endpoint.interval } : {}),
     ...(endpoint.scrapeTimeout ? { scrape_timeout: endpoint.scrapeTimeout } : {}),
     static_configs: targets,
@@ -159,11 +154,8 @@ function serviceMonitorJobs(
       const namespace = service.metadata.namespace ?? "default";
       const target = servicePort.targetPort ?? servicePort.port;
       const jobName = (spec.jobLabel && service.metadata.labels?.[spec.jobLabel]) || service.metadata.name;
-      // A Service without a selector has no pods behind it that DevStack knows of.
-      const behind: Record<string, string> | undefined = service.spec?.selector;
-      if (!behind || Object.keys(behind).length === 0) return [];
       return pods
-        .filter((p) => p.namespace === namespace && selectorMatches({ matchLabels: behind }, p.labels))
+        .filter((p) => p.namespace === namespace && serviceSelects(service.spec?.selector, p.labels))
         .flatMap((pod) => {
           const port = pod.ports.find((p) =>
             typeof target === "number" ? p.containerPort === target : p.name === target,

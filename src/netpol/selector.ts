@@ -139,6 +139,15 @@ export function compileSelector(selector: LabelSelector): CompiledSelector {
   return { matchesEverything: false, matches: (labels) => tests.every((test) => test(labels)) };
 }
 
+/**
+ * Whether a Service's `spec.selector` (plain labels, not a LabelSelector) picks a pod with
+ * `labels`: a Service without a selector picks none (its Endpoints are managed by hand).
+ */
+export const serviceSelects = (selector: Record<string, string> | undefined, labels: Labels) =>
+  !!selector &&
+  Object.keys(selector).length > 0 &&
+  Object.entries(selector).every(([k, v]) => labels[k] === v);
+
 /** Whether `selector` matches `labels` (a convenience over compileSelector for one-off checks). */
 export const selectorMatches = (selector: LabelSelector, labels: Labels) =>
   compileSelector(selector).matches(labels);

@@ -4,7 +4,7 @@ import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
 import { PROMETHEUS_CONFIG_ANNOTATION } from "../../monitoring/prometheus-config.ts";
 import { effectivePolicyTypes } from "../../netpol/policy.ts";
 import { selectorMatches } from "../../netpol/selector.ts";
-import { STAND_IN_LABEL } from "./cluster.ts";
+import { isHa, STAND_IN_LABEL } from "./cluster.ts";
 import type { ContainerPlan } from "./translate.ts";
 
 export interface PlanLine {
@@ -62,10 +62,10 @@ function describe(
       // The operator's PodMonitor (enablePodMonitor): only a one-instance Cluster has an exporter.
       const metrics = !spec.monitoring?.enablePodMonitor
         ? ""
-        : instances > 1
+        : isHa(o)
           ? "; no metrics exporter on the stand-ins yet, so no PodMonitor"
           : "; metrics on :9187 and the operator's PodMonitor";
-      if (instances > 1) {
+      if (isHa(o)) {
         const standIns = containers.filter((c) => c.labels[STAND_IN_LABEL] === o.metadata.name);
         const count = (image: string) => standIns.filter((c) => c.image === image).length;
         return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)${metrics}`;

@@ -54,11 +54,13 @@ export async function dockerPlanOf(envFile: EnvFile, previousSecrets?: SecretVal
   const pods = containersOf(prepared);
   // With the PodMonitors the CloudNativePG operator would make (appended, so the completed
   // objects keep the plan's first, in order; the made ones are the operator's, not the plan's).
-  const objects = [...prepared.plan.run, ...operatorPodMonitors(prepared.plan.run)];
+  const planned = prepared.plan.run;
+  const objects = [...planned, ...operatorPodMonitors(planned)];
   prepared.plan.run = completePrometheusConfig(objects, pods, (pod, port) => `${pod.pod}:${port}`, [
     KUBE_STATE_JOB,
-  ]).slice(0, prepared.plan.run.length);
-  const containers = containersOf(prepared);
+  ]).slice(0, planned.length);
+  // Translated again only when a Prometheus' ConfigMap was completed (its pod mounts it).
+  const containers = prepared.plan.run.every((o, i) => o === planned[i]) ? pods : containersOf(prepared);
   for (const cluster of prepared.plan.run.filter((o) => o.kind === "Cluster" && isHa(o)))
     prepared.policies.policies.push(
       standInPolicy(cluster.metadata.name, cluster.metadata.namespace ?? "default"),

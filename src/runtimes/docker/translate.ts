@@ -1,6 +1,7 @@
 import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { serviceSelects } from "../../netpol/selector.ts";
 import { clusterContainers } from "./cluster.ts";
 import {
   type K8sVolume,
@@ -111,11 +112,6 @@ interface K8sProbe {
   failureThreshold?: number;
 }
 
-const matches = (selector: Record<string, string> | undefined, labels: Record<string, string>) =>
-  !!selector &&
-  Object.keys(selector).length > 0 &&
-  Object.entries(selector).every(([k, v]) => labels[k] === v);
-
 /** Kubernetes' `$(VAR)` expansion: a reference to a variable defined earlier is replaced; `$$(VAR)` escapes. */
 export function expand(text: string, vars: Record<string, string>): string {
   return text.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_]*)\)/g, (all, name: string | undefined) =>
@@ -209,7 +205,7 @@ export function translate(
     // Docker has no kube-proxy: a Service is a DNS alias, so its port must be the container's port.
     const aliases: string[] = [];
     const loadBalancers: ContainerPlan["loadBalancers"] = [];
-    for (const s of services.filter((svc) => matches(svc.spec?.selector, labels))) {
+    for (const s of services.filter((svc) => serviceSelects(svc.spec?.selector, labels))) {
       aliases.push(s.metadata.name);
       for (const p of s.spec?.ports ?? []) {
         if (s.spec?.type === "LoadBalancer") loadBalancers.push({ service: s.metadata.name, port: p.port });
