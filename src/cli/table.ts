@@ -10,3 +10,15 @@ export function printTable(header: string[], rows: string[][]): void {
     );
   }
 }
+
+/** A size as `ls -h` would show it: `812 B`, `7.9 MiB`, `1.2 GiB`. */
+export function humanBytes(bytes: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -15,3 +15,13 @@ export function userErrorFrom(body: () => unknown): UserError {
   expect(error, "expected a UserError to be thrown").toBeInstanceOf(UserError);
   return error as UserError;
 }
+
+/** What `promise` rejects with; fails the test when it resolves, so a check of the error always runs. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<unknown> {
+  try {
+    await promise;
+  } catch (error) {
+    return error;
+  }
+  expect.fail("expected the promise to reject");
+}
