@@ -20,4 +20,8 @@ await runMain(async () => {
       ? `environment '${name}' had nothing running`
       : `environment '${name}' removed (${removed} resource(s)${values["keep-data"] ? ", data volume kept" : ""}) in ${seconds}s`,
   );
+  if (await runtime.backups.kept(name))
+    console.log(
+      `its backups are kept (pnpm db:backups lists them; \`pnpm db:restore --name ${name}\` brings it back, \`pnpm db:backups --delete ${name}\` removes them)`,
+    );
 });

@@ -25,6 +25,14 @@ export const LABEL = {
   container: "dev.azora.devstack.container",
   /** Which state folder keeps the environment's record (see recordsId). */
   records: "dev.azora.devstack.records",
+  /**
+   * An environment's backup repository carries these instead of `managed` (which would make it the
+   * environment's, removed with it): the environment, and the env file and components it was
+   * brought up with, so a restore can bring the same environment back after it is gone.
+   */
+  backupsOf: "dev.azora.devstack.backups-of",
+  backupsEnvFile: "dev.azora.devstack.backups-env-file",
+  backupsWith: "dev.azora.devstack.backups-with",
 } as const;
 
 /**
@@ -34,7 +42,8 @@ export const LABEL = {
  */
 export const recordsId = () => createHash("sha256").update(resolve(stateDir())).digest("hex").slice(0, 16);
 
-export type Purpose = "env" | "test" | "build";
+/** `tool`: a one-shot container of a command (e.g. pgBackRest reading a backup repository). */
+export type Purpose = "env" | "test" | "build" | "tool";
 
 /** This process as `host:pid:start`, start being its kernel start time, so a reused pid is not mistaken for it. */
 export function currentRun(): string {

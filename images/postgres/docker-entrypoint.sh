@@ -12,7 +12,16 @@ if [ "${1:0:1}" = '-' ]; then
 fi
 
 if [ "$1" != postgres ]; then
-	exec "$@"
+	# With backups configured (PGBACKREST_* variables, src/runtimes/docker/cluster-backup.ts) the stanza
+# is made, or checked, as soon as the server answers, so WAL archiving works from the start.
+if [ -n "${PGBACKREST_STANZA:-}" ]; then
+	(
+		until pg_isready -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"; do sleep 0.5; done
+		pgbackrest stanza-create || echo "pgbackrest: stanza-create failed; WAL is not archived" >&2
+	) &
+fi
+
+exec "$@"
 fi
 
 # Started as root: fix ownership of the data and socket folders, then drop to the postgres user.
@@ -72,6 +81,15 @@ if command -v prometheus-postgres-exporter >/dev/null; then
 		prometheus-postgres-exporter --web.listen-address=:9187 --log.level=warn \
 		--config.file=/etc/postgres-exporter/postgres_exporter.yml \
 		--extend.query-path=/etc/postgres-exporter/metrics.yaml &
+fi
+
+# With backups configured (PGBACKREST_* variables, src/runtimes/docker/cluster-backup.ts) the stanza
+# is made, or checked, as soon as the server answers, so WAL archiving works from the start.
+if [ -n "${PGBACKREST_STANZA:-}" ]; then
+	(
+		until pg_isready -q -U "${POSTGRES_USER:-postgres}" -d "${POSTGRES_DB:-${POSTGRES_USER:-postgres}}"; do sleep 0.5; done
+		pgbackrest stanza-create || echo "pgbackrest: stanza-create failed; WAL is not archived" >&2
+	) &
 fi
 
 exec "$@"

@@ -1,4 +1,4 @@
-import { loadEnvFile } from "../config/env-file.ts";
+import { loadEnvFile, withComponents } from "../config/env-file.ts";
 import { chooseRuntime } from "../runtimes/index.ts";
 import type { EnvironmentHandle, Runtime } from "../runtimes/runtime.ts";
 import { checkEnvName } from "./names.ts";
@@ -11,11 +11,22 @@ import { readEnvState } from "./state.ts";
  */
 export async function withSuiteEnvironment<T>(
   flags: { name?: string; start?: boolean; env?: string; runtime?: string },
-  { prefix, defaultEnv }: { prefix: string; defaultEnv: string },
+  {
+    prefix,
+    defaultEnv,
+    components,
+  }: {
+    prefix: string;
+    defaultEnv: string;
+    /** Components the started environment needs besides its env file's (e.g. backups). */
+    components?: string[];
+  },
   body: (target: { name: string; runtime: Runtime; env: EnvironmentHandle }) => Promise<T>,
 ): Promise<T> {
   const name = checkEnvName(flags.name ?? (flags.start ? `${prefix}-${process.pid}` : "dev"));
-  const envFile = flags.start ? loadEnvFile(flags.env ?? defaultEnv) : undefined;
+  const envFile = flags.start
+    ? withComponents(loadEnvFile(flags.env ?? defaultEnv), components?.join(","))
+    : undefined;
   const runtime = chooseRuntime(flags.runtime, { envFile, name });
   let started = false;
   try {

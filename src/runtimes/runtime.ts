@@ -17,6 +17,8 @@ export interface UpOptions {
   envFile: EnvFile;
   /** One line per finished step, and finer progress inside long ones. */
   progress: Progress;
+  /** false: the data is already there (a restore brought it), the env file's seed is not loaded. */
+  seed?: boolean;
 }
 
 export interface UpResult {
@@ -197,6 +199,61 @@ export interface EnvironmentHandle {
   database: Database;
 }
 
+/** One base backup in an environment's backup repository. */
+export interface BackupInfo {
+  label: string;
+  /** full, diff or incr. */
+  type: string;
+  startedAt: string;
+  stoppedAt: string;
+  /** What it takes in the repository (compressed, without what earlier backups hold)... */
+  bytes: number;
+  /** ...and the size of the database it copies. */
+  databaseBytes: number;
+}
+
+/** An environment's backups: they outlive it, so a restore can bring it back after it is gone. */
+export interface BackupRepository {
+  env: string;
+  /** The env file and components it was brought up with. */
+  envFile: string;
+  with: string[];
+  backups: BackupInfo[];
+  /** The archived WAL, first and last segment (undefined before the first is archived). */
+  wal?: { first: string; last: string };
+}
+
+export interface RestoreOptions {
+  /** The environment whose backups are restored. */
+  from: string;
+  /** The environment to bring up with them. */
+  into: string;
+  /** Point in time to recover to; the end of the archived WAL when undefined. */
+  to?: Date;
+  /** Replace `into` if it exists (its data is lost). */
+  force: boolean;
+  progress: Progress;
+}
+
+export interface RestoreResult {
+  state: EnvState;
+  /** Seconds spent restoring the files and replaying WAL, then bringing the environment up. */
+  recoverySeconds: number;
+  upSeconds: number;
+}
+
+/** Production's backups (a Cluster's `spec.backup`) and point-in-time restore. */
+export interface Backups {
+  /** A base backup of the environment's database now. */
+  take(env: string): Promise<BackupInfo>;
+  list(): Promise<BackupRepository[]>;
+  restore(options: RestoreOptions): Promise<RestoreResult>;
+  /** Removes an environment's backups (refused while the environment runs). */
+  remove(env: string): Promise<void>;
+  /** Whether the environment has a backup repository (it outlives the environment). */
+  kept(env: string): Promise<boolean>;
+}
+
 export interface Runtime {
   readonly name: RuntimeName;
   /** The kinds of object it runs and those it ignores (and why). */
@@ -220,6 +277,7 @@ export interface Runtime {
   gc(options?: { dryRun?: boolean }): Promise<Collected[]>;
   /** Probes every pair of pods on every declared port and compares with the NetworkPolicy engine. */
   probePolicies(name: string, options: { timeoutMs: number }): Promise<PolicyProbeReport>;
+  readonly backups: Backups;
 }
 
 export const RUNTIME_NAMES = ["docker", "kind"] as const;

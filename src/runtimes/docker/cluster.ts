@@ -1,5 +1,6 @@
 import type { K8sObject } from "../../manifests/render.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { clusterBackup } from "./cluster-backup.ts";
 import type { ContainerPlan, Probe } from "./translate.ts";
 
 /**
@@ -32,6 +33,7 @@ export function clusterContainers(
   image: string,
   limits: Limits,
   standIn: (logical: "patroni" | "etcd" | "haproxy") => string,
+  problems: string[],
 ): ContainerPlan[] {
   const name = cluster.metadata.name;
   const app = secrets[`${name}-app`] ?? {};
@@ -54,6 +56,8 @@ export function clusterContainers(
     "cnpg.io/instanceRole": role,
   });
 
+  // One instance's superuser is the application's owner (the official image's contract).
+  const backup = clusterBackup(cluster, app.username ?? "app", problems);
   if (instances <= 1) {
     return [
       {
@@ -66,7 +70,9 @@ export function clusterContainers(
           POSTGRES_USER: app.username ?? "app",
           POSTGRES_PASSWORD: app.password ?? "",
           POSTGRES_DB: app.dbname ?? "app",
+          ...backup?.env,
         },
+        ...(backup ? { args: ["postgres", ...backup.args] } : {}),
         aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
         ports: [
           { name: "postgresql", containerPort: 5432, protocol: "TCP" },
@@ -86,7 +92,7 @@ export function clusterContainers(
                 },
               ]
             : [],
-        volumes: data("/var/lib/postgresql/data"),
+        volumes: [...data("/var/lib/postgresql/data"), ...(backup ? [backup.volume] : [])],
         endpoint: "postgres",
       },
     ];

@@ -70,7 +70,10 @@ function describe(
         const count = (image: string) => standIns.filter((c) => c.image === image).length;
         return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)${metrics}`;
       }
-      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${metrics}`;
+      const backups = spec.backup
+        ? "; WAL archived and base backups by pgBackRest into volume azora-backups-ENV (kept after dev:down)"
+        : "";
+      return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${metrics}${backups}`;
     }
     case "Service": {
       const ports = (spec.ports ?? []).map((p: { port: number }) => p.port).join(",");

@@ -31,6 +31,8 @@ export interface PodVolume {
   path: string;
   readOnly: boolean;
   persistent?: boolean;
+  /** The environment's backup repository: outlives the environment itself (names.ts backupRepositoryName). */
+  repository?: boolean;
 }
 
 const KINDS = "configMap, secret or emptyDir";

@@ -34,6 +34,7 @@ import type {
 } from "../runtime.ts";
 import type { DockerUpContext } from "./actions/context.ts";
 import { UP_ACTIONS } from "./actions/index.ts";
+import { dockerBackups } from "./backups.ts";
 import { STAND_IN_LABEL } from "./cluster.ts";
 import { composeFile } from "./compose.ts";
 import { dockerDatabase } from "./database.ts";
@@ -127,7 +128,7 @@ export const dockerRuntime: Runtime & {
     );
   },
 
-  async up({ name, envFile, progress }): Promise<UpResult> {
+  async up({ name, envFile, progress, seed }): Promise<UpResult> {
     await ensureEngine();
     const existing = readEnvState(name);
     const planned = await prepare(envFile, existing);
@@ -171,6 +172,7 @@ export const dockerRuntime: Runtime & {
     if (existing?.status === "starting" && existing.run !== currentRun() && runIsAlive(existing.run))
       throw new UserError(`environment '${name}' is being brought up by another run (${existing.run})`);
     const ctx = newContext(name, planned, progress);
+    ctx.skipSeed = seed === false;
     ctx.hadData = (await envResources(name)).some(isData);
     await running.run(name, UP_ACTIONS, ctx, progress);
     return { state: ctx.state, reused: false };
@@ -277,6 +279,10 @@ export const dockerRuntime: Runtime & {
       reason,
       removed: group.resources.map((r) => `${r.kind} ${r.name}`),
     }));
+  },
+
+  get backups() {
+    return dockerBackups(dockerRuntime);
   },
 
   async probePolicies(name, { timeoutMs }): Promise<PolicyProbeReport> {

@@ -28,6 +28,9 @@ export const DOCKER_SUPPORT: RuntimeSupport = {
     HorizontalPodAutoscaler: "no autoscaling on one machine: replicas come from the Deployment",
     PodDisruptionBudget: "no voluntary evictions on Docker",
     Namespace: "an environment's namespaces share its network; pods carry theirs as labels for NetworkPolicy",
+    ScheduledBackup:
+      "schedules do not run on Docker yet; `pnpm db:backup` takes a base backup (the Cluster's spec.backup archives WAL)",
+    Backup: "on Docker `pnpm db:backup` takes a base backup (the Cluster's spec.backup archives WAL)",
   },
 };
 

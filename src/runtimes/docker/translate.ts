@@ -260,6 +260,7 @@ export function translate(
         imageFor(cluster.spec?.imageName ?? "", owner),
         dockerLimits(cluster.spec?.resources?.limits ?? {}, owner),
         (logical) => logical,
+        problems,
       ),
     );
   }

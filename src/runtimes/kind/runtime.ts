@@ -316,4 +316,21 @@ export const kindRuntime: Runtime = {
       "Use the Docker runtime; see the README's Kind runtime table.",
     );
   },
+
+  // CloudNativePG backs up to an object store, and none runs on (or may be reached from) a Kind
+  // environment here; components, the backups one included, are refused on Kind.
+  backups: {
+    take: noBackups,
+    list: noBackups,
+    restore: noBackups,
+    remove: noBackups,
+    kept: async () => false,
+  },
 };
+
+async function noBackups(): Promise<never> {
+  throw new UserError(
+    "backups run on the Docker runtime only",
+    "CloudNativePG on Kind needs an object store for them; see the README's Backups section.",
+  );
+}

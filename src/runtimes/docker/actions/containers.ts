@@ -8,7 +8,7 @@ import type { Action } from "../../actions.ts";
 import { endpointsOf } from "../endpoints.ts";
 import { podLabel } from "../firewall.ts";
 import { KUBE_STATE_HOST } from "../kube-state.ts";
-import { containerName, envResources, isData, volumeName } from "../names.ts";
+import { backupRepositoryLabels, containerName, envResources, isData, volumeName } from "../names.ts";
 import { configDigest, replicaName, runInit, withPodParts } from "../pods.ts";
 import { startedOnly } from "../probe.ts";
 import type { ContainerPlan } from "../translate.ts";
@@ -90,8 +90,9 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
     // A claim keeps its data (created once, as a PVC is bound once); the image's files and
     // owners at the mount path are copied into it on first use, as Docker does.
     if (v.persistent) {
+      const labels = v.repository ? backupRepositoryLabels(ctx.name, ctx.prepared.envFile) : ctx.labels;
       if (!(await dockerMaybe(["volume", "inspect", volume])))
-        await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
+        await docker(["volume", "create", ...labelArgs(labels), volume]);
       continue;
     }
     await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);

@@ -18,6 +18,8 @@ export interface DockerUpContext {
   progress: Progress;
   /** Whether the data volume was there before this `up` (then an undo keeps the state's secrets). */
   hadData: boolean;
+  /** The data was brought by a restore: the env file's seed is not loaded over it. */
+  skipSeed?: boolean;
   images?: Map<string, ResolvedImage>;
   firewall?: FirewallConfig;
   enforcer?: ReturnType<typeof hostEnforcer>;

@@ -31,6 +31,7 @@ export const seedData: Action<DockerUpContext> = {
   async execute(ctx) {
     const { size, seed: value } = ctx.prepared.envFile.seed;
     const url = databaseUrl(ctx);
+    if (ctx.skipSeed) return "not loaded: the data was restored from a backup";
     if (size === "none" || !url) return "none";
     const result = await seed(url, { size, seed: value });
     return result.applied ? `${size} seed ${value} loaded` : `${size} seed ${value} already loaded`;

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Point-in-time recovery of a pgBackRest backup into an empty data folder, run once in a container
+# of its own before the instance starts (db:restore): restore the files, replay the archived WAL to
+# the target, promote, give the application role its new environment's password, and stop cleanly.
+# The instance then starts as a primary on a new timeline, as CloudNativePG's recovery bootstrap
+# leaves it.
+#   RESTORE_TARGET    a time (recovery_target_time), or empty for the end of the archive
+#   RESTORE_ROLE, RESTORE_PASSWORD   the application's role and its password in the new environment
+#   PGUSER            the superuser (the local socket trusts it)
+# pgBackRest's own settings (stanza, repository, pg1-path) come from PGBACKREST_* variables.
+set -Eeuo pipefail
+
+chmod 0700 "$PGDATA"
+if [ -n "${RESTORE_TARGET:-}" ]; then
+	pgbackrest restore --type=time "--target=${RESTORE_TARGET}" --target-action=promote
+else
+	pgbackrest restore
+fi
+echo "restore: files restored; replaying WAL"
+
+log=/tmp/recovery.log
+fail() {
+	echo "restore: $1; PostgreSQL's log ends:" >&2
+	tail -n 15 "$log" >&2
+	exit 1
+}
+pg_ctl -D "$PGDATA" -l "$log" -s -w -t 3600 -o "-c listen_addresses='' -c archive_mode=off" start ||
+	fail "recovery did not reach a consistent state"
+until [ "$(psql -X -At -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
+	pg_ctl -D "$PGDATA" status >/dev/null || fail "PostgreSQL stopped during recovery"
+	sleep 0.2
+done
+psql -X -q -v ON_ERROR_STOP=1 -d postgres -v role="$RESTORE_ROLE" -v password="$RESTORE_PASSWORD" <<'SQL'
+ALTER ROLE :"role" PASSWORD :'password';
+ALTER SYSTEM RESET restore_command;
+ALTER SYSTEM RESET recovery_target_time;
+ALTER SYSTEM RESET recovery_target_action;
+SQL
+pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+echo "restore: recovered and promoted"

@@ -1,0 +1,69 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { dockerMaybe } from "../../src/docker/cli.ts";
+import { runScript } from "../support/cli.ts";
+import { testEnvironment } from "../support/environment.ts";
+
+// Backups live: an environment with the backups component archives its WAL with pgBackRest, and
+// the recovery drill restores a backup to a point in time into a new environment and finds exactly
+// the writes acknowledged before it. The backups outlive the environment until deleted.
+
+const { name, env, stateDir } = testEnvironment("rec");
+const repository = (of: string) => dockerMaybe(["volume", "inspect", `azora-backups-${of}`]);
+
+afterAll(async () => {
+  // Whatever a failed test left: the environment, then the backups it leaves behind.
+  await runScript("dev-down", ["--name", name], { env });
+  await runScript("db-backup", ["backups", "--delete", name], { env });
+});
+
+describe("backups and the recovery drill", () => {
+  it("refuses a restore before any base backup, and names what to do", async () => {
+    const up = await runScript("dev-up", ["--env", "pr", "--with", "backups", "--name", name], { env });
+    expect(up.exitCode, up.all).toBe(0);
+    const restore = await runScript("db-backup", ["restore", "--name", name], { env });
+    expect(restore.exitCode).toBe(1);
+    expect(restore.stderr).toContain(`environment '${name}' has no base backup yet`);
+    expect(restore.stderr).toContain(`pnpm db:backup --name ${name}`);
+  });
+
+  it("restores to a point in time: every write acknowledged before it, none sent after it", async () => {
+    const report = join(stateDir, "recovery-report");
+    const drill = await runScript(
+      "test-recovery",
+      ["--name", name, "--rate", "20", "--before", "1500", "--after", "1500", "--report", report],
+      { env },
+    );
+    expect(drill.exitCode, drill.all).toBe(0);
+    expect(drill.stdout).toContain("recovery drill passed");
+    const summary = JSON.parse(readFileSync(join(report, "summary.json"), "utf8"));
+    expect(summary).toMatchObject({ kind: "recovery", lost: [], leaked: [], passed: true });
+    // 1.5 s at 20/s on each side of the target (a busy machine may send fewer).
+    expect(summary.acknowledgedBefore).toBeGreaterThan(15);
+    expect(summary.sentAfter).toBeGreaterThan(15);
+    expect(summary.rtoSeconds).toBeGreaterThan(summary.recoverySeconds);
+    // The drill's environment and its own backups are gone; the drilled one's backup is listed.
+    expect(await repository(`${name}-drill`)).toBeUndefined();
+    const list = await runScript("db-backup", ["backups"], { env });
+    expect(list.exitCode, list.all).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${name}\\s+\\d{8}-\\d{6}F\\s+full\\s`, "m"));
+  });
+
+  it("never restores over an environment unasked, and keeps backups until they are deleted", async () => {
+    const over = await runScript("db-backup", ["restore", "--name", name, "--into", name], { env });
+    expect(over.exitCode).toBe(1);
+    expect(over.stderr).toContain(`environment '${name}' exists; a restore never replaces one unasked`);
+    const inUse = await runScript("db-backup", ["backups", "--delete", name], { env });
+    expect(inUse.exitCode).toBe(1);
+    expect(inUse.stderr).toContain(`the backups of environment '${name}' are in use`);
+
+    const down = await runScript("dev-down", ["--name", name], { env });
+    expect(down.exitCode, down.all).toBe(0);
+    expect(down.stdout).toContain(`its backups are kept`);
+    expect(await repository(name)).toBeDefined();
+    const deleted = await runScript("db-backup", ["backups", "--delete", name], { env });
+    expect(deleted.exitCode, deleted.all).toBe(0);
+    expect(await repository(name)).toBeUndefined();
+  });
+});
