@@ -9,11 +9,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseFlags, wholeNumber } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { docker, ensureEngine } from "../src/docker/cli.ts";
+import { ensureEngine } from "../src/docker/cli.ts";
 import { UserError } from "../src/errors.ts";
-import { median } from "../src/stats.ts";
 import { runScript } from "../tests/support/cli.ts";
-import { type LoadResult, load } from "./autocannon.ts";
+import { scrapeOverhead } from "./scrape-overhead.ts";
 
 await runMain(async () => {
   const { values } = parseFlags("bench:monitoring", process.argv.slice(2), {
@@ -38,41 +37,14 @@ await runMain(async () => {
       new RegExp(`\\n {2}${label}\\s+(http://127\\.0\\.0\\.1:\\d+)`).exec(up.stdout)?.[1] ?? "";
     const courses = url("course-service");
     const prometheus = url("prometheus");
-    const runOne = async (scraped: boolean) => {
-      if (!scraped) await docker(["pause", prometheusContainer]);
-      try {
-        return await load({ url: courses, path: () => "/courses?limit=5", connections, seconds, rate });
-      } finally {
-        if (!scraped) await docker(["unpause", prometheusContainer]);
-      }
-    };
-    const withScrapes: LoadResult[] = [];
-    const without: LoadResult[] = [];
-    for (let i = 0; i < runs; i++) {
-      // Alternate which goes first, so a warming or cooling machine favours neither.
-      if (i % 2 === 0) {
-        withScrapes.push(await runOne(true));
-        without.push(await runOne(false));
-      } else {
-        without.push(await runOne(false));
-        withScrapes.push(await runOne(true));
-      }
-    }
+    const overhead = await scrapeOverhead({ courses, prometheusContainer, runs, seconds, rate, connections });
     const query = encodeURIComponent(
       'quantile_over_time(0.5, scrape_duration_seconds{namespace="azora",endpoint="http"}[10m])',
     );
     const answer = (await (await fetch(`${prometheus}/api/v1/query?query=${query}`)).json()) as {
       data: { result: { metric: { job: string }; value: [number, string] }[] };
     };
-    const line = (what: string, rs: LoadResult[]) =>
-      `${what}: p50 ${median(rs.map((r) => r.p50)).toFixed(1)} ms, p95 ${median(rs.map((r) => r.p95)).toFixed(1)} ms, ${median(rs.map((r) => r.requestsPerSecond)).toFixed(1)} req/s, non-2xx ${rs.reduce((n, r) => n + r.non2xx, 0)}`;
-    console.log(
-      `GET /courses?limit=5 on course-service at ${rate} req/s over ${connections} connections, ${runs} x ${seconds} s, medians:`,
-    );
-    console.log(`  ${line("scraped every 5 s", withScrapes)}`);
-    console.log(`  ${line("not scraped (Prometheus paused)", without)}`);
-    const ratio = median(withScrapes.map((r) => r.p95)) / median(without.map((r) => r.p95));
-    console.log(`  p95 ratio scraped / not scraped: ${ratio.toFixed(2)}`);
+    for (const line of overhead.lines) console.log(line);
     const durations = answer.data.result
       .map((r) => `${r.metric.job} ${(Number(r.value[1]) * 1000).toFixed(1)} ms`)
       .sort();

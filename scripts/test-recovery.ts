@@ -6,7 +6,7 @@
 import { parseFlags, wholeNumber } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { withSuiteEnvironment } from "../src/env/suite-target.ts";
-import { recoveryDrill } from "../src/recovery/drill.ts";
+import { type RecoverySummary, recoveryDrill } from "../src/recovery/drill.ts";
 import { REPORT_FLAG, suiteReportDir, writeJson } from "../src/reports.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
@@ -66,7 +66,8 @@ await runMain(async () => {
     `RTO: ${result.rtoSeconds.toFixed(1)} s (recovery ${result.recoverySeconds.toFixed(1)} s, environment up ${result.upSeconds.toFixed(1)} s); backup ${result.backupSeconds.toFixed(1)} s`,
   );
   const dir = suiteReportDir(values.report, "recovery", startedAt);
-  writeJson(dir, "summary.json", { kind: "recovery", startedAt: startedAt.toISOString(), ...result });
+  const summary: RecoverySummary = { kind: "recovery", startedAt: startedAt.toISOString(), ...result };
+  writeJson(dir, "summary.json", summary);
   console.log(`report: ${dir}`);
   console.log(result.passed ? "recovery drill passed" : "recovery drill FAILED");
   if (!result.passed) process.exitCode = 1;

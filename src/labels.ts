@@ -33,6 +33,8 @@ export const LABEL = {
   backupsOf: "dev.azora.devstack.backups-of",
   backupsEnvFile: "dev.azora.devstack.backups-env-file",
   backupsWith: "dev.azora.devstack.backups-with",
+  /** A Cluster instance's ScheduledBackups, as JSON, for the supervisor (backup-schedule.ts). */
+  backupSchedules: "dev.azora.devstack.backup-schedules",
 } as const;
 
 /**

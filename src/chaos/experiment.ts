@@ -38,6 +38,8 @@ export interface Experiment {
   inject: (ctx: ExperimentContext, targets: string[]) => Promise<void>;
   /** How long the fault is held before it is removed (0: it removes itself, like a kill). */
   holdMs: number;
+  /** Instead of holdMs: the fault is held until this resolves (e.g. until an alert fires). */
+  holdUntil?: (ctx: ExperimentContext, targets: string[]) => Promise<void>;
   remove: (ctx: ExperimentContext, targets: string[]) => Promise<void>;
   /** Its own invariants, checked after recovery: each broken one as a sentence with evidence. */
   check?: (ctx: ExperimentContext, targets: string[]) => Promise<string[]>;

@@ -115,7 +115,7 @@ async function runWithLedger(
     log(
       `  ${experiment.name} #${run}: fault on ${targets.join(", ")} in place at ${(faultAt / 1000).toFixed(1)}s`,
     );
-    await sleep(experiment.holdMs);
+    await (experiment.holdUntil ? experiment.holdUntil(ctx, targets) : sleep(experiment.holdMs));
   } finally {
     // The fault is always removed, even when the run fails half-way.
     await experiment.remove(ctx, targets);

@@ -8,6 +8,7 @@ const TITLES: Record<SuiteName, string> = {
   policy: "NetworkPolicy matrix",
   chaos: "Chaos and failover",
   load: "Load",
+  recovery: "Backup and point-in-time restore (its own environment: env pr with backups)",
 };
 
 /** The environment: what ran (images and where they came from) and how long each pod took to be ready. */

@@ -8,6 +8,8 @@ import type { ReportSection } from "../html.ts";
 import { loadSection } from "../load/html-report.ts";
 import type { TimelinePoint } from "../load/summarize.ts";
 import { mismatches, type PolicySummary, policySection } from "../netpol/probe-report.ts";
+import type { RecoverySummary } from "../recovery/drill.ts";
+import { recoverySection } from "../recovery/report.ts";
 import { median } from "../stats.ts";
 import type { SuiteName } from "./suites.ts";
 
@@ -98,8 +100,17 @@ const load: SuiteReport<LoadSummary> = {
   section: (s, dir) => loadSection(s, readSuiteFile<TimelinePoint[]>(dir, "timeline.json") ?? []),
 };
 
+const recovery: SuiteReport<RecoverySummary> = {
+  figures: (s) => ({
+    "recovery writes lost (RPO)": { value: s.lost.length, unit: "count" },
+    "recovery writes restored past the target": { value: s.leaked.length, unit: "count" },
+    "restore to ready (RTO)": { value: round(s.rtoSeconds, 1), unit: "s" },
+  }),
+  section: recoverySection,
+};
+
 // biome-ignore lint/suspicious/noExplicitAny: each entry reads its own suite's summary shape
-const SUITE_REPORTS: Record<SuiteName, SuiteReport<any>> = { contract, policy, chaos, load };
+const SUITE_REPORTS: Record<SuiteName, SuiteReport<any>> = { contract, policy, chaos, load, recovery };
 
 /** The figures of one suite's report; none when it wrote no summary (it failed before). */
 export function suiteFigures(suite: SuiteName, dir: string): Figures {

@@ -163,3 +163,6 @@ export async function recoveryDrill(options: DrillOptions): Promise<DrillResult>
     await pool.end();
   }
 }
+
+/** What `test:recovery` writes to summary.json. */
+export type RecoverySummary = DrillResult & { kind: "recovery"; startedAt: string };

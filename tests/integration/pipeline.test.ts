@@ -136,7 +136,7 @@ describe("pr:up, pr:test, pr:down", () => {
     expect(results.map((r) => r.stderr.split("\n")[0])).toEqual([
       "error: --pr: '12a' is not valid; expected a whole number from 1 to 999999999",
       "error: --sha: 'main' is not a commit id (7 to 40 lower-case hex digits)",
-      "error: --suites: 'smoke' is not valid; expected one of: contract, policy, chaos, load",
+      "error: --suites: 'smoke' is not valid; expected one of: contract, policy, chaos, load, recovery",
       "error: --pr: required (the pull request's number)",
     ]);
   }, 120_000);

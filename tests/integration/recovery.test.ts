@@ -5,8 +5,8 @@ import { dockerMaybe } from "../../src/docker/cli.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
-// Backups live: an environment with the backups component archives its WAL with pgBackRest, and
-// the recovery drill restores a backup to a point in time into a new environment and finds exactly
+// Backups live: an environment with the backups component archives its WAL with pgBackRest, its
+// supervisor takes the ScheduledBackup's backups, and the recovery drill restores a backup to a point in time into a new environment and finds exactly
 // the writes acknowledged before it. The backups outlive the environment until deleted.
 
 const { name, env, stateDir } = testEnvironment("rec");
@@ -19,13 +19,15 @@ afterAll(async () => {
 });
 
 describe("backups and the recovery drill", () => {
-  it("refuses a restore before any base backup, and names what to do", async () => {
+  it("takes the ScheduledBackup's immediate backup: the supervisor runs it once the database is up", async () => {
     const up = await runScript("dev-up", ["--env", "pr", "--with", "backups", "--name", name], { env });
     expect(up.exitCode, up.all).toBe(0);
-    const restore = await runScript("db-backup", ["restore", "--name", name], { env });
-    expect(restore.exitCode).toBe(1);
-    expect(restore.stderr).toContain(`environment '${name}' has no base backup yet`);
-    expect(restore.stderr).toContain(`pnpm db:backup --name ${name}`);
+    const listed = async () => (await runScript("db-backup", ["backups"], { env })).stdout;
+    await expect
+      .poll(listed, { timeout: 90_000, interval: 3_000 })
+      .toMatch(new RegExp(`^${name}\\s+\\d{8}-\\d{6}F\\s+full\\s`, "m"));
+    const log = await runScript("dev-logs", ["supervisor", "--name", name], { env });
+    expect(log.stdout).toMatch(/"msg":"backup taken".*"schedule":"azora-db-nightly","reason":"immediate"/);
   });
 
   it("restores to a point in time: every write acknowledged before it, none sent after it", async () => {

@@ -175,6 +175,9 @@ describe("chaos: the experiments", () => {
       ),
       "redis-master-killed": deleted,
       "service-replica-killed": deleted,
+      "service-errors-alerted": proxied(
+        '{"name":"reset_peer-0","type":"reset_peer","stream":"downstream","toxicity":1,"attributes":{"timeout":0}}',
+      ),
       "supervisor-killed": "docker kill --signal KILL <kind node> # the kubelet's node, on Kind",
       "engine-restarted": "systemctl restart docker # on the machine running the Kind nodes",
     });
@@ -227,6 +230,15 @@ describe("chaos: the experiments", () => {
     expect(killed?.requires?.(services.map((s) => pod(s, 1)))).toBe(
       "needs 2 or more replicas of user-service, session-service, course-service, enrollment-service (the nightly env has them)",
     );
+  });
+
+  it("strike user-service's database connections for the alert experiment, only where Prometheus runs", () => {
+    const alerted = EXPERIMENTS.find((e) => e.name === "service-errors-alerted");
+    const monitored = [...nightly, pod("prometheus", 1)];
+    expect(alerted?.requires?.(monitored)).toBeUndefined();
+    expect(alerted?.targets(monitored)).toEqual(["azora/user-service-1", "azora/user-service-2"]);
+    expect(alerted?.requires?.(nightly)).toBe("needs the monitoring component (dev:up --with monitoring)");
+    expect(alerted?.requires?.([pod("prometheus", 1)])).toBe("needs a user-service pod");
   });
 
   it("run every experiment but a disruptive one unless named; an unknown name lists the known ones", () => {

@@ -166,7 +166,7 @@ describe("a pipeline run's report", () => {
   it("--suites: known names in the order given, each once", () => {
     expect(parseSuites("load,contract,load")).toEqual(["load", "contract"]);
     expect(() => parseSuites("contract,")).toThrow(
-      "--suites: '' is not valid; expected one of: contract, policy, chaos, load",
+      "--suites: '' is not valid; expected one of: contract, policy, chaos, load, recovery",
     );
   });
 });

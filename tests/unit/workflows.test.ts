@@ -55,7 +55,7 @@ describe("the GitHub workflows", () => {
       file,
       readFileSync(file, "utf8")
         // biome-ignore lint/suspicious/noTemplateCurlyInString: GitHub expressions, not JavaScript templates
-        .replace("${{ inputs.suites || 'contract,policy,chaos,load' }}", "${{ input.suites }}")
+        .replace("${{ inputs.suites || 'contract,policy,chaos,load,recovery' }}", "${{ input.suites }}")
         .replace("    timeout-minutes: 120", "    timeout-minutes: 120\n    needs: [build]"),
     );
     const result = await lint(dir);

@@ -3,6 +3,7 @@ import { engineRestarted } from "./engine-restarted.ts";
 import { postgresPrimaryFrozen, postgresPrimaryIsolated, postgresPrimaryKilled } from "./postgres.ts";
 import { postgresConnectionsReset, postgresSlow } from "./postgres-toxics.ts";
 import { redisMasterKilled } from "./redis-master-killed.ts";
+import { serviceErrorsAlerted } from "./service-errors-alerted.ts";
 import { serviceReplicaKilled } from "./service-replica-killed.ts";
 import { supervisorKilled } from "./supervisor-killed.ts";
 
@@ -15,6 +16,7 @@ export const EXPERIMENTS: readonly Experiment[] = [
   postgresConnectionsReset,
   redisMasterKilled,
   serviceReplicaKilled,
+  serviceErrorsAlerted,
   supervisorKilled,
   engineRestarted,
 ];

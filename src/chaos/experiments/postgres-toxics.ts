@@ -9,7 +9,7 @@ const POSTGRES_USERS = ["user-service", "course-service", "enrollment-service"];
 const SLACK_MS = 1_000;
 
 /** The Service the services connect to: the CloudNativePG cluster's `-rw`. */
-const upstreamOf = (pods: readonly PodRef[]) => ({
+export const upstreamOf = (pods: readonly PodRef[]) => ({
   host: `${pods.find((p) => p.labels["cnpg.io/cluster"])?.labels["cnpg.io/cluster"] ?? "azora-db"}-rw`,
   port: 5432,
 });

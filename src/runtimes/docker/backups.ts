@@ -147,9 +147,15 @@ async function repositories(): Promise<BackupRepository[]> {
 export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
   return {
     async take(env) {
+      // A backup the supervisor is taking holds pgBackRest's lock (error 50): this one waits for it.
       const out = await inPrimary(
         env,
-        "pgbackrest stanza-create >/dev/null && pgbackrest backup --type=full && pgbackrest info --output=json",
+        [
+          "pgbackrest stanza-create >/dev/null || exit",
+          "n=0",
+          'until pgbackrest backup --type=full; do rc=$?; n=$((n + 1)); if [ "$rc" -ne 50 ] || [ "$n" -ge 600 ]; then exit "$rc"; fi; sleep 1; done',
+          "pgbackrest info --output=json",
+        ].join("\n"),
       );
       const [info] = JSON.parse(out.slice(out.indexOf("["))) as PgBackRestInfo[];
       const newest = backupsOf(info).at(-1);

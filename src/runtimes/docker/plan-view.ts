@@ -4,6 +4,7 @@ import { GENERATE_ANNOTATION } from "../../manifests/secrets.ts";
 import { PROMETHEUS_CONFIG_ANNOTATION } from "../../monitoring/prometheus-config.ts";
 import { effectivePolicyTypes } from "../../netpol/policy.ts";
 import { selectorMatches } from "../../netpol/selector.ts";
+import { nextBackup } from "./backup-schedule.ts";
 import { isHa, STAND_IN_LABEL } from "./cluster.ts";
 import type { ContainerPlan } from "./translate.ts";
 
@@ -109,6 +110,10 @@ function describe(
       const groups: { rules?: unknown[] }[] = spec.groups ?? [];
       const rules = groups.reduce((n, g) => n + (g.rules ?? []).length, 0);
       return `${plural(groups.length, "group")}, ${plural(rules, "rule")} -> ${into(prometheus, "a rule file")}`;
+    }
+    case "ScheduledBackup": {
+      const next = nextBackup(String(spec.schedule), new Date())?.toISOString() ?? "never";
+      return `schedule "${spec.schedule}" (next ${next})${spec.immediate ? " and one at once if there is none" : ""} -> pgBackRest backups of Cluster/${spec.cluster?.name} taken by the supervisor`;
     }
     case "ConfigMap":
       return `${plural(Object.keys(o.data ?? {}).length, "key")}`;

@@ -10,6 +10,8 @@
 //     not exist (dns-answerer.ts);
 //   - probes each container's readiness as the kubelet does and serves the pod-state series
 //     kube-state-metrics would (kube-state.ts) for the environment's Prometheus;
+//   - does what the CloudNativePG operator does for ScheduledBackups: takes base backups with
+//     pgBackRest in the Cluster's instance when their schedules fire (backup-schedule.ts);
 //   - does what Calico's agent does: whenever the environment's containers or their addresses
 //     change (a restart may hand out a new IP), it recompiles and re-applies the environment's
 //     nftables table.
@@ -21,6 +23,7 @@ import { connect } from "node:net";
 import { applyScript } from "../../firewall/nft.ts";
 import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
+import { type BackupSchedule, BackupScheduler } from "./backup-schedule.ts";
 import { answerUnknownNames } from "./dns-answerer.ts";
 import { type FirewallConfig, firewallFor, POD_LABEL } from "./firewall.ts";
 import { type PodState, serveKubeState } from "./kube-state.ts";
@@ -65,22 +68,46 @@ function dockerApi(method: string, path: string, json?: object): Promise<{ statu
   });
 }
 
-/** An exec probe through the Docker API: the command's exit code 0, within 2 s. */
-async function execProbe(id: string, command: string[]): Promise<boolean> {
+/**
+ * A command run in a container through the Docker API, as `user` if given: its exit code and
+ * output, or undefined when it did not finish within `timeoutMs`.
+ */
+async function dockerExec(
+  id: string,
+  command: string[],
+  { user, timeoutMs }: { user?: string; timeoutMs?: number } = {},
+): Promise<{ exitCode: number; output: string } | undefined> {
   // Attached: the start's answer then ends when the command has (unattached, it ends at once).
   const created = await dockerApi("POST", `/containers/${id}/exec`, {
     Cmd: command,
+    ...(user ? { User: user } : {}),
     AttachStdout: true,
     AttachStderr: true,
   });
-  if (created.status >= 300) return false;
+  if (created.status >= 300) return { exitCode: -1, output: created.body };
   const exec = (JSON.parse(created.body) as { Id: string }).Id;
   const ran = dockerApi("POST", `/exec/${exec}/start`, { Detach: false, Tty: false });
-  const timeout = new Promise<undefined>((r) => setTimeout(() => r(undefined), 2_000));
-  if (!(await Promise.race([ran, timeout]))) return false;
+  const timeout = new Promise<undefined>((r) => {
+    if (timeoutMs !== undefined) setTimeout(() => r(undefined), timeoutMs);
+  });
+  const answer = await Promise.race([ran, timeout]);
+  if (!answer) return undefined;
   const { body } = await dockerApi("GET", `/exec/${exec}/json`);
-  return (JSON.parse(body) as { ExitCode: number | null }).ExitCode === 0;
+  // The attached stream's frame headers are binary: only the text is kept.
+  const output = answer.body.replace(/[^\t\n -~]/g, "");
+  return { exitCode: (JSON.parse(body) as { ExitCode: number | null }).ExitCode ?? -1, output };
 }
+
+/** An exec probe: the command's exit code 0, within 2 s. */
+const execProbe = async (id: string, command: string[]) =>
+  (await dockerExec(id, command, { timeoutMs: 2_000 }))?.exitCode === 0;
+
+/** Scheduled backups run as postgres, to their end (a backup may take minutes). */
+const backups = new BackupScheduler(
+  async (id, command) =>
+    (await dockerExec(id, command, { user: "postgres" })) ?? { exitCode: -1, output: "" },
+  log,
+);
 
 function probe(host: string, l: ProbeSpec, id: string): Promise<boolean> {
   if (l.kind === "exec") return execProbe(id, l.command ?? []).catch(() => false);
@@ -252,6 +279,16 @@ async function tick() {
 
   await restartExited(containers);
   seen = containers.map((c) => ({ ...c, ip: ipOf(c) }));
+  backups.tick(
+    seen
+      .filter((c) => c.Labels[LABEL.backupSchedules])
+      .map((c) => ({
+        Id: c.Id,
+        name: nameOf(c),
+        running: c.ip !== undefined,
+        schedules: JSON.parse(c.Labels[LABEL.backupSchedules] ?? "[]") as BackupSchedule[],
+      })),
+  );
 
   for (const c of containers) {
     const name = nameOf(c);

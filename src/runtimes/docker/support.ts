@@ -19,6 +19,8 @@ export const DOCKER_SUPPORT: RuntimeSupport = {
     "StatefulSet",
     "Service",
     "Cluster",
+    // Taken by the environment's supervisor with pgBackRest (backup-schedule.ts).
+    "ScheduledBackup",
     // Enforced by the environment's firewall rules (firewall.ts).
     "NetworkPolicy",
     // Made into the configuration of the environment's Prometheus, as the operator does.
@@ -28,8 +30,6 @@ export const DOCKER_SUPPORT: RuntimeSupport = {
     HorizontalPodAutoscaler: "no autoscaling on one machine: replicas come from the Deployment",
     PodDisruptionBudget: "no voluntary evictions on Docker",
     Namespace: "an environment's namespaces share its network; pods carry theirs as labels for NetworkPolicy",
-    ScheduledBackup:
-      "schedules do not run on Docker yet; `pnpm db:backup` takes a base backup (the Cluster's spec.backup archives WAL)",
     Backup: "on Docker `pnpm db:backup` takes a base backup (the Cluster's spec.backup archives WAL)",
   },
 };

@@ -2,6 +2,7 @@ import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
 import { serviceSelects } from "../../netpol/selector.ts";
+import { type BackupSchedule, backupSchedules } from "./backup-schedule.ts";
 import { clusterContainers } from "./cluster.ts";
 import {
   type K8sVolume,
@@ -57,6 +58,8 @@ export interface ContainerPlan {
   onConfigChange?: ConfigHook;
   /** The endpoint of the environment this pod serves on its first port, e.g. `postgres`. */
   endpoint?: string;
+  /** A Cluster instance's ScheduledBackups, which the supervisor runs. */
+  backupSchedules?: BackupSchedule[];
 }
 
 /** An init container of a pod: same environment rules, files and emptyDir volumes as the container. */
@@ -251,18 +254,21 @@ export function translate(
     }
   }
 
+  const schedules = backupSchedules(plan.run, problems);
   for (const cluster of plan.run.filter((x) => x.kind === "Cluster")) {
     const owner = `Cluster/${cluster.metadata.name}`;
-    containers.push(
-      ...clusterContainers(
-        cluster,
-        secrets,
-        imageFor(cluster.spec?.imageName ?? "", owner),
-        dockerLimits(cluster.spec?.resources?.limits ?? {}, owner),
-        (logical) => logical,
-        problems,
-      ),
+    const instances = clusterContainers(
+      cluster,
+      secrets,
+      imageFor(cluster.spec?.imageName ?? "", owner),
+      dockerLimits(cluster.spec?.resources?.limits ?? {}, owner),
+      (logical) => logical,
+      problems,
     );
+    // The instance that archives (cluster-backup.ts) is the one backed up on schedule.
+    const scheduled = schedules.get(cluster.metadata.name);
+    for (const c of instances) if (scheduled && c.env.PGBACKREST_STANZA) c.backupSchedules = scheduled;
+    containers.push(...instances);
   }
   if (problems.length > 0)
     throw new UserError(`the manifests cannot run on Docker\n  ${problems.join("\n  ")}`);

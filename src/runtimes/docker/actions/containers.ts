@@ -160,12 +160,13 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   return started;
 }
 
-/** What the supervisor probes, as the kubelet does: liveness (not exec probes) and readiness. */
+/** What the supervisor looks after: liveness (not exec probes), readiness, and scheduled backups. */
 function probeLabels(c: ContainerPlan): Record<string, string> {
   const l = c.liveness;
   return {
     [LABEL.container]: c.container,
     ...(l && l.kind !== "exec" ? { [LABEL.liveness]: JSON.stringify(l) } : {}),
     ...(c.readiness ? { [LABEL.readiness]: JSON.stringify(c.readiness) } : {}),
+    ...(c.backupSchedules ? { [LABEL.backupSchedules]: JSON.stringify(c.backupSchedules) } : {}),
   };
 }
