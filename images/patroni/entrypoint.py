@@ -10,6 +10,7 @@ by the instance that initialises the cluster; later changes go through `patronic
 import json
 import os
 import socket
+import subprocess
 import sys
 
 CONFIG = os.environ.get("PATRONICTL_CONFIG_FILE", "/etc/patroni/devstack/patroni.yml")
@@ -147,6 +148,7 @@ def main() -> None:
         f.write("\n")
     if short_ttl:
         allow_short_ttl()
+    start_exporter()
     # Patroni runs in this process (PID 1 in a container: it forks the daemon and reaps children).
     from patroni.__main__ import main as patroni_main
 
@@ -155,6 +157,25 @@ def main() -> None:
 
 
 PATRONI_MIN_TTL = 20
+EXPORTER = "/usr/bin/prometheus-postgres-exporter"
+EXPORTER_QUERIES = "/etc/postgres-exporter/metrics.yaml"
+
+
+def start_exporter() -> None:
+    """The instance's metrics on :9187 under CloudNativePG's names (the queries the runtime places in
+    /etc/postgres-exporter, the postgres image's), over the local socket as the superuser. Without
+    the queries (an image run by hand) there is no exporter. A child of this process, which Patroni
+    becomes: it goes with the container."""
+    if not (os.path.exists(EXPORTER) and os.path.exists(EXPORTER_QUERIES)):
+        return
+    superuser = env("PATRONI_SUPERUSER_USERNAME")
+    dsn = f"postgresql://{superuser}@:5432/postgres?host=/var/run/postgresql&sslmode=disable"
+    subprocess.Popen(
+        [EXPORTER, "--web.listen-address=:9187", "--log.level=warn",
+         "--config.file=/etc/postgres-exporter/postgres_exporter.yml",
+         f"--extend.query-path={EXPORTER_QUERIES}"],
+        env={**os.environ, "DATA_SOURCE_NAME": dsn},
+    )
 
 
 def allow_short_ttl() -> None:

@@ -100,6 +100,26 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
       extversion: expect.any(String),
     });
     expect(await signUp(0)).toBe(201);
+
+    // Each instance's exporter (the operator's PodMonitor scrapes it): in recovery on the replicas only.
+    const inRecovery = async (pod: string) => {
+      const metrics = await handle.exec(pod, [
+        "python3",
+        "-c",
+        "import urllib.request; print(urllib.request.urlopen('http://127.0.0.1:9187/metrics', timeout=5).read().decode())",
+      ]);
+      return /^cnpg_pg_replication_in_recovery(?:\{[^}]*\})? (\d+)/m.exec(metrics)?.[1];
+    };
+    await expect
+      .poll(
+        async () =>
+          Promise.all(members.map(async (m) => `${m.role} ${await inRecovery(m.pod).catch(() => "none")}`)),
+        {
+          timeout: 30_000,
+          interval: 1_000,
+        },
+      )
+      .toEqual(members.map((m) => (m.role === "primary" ? "primary 0" : "replica 1")));
   });
 
   it("db:switchover moves -rw to the member asked for and shows it", async () => {

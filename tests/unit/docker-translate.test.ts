@@ -178,13 +178,37 @@ describe("the CloudNativePG operator's PodMonitor on Docker", () => {
     ).toEqual(["postgresql:5432", "metrics:9187"]);
   });
 
-  it("is not made without enablePodMonitor, nor for the HA stand-ins, which have no exporter yet", async () => {
+  it("is not made without enablePodMonitor", async () => {
     const { plan } = await translated("dev");
     const withoutMonitoring = plan.run.map((o) =>
       o.kind === "Cluster" ? { ...o, spec: { ...o.spec, monitoring: undefined } } : o,
     );
     expect(operatorPodMonitors(withoutMonitoring)).toEqual([]);
-    expect(operatorPodMonitors((await translated("nightly")).plan.run)).toEqual([]);
+  });
+
+  it("is made for the HA stand-ins too: each Patroni instance has the exporter's port and queries, HAProxy neither", async () => {
+    const { plan, containers } = await translated("nightly");
+    expect(operatorPodMonitors(plan.run).map((m) => m.metadata.name)).toEqual(["azora-db"]);
+    const clusterPods = containers.filter((c) => c.labels["cnpg.io/cluster"] === "azora-db");
+    expect(
+      clusterPods.map(
+        (c) => `${c.pod} ${c.ports.some((p) => p.name === "metrics" && p.containerPort === 9187)}`,
+      ),
+    ).toEqual([
+      "azora-db-1 true",
+      "azora-db-2 true",
+      "azora-db-3 true",
+      "azora-db-rw-1 false",
+      "azora-db-ro-1 false",
+      "azora-db-r-1 false",
+    ]);
+    // The postgres image's queries (CloudNativePG's names), the one copy kept.
+    const files = clusterPods[0]?.files.map((f) => f.path);
+    expect(files).toEqual([
+      "/etc/postgres-exporter/metrics.yaml",
+      "/etc/postgres-exporter/postgres_exporter.yml",
+    ]);
+    expect(clusterPods[0]?.files[0]?.content).toContain("cnpg_pg_replication");
   });
 });
 
@@ -195,7 +219,7 @@ describe("manifests:plan's view of what runs on Docker", () => {
       describeDockerPlan(plan, containers).find((l) => l.object === object)?.detail;
     expect(line("Deployment/user-service")).toBe("replicas 2 -> 2 containers of image user-service");
     expect(line("Cluster/azora-db")).toBe(
-      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers); no metrics exporter on the stand-ins yet, so no PodMonitor",
+      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers); metrics on :9187 and the operator's PodMonitor",
     );
     // Headless, the StatefulSet's governing Service: every Redis pod carries the alias.
     expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 3 pods");

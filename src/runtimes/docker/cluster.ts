@@ -1,5 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import type { K8sObject } from "../../manifests/render.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
+import { repoRoot } from "../../paths.ts";
 import { clusterBackup } from "./cluster-backup.ts";
 import type { ContainerPlan, Probe } from "./translate.ts";
 
@@ -173,7 +176,10 @@ export function clusterContainers(
     ports: [
       { name: "postgresql", containerPort: 5432, protocol: "TCP" },
       { name: "patroni", containerPort: 8008, protocol: "TCP" },
+      // The instance's metrics, as on the one instance (the image's exporter, started with Patroni).
+      { name: "metrics", containerPort: 9187, protocol: "TCP" },
     ],
+    files: exporterFiles(),
     labels: { ...labels(pod, "instance"), ...standInLabels },
     readiness: patroniCheck("/readiness"),
     liveness: { ...patroniCheck("/liveness"), periodSeconds: 10, failureThreshold: 3 },
@@ -209,6 +215,19 @@ export function clusterContainers(
   return [...etcd, ...patroni, ...proxies];
 }
 
+/**
+ * The postgres image's exporter configuration (its queries give CloudNativePG's metric names),
+ * placed in each Patroni instance: the patroni image is built from a context of its own, and one
+ * copy of the queries is kept.
+ */
+function exporterFiles(): ContainerPlan["files"] {
+  return ["metrics.yaml", "postgres_exporter.yml"].map((file) => ({
+    path: `/etc/postgres-exporter/${file}`,
+    content: readFileSync(join(repoRoot, "images", "postgres", file), "utf8"),
+    mode: 0o644,
+  }));
+}
+
 const patroniCheck = (path: string): Probe => ({
   kind: "http",
   path,
@@ -239,12 +258,13 @@ const pgIsReady = (app: Record<string, string>): Probe => ({
  */
 /**
  * The PodMonitor the CloudNativePG operator makes for a Cluster with `monitoring.enablePodMonitor`
- * (its instances' `metrics` port). On Docker only a one-instance Cluster has an exporter behind it
- * (images/postgres); the HA stand-ins have none yet, so theirs is not made (manifests:plan says so).
+ * (its instances' `metrics` port; on Docker the postgres_exporter of the postgres and patroni
+ * images). It selects the instances by `cnpg.io/cluster`, which the HAProxy stand-ins also carry:
+ * the PodMonitor's port, which they lack, leaves them out.
  */
 export function operatorPodMonitors(objects: readonly K8sObject[]): K8sObject[] {
   return objects
-    .filter((o) => o.kind === "Cluster" && o.spec?.monitoring?.enablePodMonitor === true && !isHa(o))
+    .filter((o) => o.kind === "Cluster" && o.spec?.monitoring?.enablePodMonitor === true)
     .map((cluster) => ({
       apiVersion: "monitoring.coreos.com/v1",
       kind: "PodMonitor",

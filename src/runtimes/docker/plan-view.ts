@@ -60,12 +60,10 @@ function describe(
       return `replicas ${spec.replicas ?? 1} -> ${plural(runs.length, "container")} of image ${image}`;
     case "Cluster": {
       const instances = spec.instances ?? 1;
-      // The operator's PodMonitor (enablePodMonitor): only a one-instance Cluster has an exporter.
-      const metrics = !spec.monitoring?.enablePodMonitor
-        ? ""
-        : isHa(o)
-          ? "; no metrics exporter on the stand-ins yet, so no PodMonitor"
-          : "; metrics on :9187 and the operator's PodMonitor";
+      // The operator's PodMonitor (enablePodMonitor), over each instance's exporter.
+      const metrics = spec.monitoring?.enablePodMonitor
+        ? "; metrics on :9187 and the operator's PodMonitor"
+        : "";
       if (isHa(o)) {
         const standIns = containers.filter((c) => c.labels[STAND_IN_LABEL] === o.metadata.name);
         const count = (image: string) => standIns.filter((c) => c.image === image).length;
