@@ -1,16 +1,30 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { dockerMaybe } from "../../src/docker/cli.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
 // Backups live: an environment with the backups component archives its WAL with pgBackRest, its
-// supervisor takes the ScheduledBackup's backups, and the recovery drill restores a backup to a point in time into a new environment and finds exactly
-// the writes acknowledged before it. The backups outlive the environment until deleted.
+// supervisor takes the ScheduledBackup's backups, and the recovery drill restores a backup to a
+// point in time into a new environment and finds exactly the writes acknowledged before it. The
+// backups outlive the environment until deleted.
 
 const { name, env, stateDir } = testEnvironment("rec");
 const repository = (of: string) => dockerMaybe(["volume", "inspect", `azora-backups-${of}`]);
+/** The database URL a command printed (`postgres  postgresql://...`). */
+const postgresUrlIn = (stdout: string) => /postgres\s+(postgresql:\/\/\S+)/.exec(stdout)?.[1] ?? "";
+async function sql(url: string, text: string): Promise<unknown[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+let postgresUrl = "";
 
 afterAll(async () => {
   // Whatever a failed test left: the environment, then the backups it leaves behind.
@@ -22,6 +36,7 @@ describe("backups and the recovery drill", () => {
   it("takes the ScheduledBackup's immediate backup: the supervisor runs it once the database is up", async () => {
     const up = await runScript("dev-up", ["--env", "pr", "--with", "backups", "--name", name], { env });
     expect(up.exitCode, up.all).toBe(0);
+    postgresUrl = postgresUrlIn(up.stdout);
     const listed = async () => (await runScript("db-backup", ["backups"], { env })).stdout;
     await expect
       .poll(listed, { timeout: 90_000, interval: 3_000 })
@@ -52,10 +67,24 @@ describe("backups and the recovery drill", () => {
     expect(list.stdout).toMatch(new RegExp(`^${name}\\s+\\d{8}-\\d{6}F\\s+full\\s`, "m"));
   });
 
-  it("never restores over an environment unasked, and keeps backups until they are deleted", async () => {
+  it("never restores over an environment unasked; asked, over its own source, loses no acknowledged write", async () => {
     const over = await runScript("db-backup", ["restore", "--name", name, "--into", name], { env });
     expect(over.exitCode).toBe(1);
     expect(over.stderr).toContain(`environment '${name}' exists; a restore never replaces one unasked`);
+
+    // A write still in the WAL segment being filled: archived before the environment is replaced.
+    await sql(postgresUrl, "CREATE TABLE marker (v text); INSERT INTO marker VALUES ('written last')");
+    const forced = await runScript("db-backup", ["restore", "--name", name, "--into", name, "--force"], {
+      env,
+    });
+    expect(forced.exitCode, forced.all).toBe(0);
+    expect(forced.stdout).toMatch(
+      new RegExp(`${name}: current WAL archived[\\s\\S]*${name}: removed \\(--force\\)`),
+    );
+    expect(await sql(postgresUrlIn(forced.stdout), "SELECT v FROM marker")).toEqual([{ v: "written last" }]);
+  });
+
+  it("keeps backups until they are deleted", async () => {
     const inUse = await runScript("db-backup", ["backups", "--delete", name], { env });
     expect(inUse.exitCode).toBe(1);
     expect(inUse.stderr).toContain(`the backups of environment '${name}' are in use`);

@@ -93,7 +93,7 @@ async function readRepository(volume: string, labels: Record<string, string>): P
   };
 }
 
-/** Runs a shell script as postgres in the environment's primary instance; `missing` when backups are not configured. */
+/** Runs a shell script as postgres in the environment's primary instance; fails saying what to do when its Cluster has no backups. */
 async function inPrimary(env: string, script: string): Promise<string> {
   const state = readEnvState(env);
   if (state?.status !== "ready")
@@ -208,19 +208,20 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
           `environment '${into}' exists; a restore never replaces one unasked`,
           `Pass --into ANOTHER-NAME, or --force to replace '${into}' (its data is lost).`,
         );
+
+      // The source's WAL up to now into the archive (a switch, and a wait until it is there), so
+      // every write acknowledged before the target can be replayed; before anything is removed,
+      // since the environment replaced may be the source itself.
+      const source = readEnvState(from);
+      if (source?.status === "ready") {
+        await inPrimary(from, "pgbackrest check");
+        progress(`${from}: current WAL archived`);
+      }
       if (exists) {
         await runtime.down(into);
         progress(`${into}: removed (--force)`);
       }
 
-      // The source's WAL up to now into the archive (a switch, and a wait until it is there), so
-      // every write acknowledged before the target can be replayed.
-      if (readEnvState(from)?.status === "ready") {
-        await inPrimary(from, "pgbackrest check");
-        progress(`${from}: current WAL archived`);
-      }
-
-      const source = readEnvState(from);
       const envFile: EnvFile = source
         ? envFileOf(source)
         : { ...loadEnvFile(repository.envFile), with: repository.with };
