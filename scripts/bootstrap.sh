@@ -98,6 +98,26 @@ ensure_actionlint() {
     die "go install of actionlint $ACTIONLINT_VERSION failed"
 }
 
+# The Kind runtime drives kind (pinned, from the Go module proxy) and kubectl, compiled from the
+# same Kubernetes module as the offline node image (images/kubernetes/build), so client and cluster
+# are one version. Both go to .tools/bin, where the runtime looks first.
+KIND_VERSION=v0.33.0
+KUBECTL_VERSION=v1.34.4
+ensure_kind_tools() {
+  command -v go >/dev/null || { say "no Go toolchain: kind and kubectl not installed (the Kind runtime needs them)"; return; }
+  if ! "$TOOLS/bin/kind" version 2>/dev/null | grep -q "^kind $KIND_VERSION "; then
+    say "building kind $KIND_VERSION from the Go module proxy (once)"
+    GOBIN="$TOOLS/bin" CGO_ENABLED=0 GOTOOLCHAIN=local go install "sigs.k8s.io/kind@$KIND_VERSION" >/dev/null 2>&1 ||
+      die "go install of kind $KIND_VERSION failed"
+  fi
+  if ! "$TOOLS/bin/kubectl" version --client 2>/dev/null | grep -qx "Client Version: $KUBECTL_VERSION"; then
+    say "building kubectl $KUBECTL_VERSION from images/kubernetes/build (a few minutes, once)"
+    (cd images/kubernetes/build && CGO_ENABLED=0 GOFLAGS=-buildvcs=false GOTOOLCHAIN=local go build -trimpath \
+      -mod=readonly -ldflags "$(grep -v '^#' ldflags | tr '\n' ' ')" -o "$TOOLS/bin/kubectl" k8s.io/kubernetes/cmd/kubectl) ||
+      die "building kubectl $KUBECTL_VERSION failed"
+  fi
+}
+
 # Offline image recipes need mmdebstrap; only installable (and only needed) on Debian-like hosts.
 ensure_image_tools() {
   command -v mmdebstrap >/dev/null && return
@@ -140,6 +160,7 @@ ensure_go
 ensure_docker_engine
 ensure_compose
 ensure_actionlint
+ensure_kind_tools
 ensure_image_tools
 ensure_nftables
 ensure_chromium

@@ -33,6 +33,21 @@ export async function goVersion(): Promise<string | undefined> {
   return result.exitCode === 0 ? String(result.stdout).trim() : undefined;
 }
 
+/**
+ * The commands a module declares with `tool` directives (Go 1.24+), e.g. the Kubernetes binaries of
+ * a wrapper module; none for a plain main module.
+ */
+export function goTools(goMod: string): string[] {
+  const tools: string[] = [];
+  for (const [, block, single] of goMod.matchAll(/^tool\s*(?:\(([^)]*)\)|(\S+))/gm)) {
+    for (const line of block !== undefined ? block.split("\n") : [single ?? ""]) {
+      const path = line.replace(/\/\/.*$/, "").trim();
+      if (path) tools.push(path);
+    }
+  }
+  return tools;
+}
+
 /** The absolute folder of a recipe's Go main module; an error naming the image if it has no go.mod. */
 export function goModuleDir(image: string, module: string): string {
   const dir = resolve(repoRoot, module);
@@ -42,9 +57,11 @@ export function goModuleDir(image: string, module: string): string {
 }
 
 /**
- * For images whose recipe names a `go` main module: a temporary build context holding the recipe's
- * context files plus `app`, the module compiled on the host. Only called when the image must be
- * built: its key is computed from the module's files, not from the binary.
+ * For images whose recipe names a `go` module: a temporary build context holding the recipe's
+ * context files plus what the module compiles on the host: `app` for a main module, or `bin/NAME`
+ * for each command the module declares as a `tool`, linked with the flags in the module's `ldflags`
+ * file if it has one. Only called when the image must be built: its key is computed from the
+ * module's files (that file included), not from the binaries.
  */
 export async function goContext(
   image: string,
@@ -53,13 +70,26 @@ export async function goContext(
   progress: Progress,
 ): Promise<{ dir: string; cleanup: () => Promise<void>; seconds: number }> {
   const moduleDir = goModuleDir(image, module);
+  const tools = goTools(await readFile(join(moduleDir, "go.mod"), "utf8"));
+  const ldflagsFile = join(moduleDir, "ldflags");
+  const ldflags = existsSync(ldflagsFile)
+    ? (await readFile(ldflagsFile, "utf8"))
+        .split("\n")
+        .filter((line) => !line.trimStart().startsWith("#"))
+        .flatMap((line) => line.split(/\s+/))
+        .filter(Boolean)
+        .join(" ")
+    : "";
   const dir = await mkdtemp(join(tmpdir(), `devstack-${image}-`));
   const cleanup = () => rm(dir, { recursive: true, force: true });
   const started = performance.now();
   try {
     await cp(context, dir, { recursive: true });
     // -v names each package as it is compiled: the progress line of a long, silent build.
-    const run = execa("go", ["build", ...GO_BUILD_FLAGS, "-v", "-o", join(dir, "app"), "."], {
+    const [target, packages] =
+      tools.length > 0 ? [`${join(dir, "bin")}/`, ["tool"]] : [join(dir, "app"), ["."]];
+    const flags = [...GO_BUILD_FLAGS, ...(ldflags ? [`-ldflags=${ldflags}`] : [])];
+    const run = execa("go", ["build", ...flags, "-v", "-o", target, ...packages], {
       cwd: moduleDir,
       env: GO_ENV,
       reject: false,

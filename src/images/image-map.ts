@@ -14,8 +14,18 @@ const recipeSchema = z
     bundle: z.string().min(1).optional(),
     /** Folders (relative to the repository) copied into a bundled context under their own name. */
     include: z.array(z.string().min(1)).optional(),
-    /** A Go main module folder (relative to the repository), compiled on the host into the context as `app`. */
+    /**
+     * A Go module folder (relative to the repository), compiled on the host into the context: as
+     * `app` (a main module), or as `bin/NAME` for each command it declares with `tool`; linker
+     * flags (e.g. the version a binary reports) in the module's file `ldflags`, if it has one.
+     */
     go: z.string().min(1).optional(),
+    /**
+     * Other images of the map saved into the context under `preload/` (one archive each, and
+     * `preload/tags` naming each image's reference and the aliases it is known by), for an image
+     * that carries images inside it: a Kind node's container runtime imports them at boot.
+     */
+    preload: z.array(z.string().min(1)).min(1).optional(),
     /** What the recipe builds where that differs from the upstream, shown with how it was resolved. */
     note: z.string().min(1).optional(),
   })
@@ -52,25 +62,26 @@ export type ImageEntry = ImageMap["images"][string];
 
 export const defaultImageMapFile = () => join(repoRoot, "images", "images.yaml");
 
-/** Loads and checks the image map: schema, `from` references, and no cycles. */
+/** The images an image's recipe needs resolved first: its parent, and the images it preloads. */
+export const dependenciesOf = (entry: ImageEntry): { field: "from" | "preload"; name: string }[] => [
+  ...(entry.recipe.from ? [{ field: "from" as const, name: entry.recipe.from }] : []),
+  ...(entry.recipe.preload ?? []).map((name) => ({ field: "preload" as const, name })),
+];
+
+/** Loads and checks the image map: schema, `from` and `preload` references, and no cycles. */
 export function loadImageMap(file = defaultImageMapFile()): ImageMap {
   const map = loadYamlFile(file, imageMapSchema);
-  for (const [name, entry] of Object.entries(map.images)) {
-    const seen = [name];
-    let from = entry.recipe.from;
-    while (from !== undefined) {
-      const parent = map.images[from];
-      if (!parent) {
-        throw new UserError(
-          `${file}: images.${name}.recipe.from: '${from}' is not an image of the map (known: ${Object.keys(map.images).join(", ")})`,
-        );
-      }
-      if (seen.includes(from))
-        throw new UserError(`${file}: images.${name}.recipe.from: cycle ${[...seen, from].join(" -> ")}`);
-      seen.push(from);
-      from = parent.recipe.from;
+  const known = Object.keys(map.images).join(", ");
+  const walk = (name: string, path: string[]) => {
+    for (const { field, name: needed } of dependenciesOf(map.images[name] as ImageEntry)) {
+      const where = `${file}: images.${name}.recipe.${field}`;
+      if (!map.images[needed])
+        throw new UserError(`${where}: '${needed}' is not an image of the map (known: ${known})`);
+      if (path.includes(needed)) throw new UserError(`${where}: cycle ${[...path, needed].join(" -> ")}`);
+      walk(needed, [...path, needed]);
     }
-  }
+  };
+  for (const name of Object.keys(map.images)) walk(name, [name]);
   return map;
 }
 
@@ -87,8 +98,7 @@ export function buildOrder(map: ImageMap, requested: string[]): string[] {
   const order: string[] = [];
   const visit = (name: string) => {
     if (order.includes(name)) return;
-    const from = map.images[name]?.recipe.from;
-    if (from) visit(from);
+    for (const needed of dependenciesOf(map.images[name] as ImageEntry)) visit(needed.name);
     order.push(name);
   };
   for (const name of requested.length > 0 ? requested : known) visit(name);

@@ -43,15 +43,27 @@ export function goModuleKey(dir: string, toolchain: string | undefined, settings
 
 /**
  * Key of an image: what it is built on (a root filesystem key or a parent image id) plus its
- * context, and the key of what is compiled into the context (a Go module), if anything.
+ * context, the key of what is compiled into the context (a Go module), if anything, and the
+ * identity of the images saved into it (preloads), if any.
  */
-export function imageKey(baseIdentity: string, context: string, compiled?: string): string {
-  return imageKeyOf(baseIdentity, contextKey(context), compiled);
+export function imageKey(
+  baseIdentity: string,
+  context: string,
+  compiled?: string,
+  preloaded?: string,
+): string {
+  return imageKeyOf(baseIdentity, contextKey(context), compiled, preloaded);
 }
 
 /** `imageKey` from a context key already known (a bundled context recorded earlier). */
-export function imageKeyOf(baseIdentity: string, contextKeyValue: string, compiled?: string): string {
-  return sha256(`${baseIdentity}\n${contextKeyValue}${compiled ? `\n${compiled}` : ""}`);
+export function imageKeyOf(
+  baseIdentity: string,
+  contextKeyValue: string,
+  compiled?: string,
+  preloaded?: string,
+): string {
+  const extra = `${compiled ? `\n${compiled}` : ""}${preloaded ? `\npreload:${preloaded}` : ""}`;
+  return sha256(`${baseIdentity}\n${contextKeyValue}${extra}`);
 }
 
 export const shortKey = (key: string) => key.slice(0, 12);

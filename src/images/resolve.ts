@@ -1,4 +1,6 @@
-import { resolve } from "node:path";
+import { cp, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { Listr } from "listr2";
 import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
@@ -6,6 +8,7 @@ import { repoRoot } from "../paths.ts";
 import { bundleContext, recordedContextKey } from "./bundle.ts";
 import { goBuildSettings, goContext, goModuleDir, goVersion } from "./go-build.ts";
 import { buildOrder, type ImageMap, loadImageMap } from "./image-map.ts";
+import { type Preload, preloadIdentity, writePreloads } from "./preload.ts";
 import { buildDockerfile, buildRootfs, type Progress } from "./recipe-build.ts";
 import { contextKey, goModuleKey, imageKeyOf, rootfsKey, shortKey } from "./recipe-key.ts";
 
@@ -94,11 +97,24 @@ async function resolveOne(
     const compiled = recipe.go
       ? goModuleKey(goModuleDir(name, recipe.go), await goVersion(), goBuildSettings())
       : undefined;
+    const preloads: Preload[] = [];
+    for (const carried of recipe.preload ?? []) {
+      const image = resolved.get(carried);
+      if (!image) throw new Error(`internal: preload '${carried}' of '${name}' was not resolved first`);
+      const id = await imageId(image.ref);
+      if (!id) throw new Error(`internal: preload '${carried}' (${image.ref}) is not in the engine`);
+      preloads.push({ name: carried, ref: image.ref, id, aliases: map.images[carried]?.aliases ?? [] });
+    }
     const contextKeyValue = recipe.bundle
       ? (recordedContextKey(name, recipeContext, recipe.bundle, recipe.include) ??
         (await bundle())?.contextKey)
       : contextKey(recipeContext);
-    const key = imageKeyOf(base.identity, contextKeyValue ?? "", compiled);
+    const key = imageKeyOf(
+      base.identity,
+      contextKeyValue ?? "",
+      compiled,
+      preloads.length > 0 ? preloadIdentity(preloads) : undefined,
+    );
     const tag = recipeTag(name, key);
 
     if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
@@ -129,11 +145,18 @@ async function resolveOne(
     }
     const context = (await bundle())?.dir ?? recipeContext;
     const go = recipe.go ? await goContext(name, context, recipe.go, progress) : undefined;
+    // Preloaded images are written next to the context's files, never into the recipe's folder.
+    const carrying =
+      preloads.length > 0 && !go ? await mkdtemp(join(tmpdir(), `devstack-${name}-`)) : undefined;
     try {
       goBuildSeconds = go?.seconds;
-      await buildDockerfile({ image: name, context: go?.dir ?? context, base: base.ref, tag, key, progress });
+      if (carrying) await cp(context, carrying, { recursive: true });
+      const buildContext = go?.dir ?? carrying ?? context;
+      if (preloads.length > 0) await writePreloads(buildContext, preloads, progress);
+      await buildDockerfile({ image: name, context: buildContext, base: base.ref, tag, key, progress });
     } finally {
       await go?.cleanup();
+      if (carrying) await rm(carrying, { recursive: true, force: true });
     }
     return done(tag, "built from recipe");
   }

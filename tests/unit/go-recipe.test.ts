@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.ts";
-import { goBuildSettings, goContext, goVersion } from "../../src/images/go-build.ts";
+import { goBuildSettings, goContext, goTools, goVersion } from "../../src/images/go-build.ts";
 import { contextKey, goModuleKey, imageKey } from "../../src/images/recipe-key.ts";
 import { repoRoot } from "../../src/paths.ts";
 
@@ -133,5 +133,56 @@ describe("compiling a recipe's Go module", () => {
     expect(lines).toContain("go build: example.org/ok");
     const file = await execa("file", [join(built.dir, "app")], { reject: false });
     if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
+  });
+
+  it("reads the commands a module declares as tools: blocks, single lines, comments", () => {
+    const goMod = [
+      "module example.org/wrapper",
+      "",
+      "go 1.24.0",
+      "",
+      "tool example.org/single",
+      "",
+      "tool (",
+      "\tk8s.io/kubernetes/cmd/kubelet // the node agent",
+      "\t// k8s.io/kubernetes/cmd/kubeadm",
+      "\tk8s.io/kubernetes/cmd/kubectl",
+      ")",
+      "",
+      "require k8s.io/kubernetes v1.34.4 // tool is not this line's first word",
+    ].join("\n");
+    expect(goTools(goMod)).toEqual([
+      "example.org/single",
+      "k8s.io/kubernetes/cmd/kubelet",
+      "k8s.io/kubernetes/cmd/kubectl",
+    ]);
+    expect(goTools("module example.org/plain\n\ngo 1.22\n")).toEqual([]);
+  });
+
+  it.skipIf(!hasGo)("a module's tools land in bin/, linked with its ldflags file", async () => {
+    const root = temp("devstack-go-tools-");
+    const module = join(root, "build");
+    for (const name of ["hello", "bye"]) {
+      mkdirSync(join(module, "cmd", name), { recursive: true });
+      writeFileSync(
+        join(module, "cmd", name, "main.go"),
+        `package main\n\nvar stamp = "unstamped"\n\nfunc main() { println("${name} " + stamp) }\n`,
+      );
+    }
+    writeFileSync(
+      join(module, "go.mod"),
+      "module example.org/tools\n\ngo 1.24\n\ntool (\n\texample.org/tools/cmd/hello\n\texample.org/tools/cmd/bye\n)\n",
+    );
+    const stamp = randomUUID();
+    writeFileSync(
+      join(module, "ldflags"),
+      `# the version the commands report\n-s -w\n-X main.stamp=${stamp}\n`,
+    );
+    const built = await goContext("tools", root, module, () => {});
+    cleanups.push(built.cleanup);
+    for (const name of ["hello", "bye"]) {
+      const run = await execa(join(built.dir, "bin", name), { reject: false, all: true });
+      expect(run.all).toBe(`${name} ${stamp}`);
+    }
   });
 });

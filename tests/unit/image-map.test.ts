@@ -50,6 +50,34 @@ describe("image map", () => {
     expect(() => loadImageMap(cycle)).toThrow(/cycle a -> b -> a/);
   });
 
+  it("orders preloaded images before the image carrying them, and rejects unknown ones and cycles", () => {
+    const map = loadImageMap(
+      write(
+        [
+          "suite: trixie",
+          "images:",
+          "  node:",
+          "    recipe: { packages: [systemd], context: n, preload: [etcd, pause] }",
+          "  pause:",
+          "    recipe: { packages: [catatonit], context: p }",
+          "  etcd:",
+          "    recipe: { from: pause, context: e }",
+        ].join("\n"),
+      ),
+    );
+    expect(buildOrder(map, ["node"])).toEqual(["pause", "etcd", "node"]);
+    const missing = write(
+      "suite: trixie\nimages:\n  a:\n    recipe: { packages: [x1], context: x, preload: [nope] }\n",
+    );
+    expect(() => loadImageMap(missing)).toThrow(
+      /images\.a\.recipe\.preload: 'nope' is not an image of the map/,
+    );
+    const cycle = write(
+      "suite: trixie\nimages:\n  a:\n    recipe: { packages: [x1], context: x, preload: [b] }\n  b:\n    recipe: { from: a, context: x }\n",
+    );
+    expect(() => loadImageMap(cycle)).toThrow(/images\.b\.recipe\.from: cycle a -> b -> a/);
+  });
+
   it("reports invalid YAML with its line", () => {
     const file = write("suite: trixie\nimages:\n  a: [unclosed\n");
     expect(() => loadImageMap(file)).toThrow(/invalid YAML\n.*images\.yaml:\d+:/);

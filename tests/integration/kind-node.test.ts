@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { stringify } from "yaml";
+import { docker } from "../../src/docker/cli.ts";
+import { bridgeOf } from "../../src/docker/network.ts";
+import { applyEgressGuard, guardDrops, removeEgressGuard } from "../../src/firewall/egress-guard.ts";
+import { firewallRunner } from "../../src/firewall/runner.ts";
+import { labelArgs } from "../../src/labels.ts";
+import { kindDockerEnv } from "../../src/runtimes/kind/privileged.ts";
+import { requireTool } from "../../src/runtimes/kind/tools.ts";
+import { image, testLabels } from "../support/labels.ts";
+import { CONNECT, createOutsideTarget, type OutsideTarget } from "../support/outside-target.ts";
+
+// A Kind cluster from the offline node image (images/kind-node), as the Kind runtime starts one: its
+// own network with the egress guard on it before any node, then kind with that image (through the
+// unprivileged docker where this host cannot run privileged containers). One control-plane node
+// and one worker: the pod network must route between nodes, kube-proxy must translate a Service,
+// CoreDNS must answer, and all of it from images carried in the node.
+
+const id = `${process.pid % 100_000}`;
+const env = `kindnode-${id}`;
+const cluster = `devstack-${env}`;
+const network = `devstack-${env}`;
+const dir = mkdtempSync(join(tmpdir(), "devstack-kind-node-"));
+const kubeconfig = join(dir, "kubeconfig");
+
+const kubectl = async (args: string[], input?: string) =>
+  (await execa(requireTool("kubectl"), ["--kubeconfig", kubeconfig, ...args], { input })).stdout;
+
+// A Node.js HTTP server answering with its pod's name, and a pod that asks it by Service name.
+const SERVER = `require("node:http").createServer((q, s) => s.end(process.env.POD)).listen(8080)`;
+// kube-proxy programs a Service's rules asynchronously after its endpoint is Ready: ask until it
+// answers (at most 30 s), as any client of a new Service would.
+const ASK = `
+const until = Date.now() + 30000;
+const ask = () => fetch("http://server.default.svc.cluster.local").then((r) => r.text()).then(console.log,
+  (e) => (Date.now() < until ? setTimeout(ask, 200) : (console.log(String(e.cause ?? e)), process.exit(1))));
+ask();`;
+const pod = (name: string, node: string, command: string[], readyOn?: number) => ({
+  apiVersion: "v1",
+  kind: "Pod",
+  metadata: { name, labels: { app: name } },
+  spec: {
+    nodeName: node,
+    tolerations: [{ operator: "Exists" }],
+    containers: [
+      {
+        name: "main",
+        image: image("node"),
+        imagePullPolicy: "Never",
+        command,
+        env: [{ name: "POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } }],
+        ...(readyOn ? { readinessProbe: { tcpSocket: { port: readyOn }, periodSeconds: 1 } } : {}),
+      },
+    ],
+  },
+});
+
+describe("a Kind cluster from the offline node image", () => {
+  let created = false;
+  let target: OutsideTarget | undefined;
+  beforeAll(async () => {
+    target = await createOutsideTarget(78);
+    await docker(["network", "create", ...labelArgs(testLabels()), network]);
+    await applyEgressGuard(env, await bridgeOf(network), await firewallRunner());
+    const config = {
+      kind: "Cluster",
+      apiVersion: "kind.x-k8s.io/v1alpha4",
+      networking: { disableDefaultCNI: true, podSubnet: "192.168.0.0/16", apiServerAddress: "127.0.0.1" },
+      nodes: [{ role: "control-plane" }, { role: "worker" }],
+    };
+    writeFileSync(join(dir, "cluster.yaml"), stringify(config));
+    const node = image("kind-node");
+    created = true;
+    await execa(
+      requireTool("kind"),
+      ["create", "cluster", "--name", cluster, "--image", node, "--config", join(dir, "cluster.yaml")].concat(
+        ["--kubeconfig", kubeconfig, "--retain"],
+      ),
+      { env: { KIND_EXPERIMENTAL_DOCKER_NETWORK: network, ...(await kindDockerEnv(node)) }, all: true },
+    ).catch((error: { all?: string }) => {
+      throw new Error(`kind create cluster failed:\n${error.all ?? error}`);
+    });
+  }, 600_000);
+
+  afterAll(async () => {
+    if (created)
+      await execa(requireTool("kind"), ["delete", "cluster", "--name", cluster], { reject: false });
+    await docker(["network", "rm", network]).catch(() => undefined);
+    await removeEgressGuard(env, await firewallRunner());
+    await target?.remove();
+    rmSync(dir, { recursive: true, force: true });
+  }, 120_000);
+
+  it("runs Kubernetes v1.34.4 with every node Ready and the control plane's pods running", async () => {
+    await kubectl(["wait", "--for=condition=Ready", "nodes", "--all", "--timeout=180s"]);
+    const version = JSON.parse(await kubectl(["version", "-o", "json"]));
+    expect(version.serverVersion.gitVersion).toBe("v1.34.4");
+    await kubectl(["-n", "kube-system", "rollout", "status", "deployment/coredns", "--timeout=180s"]);
+    await kubectl(["-n", "kube-system", "rollout", "status", "daemonset/kube-proxy", "--timeout=180s"]);
+  });
+
+  it("routes a pod's request by Service name to a pod on the other node", async () => {
+    const nodes = (await kubectl(["get", "nodes", "-o", "jsonpath={.items[*].metadata.name}"])).split(" ");
+    const [controlPlane, worker] = [
+      nodes.find((n) => n.endsWith("control-plane")),
+      nodes.find((n) => n.endsWith("worker")),
+    ];
+    expect(controlPlane && worker).toBeTruthy();
+    const kindLoad = ["load", "docker-image", image("node"), "--name", cluster];
+    await execa(requireTool("kind"), kindLoad, { env: await kindDockerEnv(image("kind-node")) });
+    const objects = [
+      pod("server", String(worker), ["node", "-e", SERVER], 8080),
+      {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: { name: "server" },
+        spec: { selector: { app: "server" }, ports: [{ port: 80, targetPort: 8080 }] },
+      },
+      pod("client", String(controlPlane), ["sleep", "infinity"]),
+    ];
+    await kubectl(["apply", "-f", "-"], objects.map((o) => stringify(o)).join("---\n"));
+    await kubectl(["wait", "--for=condition=Ready", "pod/server", "pod/client", "--timeout=120s"]);
+    const answer = await kubectl(["exec", "client", "--", "node", "-e", ASK]);
+    expect(answer.trim()).toBe("server");
+    const [serverIp, clientIp] = await Promise.all(
+      ["server", "client"].map((p) => kubectl(["get", "pod", p, "-o", "jsonpath={.status.podIP}"])),
+    );
+    expect(serverIp).toMatch(/^192\.168\./);
+    expect(clientIp).toMatch(/^192\.168\./);
+  });
+
+  it("drops a pod's traffic to an outside address in its node, and on the bridge once the node's guard is gone", async () => {
+    const node = `${cluster}-control-plane`; // where the client pod runs
+    const nodeDrops = async () => {
+      const table = await docker(["exec", node, "nft", "list", "table", "inet", "azora_pod_network"]);
+      return Number(/ip daddr != @pod_ranges counter packets (\d+)/.exec(table)?.[1]);
+    };
+    const hostDrops = async () => Number(await guardDrops(env, await firewallRunner()));
+    const connect = async () =>
+      (
+        await kubectl(["exec", "client", "--", "node", "-e", CONNECT, String(target?.address), "8080"])
+      ).trim();
+
+    const forwarded = async () => Number(await target?.forwarded());
+
+    const [nodeBefore, forwardedBefore] = [await nodeDrops(), await forwarded()];
+    expect(await connect()).toBe("ETIMEDOUT");
+    expect(await nodeDrops()).toBeGreaterThan(nodeBefore);
+    expect(await forwarded()).toBe(forwardedBefore); // it never left the node
+
+    const hostBefore = await hostDrops();
+    await docker(["exec", node, "nft", "delete", "table", "inet", "azora_pod_network"]);
+    try {
+      expect(await connect()).toBe("ETIMEDOUT");
+      expect(await forwarded()).toBeGreaterThan(forwardedBefore); // it reached this machine ...
+      expect(await hostDrops()).toBeGreaterThan(hostBefore); // ... whose guard dropped it
+    } finally {
+      await docker(["exec", node, "systemctl", "restart", "azora-pod-network"]);
+    }
+    expect(await nodeDrops()).toBe(0); // made anew by the restart
+  });
+
+  it("has the egress guard in each node and on the cluster's bridge", async () => {
+    const nodes = (
+      await docker(["ps", "--filter", `label=io.x-k8s.kind.cluster=${cluster}`, "--format", "{{.Names}}"])
+    )
+      .split("\n")
+      .filter(Boolean);
+    expect(nodes).toHaveLength(2);
+    for (const node of nodes) {
+      const table = await docker(["exec", node, "nft", "list", "table", "inet", "azora_pod_network"]);
+      expect(table).toMatch(
+        /oifname "eth0" ip daddr != [\d./]+ ip daddr != @pod_ranges counter packets \d+ bytes \d+ drop/,
+      );
+    }
+    expect(await guardDrops(env, await firewallRunner())).toBeTypeOf("number");
+  });
+});
