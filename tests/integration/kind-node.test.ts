@@ -133,6 +133,41 @@ describe("a Kind cluster from the offline node image", () => {
     expect(clientIp).toMatch(/^192\.168\./);
   });
 
+  it("binds a claim of the default StorageClass to a folder on the node its Pod runs on", async () => {
+    const worker = `${cluster}-worker`;
+    const claim = {
+      apiVersion: "v1",
+      kind: "PersistentVolumeClaim",
+      metadata: { name: "data" },
+      spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "16Mi" } } },
+    };
+    // Scheduled, not placed by nodeName: a WaitForFirstConsumer claim is bound to the scheduler's choice.
+    const writer = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: { name: "writer" },
+      spec: {
+        nodeSelector: { "kubernetes.io/hostname": worker },
+        containers: [
+          {
+            name: "main",
+            image: image("node"),
+            imagePullPolicy: "Never",
+            command: ["sh", "-c", "echo kept > /data/file && sleep infinity"],
+            volumeMounts: [{ name: "data", mountPath: "/data" }],
+          },
+        ],
+        volumes: [{ name: "data", persistentVolumeClaim: { claimName: "data" } }],
+      },
+    };
+    await kubectl(["apply", "-f", "-"], [claim, writer].map((o) => stringify(o)).join("---\n"));
+    await kubectl(["wait", "--for=condition=Ready", "pod/writer", "--timeout=120s"]);
+    expect(await kubectl(["get", "pvc", "data", "-o", "jsonpath={.status.phase}"])).toBe("Bound");
+    expect(await kubectl(["get", "pvc", "data", "-o", "jsonpath={.spec.storageClassName}"])).toBe("standard");
+    const folder = await docker(["exec", worker, "sh", "-c", "cat /var/local-path-provisioner/pvc-*/file"]);
+    expect(folder.trim()).toBe("kept");
+  });
+
   it("drops a pod's traffic to an outside address in its node, and on the bridge once the node's guard is gone", async () => {
     const node = `${cluster}-control-plane`; // where the client pod runs
     const nodeDrops = async () => {

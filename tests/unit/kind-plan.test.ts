@@ -45,9 +45,16 @@ describe("the Kind runtime's plan", () => {
         ],
       },
       {
+        action: "node image",
+        does: [
+          "resolve kind-node through the image map (kindest/node:v1.34.4, or images/kind-node built offline)",
+          "try a --privileged container of it; where that fails, kind's docker is src/runtimes/kind/unprivileged-docker.sh",
+        ],
+      },
+      {
         action: "cluster",
         does: [
-          "KIND_EXPERIMENTAL_DOCKER_NETWORK=azora-plan-kind kind create cluster --name azora-plan --config /state/kind/plan.cluster.yaml --kubeconfig /state/kind/plan.kubeconfig",
+          "KIND_EXPERIMENTAL_DOCKER_NETWORK=azora-plan-kind kind create cluster --name azora-plan --image <kind-node image> --config /state/kind/plan.cluster.yaml --kubeconfig /state/kind/plan.kubeconfig",
           "config: control-plane, worker; pod subnet 192.168.0.0/16, no default CNI; API server on 127.0.0.1, port picked by the engine",
         ],
       },

@@ -65,7 +65,12 @@ async function runOneShot(
 
 const toolLabels = () => devstackLabels({ purpose: "tool", ttlMs: 60 * 60_000 });
 
-async function readRepository(volume: string, labels: Record<string, string>): Promise<BackupRepository> {
+/** One repository's backups and WAL range, read with pgBackRest from `image` (the postgres image). */
+async function readRepository(
+  volume: string,
+  labels: Record<string, string>,
+  image: string,
+): Promise<BackupRepository> {
   const env = labels[LABEL.backupsOf] ?? volume;
   const run = await runOneShot(
     [
@@ -73,7 +78,7 @@ async function readRepository(volume: string, labels: Record<string, string>): P
       `${volume}:${REPOSITORY_PATH}:ro`,
       "--entrypoint",
       "pgbackrest",
-      await postgresImage(),
+      image,
       `--repo1-path=${REPOSITORY_PATH}`,
       "--output=json",
       "info",
@@ -128,18 +133,25 @@ async function inPrimary(env: string, script: string): Promise<string> {
   return String(result.stdout ?? "");
 }
 
+/** The labels of a backup repository volume, or undefined when there is no such volume. */
+async function repositoryLabels(volume: string): Promise<Record<string, string> | undefined> {
+  const inspected = await dockerMaybe(["volume", "inspect", volume]);
+  if (inspected === undefined) return undefined;
+  return (JSON.parse(inspected) as { Labels: Record<string, string> | null }[])[0]?.Labels ?? {};
+}
+
+/** Every environment's backups (one pgBackRest run per repository, the image resolved once). */
 async function repositories(): Promise<BackupRepository[]> {
   const names = (
     await docker(["volume", "ls", "--filter", `label=${LABEL.backupsOf}`, "--format", "{{.Name}}"])
   )
     .split("\n")
     .filter(Boolean);
+  const image = names.length > 0 ? await postgresImage() : "";
   const found: BackupRepository[] = [];
   for (const volume of names) {
-    const [inspected] = JSON.parse(await docker(["volume", "inspect", volume])) as {
-      Labels: Record<string, string> | null;
-    }[];
-    found.push(await readRepository(volume, inspected?.Labels ?? {}));
+    const labels = await repositoryLabels(volume);
+    if (labels) found.push(await readRepository(volume, labels, image));
   }
   return found.sort((a, b) => a.env.localeCompare(b.env));
 }
@@ -184,7 +196,11 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
     async restore(options): Promise<RestoreResult> {
       const { from, into, to, force, progress } = options;
       const began = performance.now();
-      const repository = (await repositories()).find((r) => r.env === from);
+      // Only the source's repository is read: the others may be many, and are none of its business.
+      const sourceVolume = backupRepositoryName(from);
+      const sourceLabels = await repositoryLabels(sourceVolume);
+      const image = await postgresImage();
+      const repository = sourceLabels && (await readRepository(sourceVolume, sourceLabels, image));
       if (!repository)
         throw new UserError(
           `environment '${from}' has no backups`,
@@ -261,10 +277,10 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
           "-v",
           `${volume}:${data.path}`,
           "-v",
-          `${backupRepositoryName(from)}:${REPOSITORY_PATH}:ro`,
+          `${sourceVolume}:${REPOSITORY_PATH}:ro`,
           "--entrypoint",
           "restore.sh",
-          await postgresImage(),
+          image,
         ],
         devstackLabels({ purpose: "env", env: into, ttlMs: envFile.ttl }),
       );

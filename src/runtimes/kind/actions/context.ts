@@ -35,6 +35,10 @@ export interface KindUpContext {
   /** Seconds each wait may take (the env file's startupTimeout). */
   timeoutSeconds: number;
   resolved?: Map<string, ResolvedImage>;
+  /** The node image kind creates the nodes from (kindest/node, or the offline recipe). */
+  nodeImage?: ResolvedImage;
+  /** What every kind command runs with besides its own variables (kindDockerEnv). */
+  kindEnv?: Record<string, string>;
   bridge?: string;
   /** Set on Ctrl-C: no further action runs. */
   interrupted: boolean;

@@ -1,6 +1,6 @@
 import type { Action } from "../../actions.ts";
 import { calico, operator } from "./addons.ts";
-import { cluster } from "./cluster.ts";
+import { cluster, nodeImage } from "./cluster.ts";
 import type { KindUpContext } from "./context.ts";
 import { images } from "./images.ts";
 import { egressGuard, network } from "./network.ts";
@@ -18,6 +18,7 @@ export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
   recordState,
   network,
   egressGuard,
+  nodeImage,
   cluster,
   calico,
   operator,

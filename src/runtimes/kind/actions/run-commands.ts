@@ -24,7 +24,13 @@ export function commandAction(spec: {
       const outputs: string[] = [];
       for (const command of spec.commands(ctx)) {
         if (ctx.interrupted) throw new Error("interrupted");
-        outputs.push(await runCommand(command, { timeoutMs: (ctx.timeoutSeconds + 30) * 1000 }));
+        const env = command.tool === "kind" ? { ...ctx.kindEnv, ...command.env } : command.env;
+        outputs.push(
+          await runCommand(
+            { ...command, ...(env ? { env } : {}) },
+            { timeoutMs: (ctx.timeoutSeconds + 30) * 1000 },
+          ),
+        );
       }
       return spec.line(ctx, outputs);
     },
