@@ -1,9 +1,11 @@
-// pnpm bench:foundation [--runs N] [--skip-cold | --cold-image NAME]
+// pnpm bench:foundation [--runs N] [--skip-cold | --cold-image NAME[,NAME...]]
 // Prints the foundation's figures: a cold images:build (every DevStack image removed first, and an
 // empty Go build cache), the warm no-op rebuild as a user runs it, and PostgreSqlContainer
 // start-to-ready on the built image, each as a median of N runs, with `docker run` of the same
 // image as a same-run baseline. `--cold-image tyk` makes the cold build one image's alone (its own
-// recipe images removed; the others stay), e.g. the Tyk gateway compiled from its Go module.
+// recipe images removed; the others stay), e.g. the Tyk gateway compiled from its Go module;
+// several, comma-separated, e.g. the offline Kind images:
+//   --cold-image kubernetes,kube-etcd,coredns,pause,local-path-provisioner,kind-node
 
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -68,18 +70,21 @@ await runMain(async () => {
   await ensureEngine();
   const labels = devstackLabels({ purpose: "test", ttlMs: 3600_000 });
 
-  const coldImage = values["cold-image"];
-  if (coldImage !== undefined) {
-    // Only this image's own recipe builds (and root filesystem) go; docker refuses if one is in use.
+  const coldImages = values["cold-image"]?.split(",").filter(Boolean);
+  if (coldImages !== undefined) {
+    const named = coldImages.join(", ");
+    // Only these images' own recipe builds (and root filesystems) go; docker refuses if one is in use.
     const own = (
       await docker([
         "images",
         "--format",
         "{{.Repository}}:{{.Tag}}",
-        "--filter",
-        `reference=azora-devstack/${coldImage}`,
-        "--filter",
-        `reference=azora-devstack/${coldImage}-rootfs`,
+        ...coldImages.flatMap((name) => [
+          "--filter",
+          `reference=azora-devstack/${name}`,
+          "--filter",
+          `reference=azora-devstack/${name}-rootfs`,
+        ]),
       ])
     )
       .split("\n")
@@ -88,14 +93,14 @@ await runMain(async () => {
       const removed = await execa("docker", ["rmi", ...own], { reject: false });
       if (removed.exitCode !== 0)
         throw new UserError(
-          `cannot remove the images of '${coldImage}': ${removed.stderr}`,
+          `cannot remove the images of ${named}: ${removed.stderr}`,
           "Stop the containers that use them first.",
         );
     }
-    console.log(`cold build of ${coldImage} (${own.length} of its images removed first) ...`);
+    console.log(`cold build of ${named} (${own.length} of their images removed first) ...`);
     const began = performance.now();
-    const images = await withEmptyGoCache(() => resolveImages({ names: [coldImage], source: "recipe" }));
-    console.log(`cold build of ${coldImage}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
+    const images = await withEmptyGoCache(() => resolveImages({ names: coldImages, source: "recipe" }));
+    console.log(`cold build of ${named}: ${((performance.now() - began) / 1000).toFixed(1)} s`);
     console.log(perImage(images));
   } else if (!values["skip-cold"]) {
     const inUse = (await listResources(`${LABEL.managed}=true`)).filter((r) => r.kind === "container");
