@@ -43,19 +43,16 @@ export function goModuleKey(dir: string, toolchain: string | undefined, settings
 
 /**
  * Key of an image: what it is built on (a root filesystem key or a parent image id) plus its
- * context, the key of what is compiled into the context (a Go module), if anything, and the
- * identity of the images saved into it (preloads), if any.
+ * context, and the key of what is compiled into the context (a Go module), if anything.
  */
-export function imageKey(
-  baseIdentity: string,
-  context: string,
-  compiled?: string,
-  preloaded?: string,
-): string {
-  return imageKeyOf(baseIdentity, contextKey(context), compiled, preloaded);
+export function imageKey(baseIdentity: string, context: string, compiled?: string): string {
+  return imageKeyOf(baseIdentity, contextKey(context), compiled);
 }
 
-/** `imageKey` from a context key already known (a bundled context recorded earlier). */
+/**
+ * `imageKey` from a context key already known (a bundled context recorded earlier), plus the
+ * identity of the images saved into the context (preloads), if any.
+ */
 export function imageKeyOf(
   baseIdentity: string,
   contextKeyValue: string,

@@ -178,12 +178,12 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
     list: repositories,
 
     async kept(env) {
-      return (await dockerMaybe(["volume", "inspect", backupRepositoryName(env)])) !== undefined;
+      return (await repositoryLabels(backupRepositoryName(env))) !== undefined;
     },
 
     async remove(env) {
       const volume = backupRepositoryName(env);
-      if (!(await dockerMaybe(["volume", "inspect", volume])))
+      if (!(await repositoryLabels(volume)))
         throw new UserError(`environment '${env}' has no backups`, "`pnpm db:backups` lists them.");
       const result = await execa("docker", ["volume", "rm", volume], { reject: false, all: true });
       if (result.exitCode !== 0)

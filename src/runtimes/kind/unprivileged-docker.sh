@@ -5,7 +5,7 @@
 # has, /proc and /sys unmasked, every device allowed. The node image's entrypoint does the rest
 # (writable cgroups, /dev/kmsg). `docker exec --privileged` is dropped: an exec has the
 # container's capabilities anyway. Everything else goes to the real docker unchanged.
-# DEVSTACK_REAL_DOCKER: the real docker CLI (set by the Kind runtime, src/runtimes/kind/tools.ts).
+# DEVSTACK_REAL_DOCKER: the real docker CLI (set by src/runtimes/kind/privileged.ts).
 set -euo pipefail
 real="${DEVSTACK_REAL_DOCKER:?DEVSTACK_REAL_DOCKER must name the real docker CLI}"
 args=()
