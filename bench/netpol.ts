@@ -66,15 +66,15 @@ await runMain(async () => {
     podIP: `10.250.0.${i + 2}`,
   }));
   const azora = { ...policies, pods };
-  const empty = compileFirewall(bench, bridge, { pods: [] });
+  const empty = compileFirewall(bench, { bridge }, { pods: [] });
   const nft = await firewallRunner();
   try {
     const baseline = await timeRuns(runs, () => applyScript(empty.script, "bench", nft));
-    const compile = await timeRuns(runs, () => compileFirewall(bench, bridge, azora));
+    const compile = await timeRuns(runs, () => compileFirewall(bench, { bridge }, azora));
     const both = await timeRuns(runs, () =>
-      applyScript(compileFirewall(bench, bridge, azora).script, "bench", nft),
+      applyScript(compileFirewall(bench, { bridge }, azora).script, "bench", nft),
     );
-    const stats = compileFirewall(bench, bridge, azora).stats;
+    const stats = compileFirewall(bench, { bridge }, azora).stats;
     console.log(
       `Azora policy set: ${stats.policies} policies, ${stats.pods} pods -> ${stats.elements} set elements, ${stats.rules} rules`,
     );
@@ -84,8 +84,8 @@ await runMain(async () => {
 
     // 2. At scale.
     const scale = syntheticCluster(200, 500);
-    const scaleCompile = await timeRuns(runs, () => compileFirewall(bench, bridge, scale));
-    const big = compileFirewall(bench, bridge, scale);
+    const scaleCompile = await timeRuns(runs, () => compileFirewall(bench, { bridge }, scale));
+    const big = compileFirewall(bench, { bridge }, scale);
     const scaleApply = await timeRuns(Math.min(runs, 3), () => applyScript(big.script, "bench", nft));
     console.log(
       `200 workloads x 500 policies -> ${big.stats.elements} set elements, ${big.stats.rules} rules (${(big.stats.elements / 500).toFixed(1)} elements and ${(big.stats.rules / 500).toFixed(1)} rules per policy), ${(big.script.length / 2 ** 20).toFixed(1)} MiB of nft script`,

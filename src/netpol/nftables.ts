@@ -6,9 +6,10 @@ import type { CompiledPolicy, CompiledRule } from "./policy.ts";
 
 /**
  * Compiles the engine's model of one environment into an nftables table of its own, scoped to the
- * environment's bridge. The table only ever drops: its base chain hooks `forward` just before
- * Docker's own filter chains (priority filter - 10), and its `return`s merely hand the packet on to
- * them, so nothing here can open a path Docker would close.
+ * environment's bridge (Docker) or to the cluster's pod ranges (in each node of a Kind cluster, see
+ * FirewallScope; below, "the bridge" stands for the scope). The table only ever drops: its base
+ * chain hooks `forward` just before Docker's own filter chains (priority filter - 10), and its
+ * `return`s merely hand the packet on to them, so nothing here can open a path Docker would close.
  *
  * - Replies of allowed connections pass (`ct state established,related`), invalid packets drop.
  * - An `isolated` address (a pod the chaos suite cuts off) gets nothing at all, not even replies
@@ -36,6 +37,14 @@ export interface FirewallModel extends ClusterInput {
   isolated?: readonly string[];
 }
 
+/**
+ * Which traffic the table judges. `bridge`: a Docker environment's bridge, whose every address is a
+ * pod (forwarded packets entering or leaving it). `podRanges`: a Kubernetes node's, where pods have
+ * addresses in the cluster's pod ranges and reach each other through the node (on it or across
+ * nodes); packets with neither end in those ranges are none of the table's business.
+ */
+export type FirewallScope = { bridge: string } | { podRanges: readonly string[] };
+
 export interface CompiledFirewall {
   table: string;
   /** An `nft -f` script that replaces the table atomically (one transaction). */
@@ -53,7 +62,7 @@ const MAX_PORT = 65_535;
 
 export function compileFirewall(
   env: string,
-  bridge: string,
+  scope: FirewallScope,
   model: FirewallModel,
   cluster: Cluster = buildCluster(model),
 ): CompiledFirewall {
@@ -120,7 +129,6 @@ export function compileFirewall(
     inbound.push(...outsideRules(`ip daddr ${ip}`, "saddr", selecting(cluster, pod, "ingress"), pod));
   });
 
-  const quoted = JSON.stringify(bridge);
   const set = (name: string, type: string, elements: string[]) =>
     [
       `  set ${name} {`,
@@ -134,21 +142,20 @@ export function compileFirewall(
     `add table inet ${table}`,
     `delete table inet ${table}`,
     `table inet ${table} {`,
-    `  comment ${JSON.stringify(`azora devstack env ${env}, bridge ${bridge}`)}`,
+    `  comment ${JSON.stringify(`azora devstack env ${env}, ${scopeText(scope)}`)}`,
     set("allowed", "ipv4_addr . ipv4_addr . inet_proto . inet_service", allowed),
     set("open_pairs", "ipv4_addr . ipv4_addr", openPairs),
+    ...("podRanges" in scope ? [set("pod_ranges", "ipv4_addr", scope.podRanges.map(cidr))] : []),
     "  chain forward {",
     "    type filter hook forward priority filter - 10; policy accept;",
-    `    iifname != ${quoted} oifname != ${quoted} return`,
+    ...scopeRules(scope, "entry"),
     // Before the connection tracking: an isolated pod's open connections hang, as on a cut link.
     // Rules, not a set: the host's nft 1.0.6 (bookworm) segfaults listing a table in which the
     // supervisor's nft 1.1.3 (trixie) made a set of single addresses.
     ...isolated.flatMap((ip) => [`    ip saddr ${ip} drop`, `    ip daddr ${ip} drop`]),
     "    ct state established,related return",
     "    ct state invalid drop",
-    `    iifname ${quoted} oifname ${quoted} goto pod_to_pod`,
-    `    iifname ${quoted} goto pod_to_outside`,
-    "    goto outside_to_pod",
+    ...scopeRules(scope, "dispatch"),
     "  }",
     "  chain pod_to_pod {",
     "    ip saddr . ip daddr . meta l4proto . th dport @allowed return",
@@ -176,6 +183,30 @@ export function compileFirewall(
       rules: outbound.length + inbound.length + 2 * isolated.length + 11,
     },
   };
+}
+
+const scopeText = (scope: FirewallScope) =>
+  "bridge" in scope ? `bridge ${scope.bridge}` : `pod ranges ${scope.podRanges.join(", ")}`;
+
+/** `entry`: the packets outside the scope leave at once; `dispatch`: the rest go to their chain. */
+function scopeRules(scope: FirewallScope, part: "entry" | "dispatch"): string[] {
+  if ("bridge" in scope) {
+    const quoted = JSON.stringify(scope.bridge);
+    return part === "entry"
+      ? [`    iifname != ${quoted} oifname != ${quoted} return`]
+      : [
+          `    iifname ${quoted} oifname ${quoted} goto pod_to_pod`,
+          `    iifname ${quoted} goto pod_to_outside`,
+          "    goto outside_to_pod",
+        ];
+  }
+  return part === "entry"
+    ? ["    ip saddr != @pod_ranges ip daddr != @pod_ranges return"]
+    : [
+        "    ip saddr @pod_ranges ip daddr @pod_ranges goto pod_to_pod",
+        "    ip saddr @pod_ranges goto pod_to_outside",
+        "    goto outside_to_pod",
+      ];
 }
 
 const range = (from: number, to: number) => (from === to ? `${from}` : `${from}-${to}`);
@@ -232,6 +263,14 @@ function portMatch(port: CompiledPort, pod: ClusterPod | undefined): string[] {
         .filter((p) => p.protocol === port.protocol)
         .map((p) => ` meta l4proto ${proto} th dport ${p.port}`);
   }
+}
+
+/** A CIDR written `a.b.c.d/n` with its host bits cleared. */
+function cidr(text: string): string {
+  const m = /^(\d{1,3}(?:\.\d{1,3}){3})\/(\d{1,2})$/.exec(text);
+  if (!m || Number(m[2]) > 32 || m[1]?.split(".").some((o) => Number(o) > 255))
+    throw new Error(`pod range '${text}' is not an IPv4 CIDR (a.b.c.d/n)`);
+  return network(m[1] as string, Number(m[2]));
 }
 
 /** `a.b.c.d/n` with the host bits cleared, as Kubernetes reads a CIDR (nft refuses host bits). */

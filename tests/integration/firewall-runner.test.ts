@@ -12,9 +12,13 @@ describe("nft through a container in the Docker host's network namespace", () =>
     const nft = dockerNft(image("node-nft"));
     const env = `runner-${process.pid}`;
     // A bridge name no interface has: the table filters nothing.
-    const firewall = compileFirewall(env, "br-nonexistent", {
-      pods: [{ namespace: "x", name: "a", podIP: "10.250.1.2", ports: [{ containerPort: 80 }] }],
-    });
+    const firewall = compileFirewall(
+      env,
+      { bridge: "br-nonexistent" },
+      {
+        pods: [{ namespace: "x", name: "a", podIP: "10.250.1.2", ports: [{ containerPort: 80 }] }],
+      },
+    );
     try {
       await applyScript(firewall.script, "the runner test", nft);
       expect(await listTables(hostNft)).toContain(firewall.table);

@@ -9,6 +9,7 @@ import { bridgeOf } from "../../src/docker/network.ts";
 import { applyEgressGuard, guardDrops, removeEgressGuard } from "../../src/firewall/egress-guard.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
+import { policyAgentObjects, policyAgentReference } from "../../src/runtimes/kind/policy-agent/manifest.ts";
 import { kindDockerEnv } from "../../src/runtimes/kind/privileged.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { image, testLabels } from "../support/labels.ts";
@@ -39,6 +40,12 @@ const until = Date.now() + 30000;
 const ask = () => fetch("http://server.default.svc.cluster.local").then((r) => r.text()).then(console.log,
   (e) => (Date.now() < until ? setTimeout(ask, 200) : (console.log(String(e.cause ?? e)), process.exit(1))));
 ask();`;
+// Whether a TCP connection opens (the server speaks only when asked; CONNECT waits for its words).
+const OPENS = `
+const s = require("node:net").connect({ host: process.argv[1], port: Number(process.argv[2]), timeout: 1500 });
+s.on("connect", () => { console.log("OPEN"); process.exit(0); });
+s.on("timeout", () => { console.log("ETIMEDOUT"); process.exit(0); });
+s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
 const pod = (name: string, node: string, command: string[], readyOn?: number) => ({
   apiVersion: "v1",
   kind: "Pod",
@@ -213,5 +220,67 @@ describe("a Kind cluster from the offline node image", () => {
       );
     }
     expect(await guardDrops(env, await firewallRunner())).toBeTypeOf("number");
+  });
+
+  it("enforces NetworkPolicies with DevStack's agent, between nodes and on one node", async () => {
+    const [controlPlane, worker] = [`${cluster}-control-plane`, `${cluster}-worker`];
+    await docker(["tag", image("policy-agent"), policyAgentReference()]);
+    const kindLoad = ["load", "docker-image", policyAgentReference(), "--name", cluster];
+    await execa(requireTool("kind"), kindLoad, { env: await kindDockerEnv(image("kind-node")) });
+    const agent = policyAgentObjects(["192.168.0.0/16"]);
+    await kubectl(["apply", "-f", "-"], agent.map((o) => stringify(o)).join("---\n"));
+    await kubectl([
+      "-n",
+      "kube-system",
+      "rollout",
+      "status",
+      "daemonset/devstack-policy-agent",
+      "--timeout=120s",
+    ]);
+
+    // The server (on the worker) admits only app=client on 8080: the client is on the control
+    // plane, the stranger on the server's own node.
+    await kubectl(["apply", "-f", "-"], stringify(pod("stranger", worker, ["sleep", "infinity"])));
+    await kubectl(["wait", "--for=condition=Ready", "pod/stranger", "--timeout=120s"]);
+    const serverIp = await kubectl(["get", "pod", "server", "-o", "jsonpath={.status.podIP}"]);
+    const from = async (who: string) =>
+      (await kubectl(["exec", who, "--", "node", "-e", OPENS, serverIp, "8080"])).trim();
+    // The agent applies what it reads within a second or so: ask until the answer is the expected one.
+    const settles = async (who: string, expected: string) => {
+      let answer = "";
+      for (const until = Date.now() + 20_000; Date.now() < until; ) {
+        answer = await from(who);
+        if (answer === expected) break;
+      }
+      return answer;
+    };
+    expect(await from("stranger")).toBe("OPEN"); // no policy yet: everything open
+    const policies = [
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "server-deny" },
+        spec: { podSelector: { matchLabels: { app: "server" } }, policyTypes: ["Ingress"] },
+      },
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "server-from-client" },
+        spec: {
+          podSelector: { matchLabels: { app: "server" } },
+          ingress: [{ from: [{ podSelector: { matchLabels: { app: "client" } } }], ports: [{ port: 8080 }] }],
+        },
+      },
+    ];
+    await kubectl(["apply", "-f", "-"], policies.map((o) => stringify(o)).join("---\n"));
+    expect(await settles("stranger", "ETIMEDOUT")).toBe("ETIMEDOUT");
+    expect(await from("client")).toBe("OPEN");
+    await kubectl(["delete", "networkpolicy", "server-from-client"]);
+    expect(await settles("client", "ETIMEDOUT")).toBe("ETIMEDOUT");
+    // The rules are in every node's table (the worker judges what reaches its pods).
+    for (const node of [controlPlane, worker])
+      expect(await docker(["exec", node, "nft", "list", "table", "inet", "devstack_netpol"])).toContain(
+        "pod ranges 192.168.0.0/16",
+      );
   });
 });

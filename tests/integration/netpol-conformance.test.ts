@@ -73,7 +73,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await removeTable(compileFirewall(run, bridge, { pods: [] }).table, await firewallRunner());
+  await removeTable(compileFirewall(run, { bridge }, { pods: [] }).table, await firewallRunner());
   await docker(["rm", "--force", ...ALL_PODS.map(containerOf)], { reject: false });
   await docker(["network", "rm", network], { reject: false });
 });
@@ -104,7 +104,11 @@ function snapshot(k8s: Topology, policies: readonly Policy[], testCase: TestCase
 
 /** Enforces the step's policies over the step's pods, probes, and fails with both truth tables. */
 async function enforceAndProbe({ k8s, policies, protocol, toPort, expected }: Step) {
-  const firewall = compileFirewall(run, bridge, { namespaces: k8s.namespaces, pods: k8s.pods, policies });
+  const firewall = compileFirewall(
+    run,
+    { bridge: bridge },
+    { namespaces: k8s.namespaces, pods: k8s.pods, policies },
+  );
   await applyScript(firewall.script, `conformance run ${run}`, await firewallRunner());
   const pods: ProbePod[] = k8s.pods.map((p) => ({
     ...p,

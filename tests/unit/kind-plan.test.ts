@@ -11,8 +11,8 @@ import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 // `dev:up --runtime kind --dry-run`: every kind, kubectl and docker command in order, exactly as
 // `up` runs them (both come from the same command lists). No cluster can start in this test, so
 // the plan is the Kind runtime's verification here. Written out by hand from the design: the guard
-// before the first node, Calico before the overlay, the operator before the Cluster, the seed once
-// the database is Ready.
+// before the first node, the NetworkPolicy engine before the overlay, the operator before the
+// Cluster, the seed once the database is Ready.
 
 const STATE = "/state";
 process.env.DEVSTACK_STATE_DIR = STATE;
@@ -59,11 +59,15 @@ describe("the Kind runtime's plan", () => {
         ],
       },
       {
-        action: "calico",
+        // Calico's manifest is not vendored in this repository: DevStack's agent stands in.
+        action: "network policies",
         does: [
-          `${K} apply --server-side -f $REPO/kind/calico/calico.yaml`,
-          `${K} -n kube-system rollout status daemonset/calico-node --timeout=120s`,
+          "docker tag <policy-agent image> registry.azora.dev/devstack/policy-agent:1.0.0",
+          "kind load docker-image --name azora-plan registry.azora.dev/devstack/policy-agent:1.0.0",
+          `${K} apply --server-side --field-manager=devstack -f - < kind/policy-agent/policy-agent.yaml (POD_RANGES=192.168.0.0/16)`,
+          `${K} -n kube-system rollout status daemonset/devstack-policy-agent --timeout=120s`,
           `${K} wait --for=condition=Ready nodes --all --timeout=120s`,
+          "kind/calico/calico.yaml is not vendored: DevStack's NetworkPolicy agent enforces them instead",
         ],
       },
       {

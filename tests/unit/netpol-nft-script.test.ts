@@ -56,7 +56,7 @@ const policies = [
 
 describe("the nftables script of an environment", () => {
   it("is exactly the table the rules give, line by line", () => {
-    const { table, script, stats } = compileFirewall("t", "br-t", { pods, policies });
+    const { table, script, stats } = compileFirewall("t", { bridge: "br-t" }, { pods, policies });
     expect(table).toBe("devstack_t");
     expect(script).toBe(
       [
@@ -113,11 +113,48 @@ describe("the nftables script of an environment", () => {
     expect(stats).toEqual({ pods: 3, policies: 2, elements: 5, rules: 17 });
   });
 
+  it("judges by the pod ranges on a Kubernetes node: the same chains, entered by address", () => {
+    const bridge = compileFirewall("t", { bridge: "br-t" }, { pods, policies }).script;
+    const node = compileFirewall("t", { podRanges: ["10.1.0.0/16", "10.2.3.4/24"] }, { pods, policies });
+    const lines = (script: string) => script.split("\n");
+    // Only the comment, the ranges' set and the forward chain's scope rules differ.
+    const removed = lines(bridge).filter((l) => !lines(node.script).includes(l));
+    const added = lines(node.script).filter((l) => !lines(bridge).includes(l));
+    expect(removed).toEqual([
+      '  comment "azora devstack env t, bridge br-t"',
+      '    iifname != "br-t" oifname != "br-t" return',
+      '    iifname "br-t" oifname "br-t" goto pod_to_pod',
+      '    iifname "br-t" goto pod_to_outside',
+    ]);
+    // (Lines the other sets have too, such as `    }`, are not in `added`.)
+    expect(added).toEqual([
+      '  comment "azora devstack env t, pod ranges 10.1.0.0/16, 10.2.3.4/24"',
+      "  set pod_ranges {",
+      "    type ipv4_addr; flags interval;",
+      "      10.1.0.0/16,",
+      "      10.2.3.0/24",
+      "    ip saddr != @pod_ranges ip daddr != @pod_ranges return",
+      "    ip saddr @pod_ranges ip daddr @pod_ranges goto pod_to_pod",
+      "    ip saddr @pod_ranges goto pod_to_outside",
+    ]);
+    expect(node.script).toContain(
+      "  set pod_ranges {\n    type ipv4_addr; flags interval;\n    elements = {\n      10.1.0.0/16,\n      10.2.3.0/24\n    }\n  }\n  chain forward {",
+    );
+    expect(node.script).toMatch(/goto pod_to_outside\n {4}goto outside_to_pod\n {2}\}/);
+    expect(() => compileFirewall("t", { podRanges: ["10.1.0.0"] }, { pods, policies })).toThrow(
+      "pod range '10.1.0.0' is not an IPv4 CIDR (a.b.c.d/n)",
+    );
+  });
+
   it("leaves a set without elements when nothing goes between pods", () => {
-    const { script, stats } = compileFirewall("solo", "br-s", {
-      pods: [pods[0] as (typeof pods)[0]],
-      policies: [],
-    });
+    const { script, stats } = compileFirewall(
+      "solo",
+      { bridge: "br-s" },
+      {
+        pods: [pods[0] as (typeof pods)[0]],
+        policies: [],
+      },
+    );
     expect(script).toContain(
       "  set allowed {\n    type ipv4_addr . ipv4_addr . inet_proto . inet_service; flags interval;\n  }\n  set open_pairs {\n    type ipv4_addr . ipv4_addr; flags interval;\n  }\n",
     );
@@ -125,11 +162,15 @@ describe("the nftables script of an environment", () => {
   });
 
   it("cuts isolated addresses off before connection tracking, each once, in order", () => {
-    const { script, stats } = compileFirewall("solo", "br-s", {
-      pods: [pods[0] as (typeof pods)[0]],
-      policies: [],
-      isolated: ["10.1.0.9", "10.1.0.2", "10.1.0.9"],
-    });
+    const { script, stats } = compileFirewall(
+      "solo",
+      { bridge: "br-s" },
+      {
+        pods: [pods[0] as (typeof pods)[0]],
+        policies: [],
+        isolated: ["10.1.0.9", "10.1.0.2", "10.1.0.9"],
+      },
+    );
     expect(script).toContain(
       [
         "  chain forward {",

@@ -69,7 +69,7 @@ describe("the Azora policy set (kind/base/network-policies.yaml)", () => {
     // Every pod is isolated both ways: the default deny selects them all.
     expect(matrix.isolation.ingress.every(Boolean) && matrix.isolation.egress.every(Boolean)).toBe(true);
 
-    const firewall = compileFirewall("dev", "br-test", { ...policies, pods });
+    const firewall = compileFirewall("dev", { bridge: "br-test" }, { ...policies, pods });
     expect(allowedElements(firewall.script)).toHaveLength(13);
     // azora-db may reach any address on the API server's ports (its instance manager), nothing else.
     const db = pods.find((p) => p.name === "azora-db-1")?.podIP;
@@ -98,7 +98,7 @@ describe("compileFirewall", () => {
   ];
 
   it("gives pairs isolated in neither direction every port and every protocol", () => {
-    const { script, stats } = compileFirewall("t", "br-t", { pods, policies: [] });
+    const { script, stats } = compileFirewall("t", { bridge: "br-t" }, { pods, policies: [] });
     const elements = allowedElements(script);
     expect(elements).toContain("10.1.0.2 . 10.1.0.3 . tcp . 1-65535");
     expect(elements).toContain("10.1.0.2 . 10.1.0.3 . udp . 1-65535");
@@ -123,7 +123,7 @@ describe("compileFirewall", () => {
         ],
       }),
     ];
-    const elements = allowedElements(compileFirewall("t", "br-t", { pods, policies }).script);
+    const elements = allowedElements(compileFirewall("t", { bridge: "br-t" }, { pods, policies }).script);
     expect(elements.filter((e) => e.includes(". 10.1.0.3 ."))).toEqual([
       "10.1.0.2 . 10.1.0.3 . udp . 53",
       // 80 and 8000-8100 and 8101 (adjacent: merged); nothing of UDP or SCTP.
@@ -143,7 +143,7 @@ describe("compileFirewall", () => {
         ],
       }),
     ];
-    const { script } = compileFirewall("t", "br-t", { pods, policies });
+    const { script } = compileFirewall("t", { bridge: "br-t" }, { pods, policies });
     const outside = chain(script, "pod_to_outside");
     expect(outside).toContain(
       "ip saddr 10.1.0.2 ip daddr 192.0.2.0/24 ip daddr != { 192.0.2.128/25 } meta l4proto tcp th dport 443 return",
@@ -156,7 +156,11 @@ describe("compileFirewall", () => {
   });
 
   it("replaces the table in one transaction, scoped to the bridge, hooked before Docker's chains", () => {
-    const { script, table } = compileFirewall("pr-101", "br-0123456789ab", { pods, policies: [] });
+    const { script, table } = compileFirewall(
+      "pr-101",
+      { bridge: "br-0123456789ab" },
+      { pods, policies: [] },
+    );
     expect(table).toBe("devstack_pr_101");
     expect(envOfTable(table)).toBe("pr-101");
     expect(tableName("pr-101")).toBe(table);
@@ -185,8 +189,10 @@ describe("compileFirewall", () => {
       podSelector: {},
       ingress: [{ from: [{ ipBlock: { cidr: "10.0.0.0/33" } }] }],
     });
-    expect(() => compileFirewall("t", "br-t", { pods, policies: [bad] })).toThrow(NetpolInputError);
-    expect(() => compileFirewall("t", "br-t", { pods, policies: [bad] })).toThrow(
+    expect(() => compileFirewall("t", { bridge: "br-t" }, { pods, policies: [bad] })).toThrow(
+      NetpolInputError,
+    );
+    expect(() => compileFirewall("t", { bridge: "br-t" }, { pods, policies: [bad] })).toThrow(
       /NetworkPolicy x\/bad.*spec\.ingress\[0\]\.from\[0\]\.ipBlock\.cidr/,
     );
   });
@@ -199,8 +205,10 @@ describe("compileFirewall", () => {
         egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.0.0.0/8"] } }] }],
       }),
     ];
-    const result = nftCheck(compileFirewall("t", "br-t", { pods, policies }).script);
-    expect(result.stderr).toBe("");
-    expect(result.status).toBe(0);
+    for (const scope of [{ bridge: "br-t" }, { podRanges: ["10.1.0.0/16"] }]) {
+      const result = nftCheck(compileFirewall("t", scope, { pods, policies }).script);
+      expect(result.stderr).toBe("");
+      expect(result.status).toBe(0);
+    }
   });
 });

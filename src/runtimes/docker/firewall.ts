@@ -81,12 +81,16 @@ export function firewallFor(
     const pod = c.labels[POD_LABEL];
     if (pod && c.ip) pods.push({ ...(JSON.parse(pod) as PodInput), podIP: c.ip });
   }
-  return compileFirewall(config.env, config.bridge, {
-    namespaces: config.namespaces,
-    policies: config.policies,
-    pods,
-    isolated: containers.flatMap((c) => (c.isolated && c.ip ? [c.ip] : [])),
-  });
+  return compileFirewall(
+    config.env,
+    { bridge: config.bridge },
+    {
+      namespaces: config.namespaces,
+      policies: config.policies,
+      pods,
+      isolated: containers.flatMap((c) => (c.isolated && c.ip ? [c.ip] : [])),
+    },
+  );
 }
 
 /** The running containers of the environment's network, with their labels and IPs. */

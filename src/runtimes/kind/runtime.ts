@@ -21,11 +21,13 @@ import type {
   UpResult,
   WorkloadStatus,
 } from "../runtime.ts";
+import { policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
+import { POLICY_AGENT } from "./policy-agent/manifest.ts";
 import { keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
@@ -101,8 +103,8 @@ const workloadOf = (pod: Pod) =>
 
 /**
  * The Kind runtime: one Kind cluster per environment on a Docker network of its own, fenced by an
- * egress guard; Calico enforces the NetworkPolicies and CloudNativePG runs the database, as in
- * production. What of it was run on our machines is in the README (Kind runtime).
+ * egress guard; Calico (or, where it cannot be pulled, DevStack's agent) enforces the
+ * NetworkPolicies and CloudNativePG runs the database, as in production. What of it was run on our machines is in the README (Kind runtime).
  */
 export const kindRuntime: Runtime = {
   name: "kind",
@@ -191,18 +193,23 @@ export const kindRuntime: Runtime = {
         lastState: last.join(", ") || "-",
       };
     });
-    const calicoNode = JSON.parse(
+    const engine =
+      policyEngine() === "calico"
+        ? { name: "Calico", daemonSet: "calico-node" }
+        : { name: "DevStack's NetworkPolicy agent", daemonSet: POLICY_AGENT.daemonSet };
+    const agents = JSON.parse(
       await runCommand(
-        kubectl(kubeconfig, ["-n", "kube-system", "get", "daemonset", "calico-node", "-o", "json"]),
+        kubectl(kubeconfig, ["-n", "kube-system", "get", "daemonset", engine.daemonSet, "-o", "json"]),
       ),
     ) as { status: { numberReady: number; desiredNumberScheduled: number } };
-    const enforced = calicoNode.status.numberReady === calicoNode.status.desiredNumberScheduled;
+    const { numberReady, desiredNumberScheduled } = agents.status;
+    const enforced = numberReady === desiredNumberScheduled;
     return {
       state,
       workloads: rows,
       policies: {
         enforced,
-        detail: `${enforced ? "enforced" : "NOT enforced"} by Calico (calico-node ready on ${calicoNode.status.numberReady}/${calicoNode.status.desiredNumberScheduled} nodes)`,
+        detail: `${enforced ? "enforced" : "NOT enforced"} by ${engine.name} (${engine.daemonSet} ready on ${numberReady}/${desiredNumberScheduled} nodes)`,
       },
     };
   },

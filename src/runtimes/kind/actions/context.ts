@@ -40,6 +40,8 @@ export interface KindUpContext {
   /** What every kind command runs with besides its own variables (kindDockerEnv). */
   kindEnv?: Record<string, string>;
   bridge?: string;
+  /** The NetworkPolicy agent's image, where Calico is not vendored (its local reference). */
+  policyAgentImage?: string;
   /** Set on Ctrl-C: no further action runs. */
   interrupted: boolean;
 }

@@ -1,5 +1,5 @@
 import type { Action } from "../../actions.ts";
-import { calico, operator } from "./addons.ts";
+import { networkPolicies, operator } from "./addons.ts";
 import { cluster, nodeImage } from "./cluster.ts";
 import type { KindUpContext } from "./context.ts";
 import { images } from "./images.ts";
@@ -9,9 +9,10 @@ import { database, manifests, migrationsAndSeed, rollouts } from "./workloads.ts
 
 /**
  * How the Kind runtime creates an environment, in order. The egress guard is on the cluster's
- * network before its first node starts; Calico makes the nodes Ready and enforces the
- * NetworkPolicies from the moment the overlay is applied; the operator's webhook is up before the
- * Cluster is created; migrations and seed run once the database is Ready.
+ * network before its first node starts; the NetworkPolicy engine (Calico, or DevStack's agent where
+ * Calico is not vendored) runs on every node and enforces the NetworkPolicies from the moment the
+ * overlay is applied; the operator's webhook is up before the Cluster is created; migrations and
+ * seed run once the database is Ready.
  */
 export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
   leftovers,
@@ -20,7 +21,7 @@ export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
   egressGuard,
   nodeImage,
   cluster,
-  calico,
+  networkPolicies,
   operator,
   images,
   manifests,

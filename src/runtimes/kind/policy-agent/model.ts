@@ -1,0 +1,53 @@
+import type { NamespaceInput, PodInput } from "../../../netpol/model.ts";
+import type { FirewallModel } from "../../../netpol/nftables.ts";
+
+/** The fields of the API's objects the agent reads (lists as `GET /api/v1/...` returns them). */
+export interface ApiNamespace {
+  metadata: { name: string; labels?: Record<string, string> };
+}
+interface ApiContainer {
+  ports?: { containerPort: number; name?: string; protocol?: string }[];
+}
+export interface ApiPod {
+  metadata: { name: string; namespace: string; labels?: Record<string, string> };
+  spec: { hostNetwork?: boolean; containers: ApiContainer[]; initContainers?: ApiContainer[] };
+  status?: { phase?: string; podIP?: string; podIPs?: { ip: string }[] };
+}
+
+/**
+ * The engine's model of the cluster as the API server has it now. Left out: pods on their node's
+ * network (their address is the node's, which no NetworkPolicy governs) and pods that have finished
+ * (Succeeded or Failed), whose address the next pod may be given. A pod without an address yet is
+ * kept: it is matched by selectors, and its traffic is judged once it has one.
+ */
+export function firewallModelOf(
+  namespaces: readonly ApiNamespace[],
+  pods: readonly ApiPod[],
+  policies: readonly unknown[],
+): FirewallModel {
+  return {
+    namespaces: namespaces.map(
+      (ns): NamespaceInput => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} }),
+    ),
+    pods: pods
+      .filter((p) => !p.spec.hostNetwork && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
+      .map(
+        (p): PodInput => ({
+          namespace: p.metadata.namespace,
+          name: p.metadata.name,
+          labels: p.metadata.labels ?? {},
+          // Sidecars (init containers that keep running) serve ports too.
+          ports: [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c) =>
+            (c.ports ?? []).map((port) => ({
+              containerPort: port.containerPort,
+              ...(port.name ? { name: port.name } : {}),
+              ...(port.protocol ? { protocol: port.protocol as "TCP" } : {}),
+            })),
+          ),
+          ...(p.status?.podIP ? { podIP: p.status.podIP } : {}),
+          ...(p.status?.podIPs ? { podIPs: p.status.podIPs.map((a) => a.ip) } : {}),
+        }),
+      ),
+    policies,
+  };
+}
