@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from "node:fs";
+import { UserError } from "../errors.ts";
 import { docker } from "./cli.ts";
 
 interface NetworkInfo {
@@ -22,4 +24,83 @@ export async function bridgeOf(network: string): Promise<string> {
 export async function subnetsOf(network: string): Promise<string[]> {
   const info = await inspectNetwork(network);
   return (info.IPAM?.Config ?? []).flatMap((c) => (c.Subnet && !c.Subnet.includes(":") ? [c.Subnet] : []));
+}
+
+const ipv4 = (address: string) => address.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+
+/** A CIDR `a.b.c.d/n` as its first address and size. */
+function span(cidr: string): { start: number; size: number } {
+  const [address = "", prefix = "32"] = cidr.split("/");
+  const size = 2 ** (32 - Number(prefix));
+  return { start: Math.floor(ipv4(address) / size) * size, size };
+}
+
+/** Whether two IPv4 CIDRs share an address. */
+export function overlapping(a: string, b: string): boolean {
+  const [x, y] = [span(a), span(b)];
+  return x.start < y.start + y.size && y.start < x.start + x.size;
+}
+
+/** The IPv4 destinations of this machine's routes (/proc/net/route), default route left out. */
+export function hostRoutes(table: string): string[] {
+  return table
+    .split("\n")
+    .slice(1)
+    .flatMap((line) => {
+      const [, destination, , , , , , mask] = line.trim().split(/\s+/);
+      if (!destination || !mask || mask === "00000000") return [];
+      // Little-endian hex: the address's first octet is the last byte pair.
+      const octets = (hex: string) =>
+        [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
+      const prefix = octets(mask).reduce((n, o) => n + o.toString(2).replaceAll("0", "").length, 0);
+      return [`${octets(destination).join(".")}/${prefix}`];
+    });
+}
+
+/** Subnets taken on this machine: every Docker network's and every route's. */
+async function subnetsInUse(): Promise<string[]> {
+  const ids = (await docker(["network", "ls", "--quiet"])).split("\n").filter(Boolean);
+  const networks = JSON.parse(await docker(["network", "inspect", ...ids])) as NetworkInfo[];
+  const routes = existsSync("/proc/net/route") ? hostRoutes(readFileSync("/proc/net/route", "utf8")) : [];
+  return [
+    ...networks.flatMap((n) =>
+      (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet?.includes(".") ? [c.Subnet] : [])),
+    ),
+    ...routes,
+  ];
+}
+
+/** Where a network is placed when the engine must not choose: Docker's own first pool, then 10.x. */
+const CANDIDATES = [
+  ...Array.from({ length: 14 }, (_, i) => `172.${18 + i}.0.0/16`),
+  ...Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`),
+];
+
+/**
+ * Creates a network on a subnet that overlaps none in use on this machine nor any of `avoid` (a
+ * Kind cluster's pod and Service ranges: a node address inside them is taken for a pod's or a
+ * Service's). The engine's own pick cannot be told what to avoid; it may hand out 192.168.x,
+ * Calico's pod range. Two creations racing for one subnet: the loser takes the next.
+ */
+export async function createNetworkAvoiding(
+  name: string,
+  args: string[],
+  avoid: readonly string[],
+): Promise<string> {
+  const taken = [...(await subnetsInUse()), ...avoid];
+  const free = CANDIDATES.filter((c) => !taken.some((t) => overlapping(c, t)));
+  for (const subnet of free.slice(0, 5)) {
+    const created = await docker(["network", "create", ...args, "--subnet", subnet, name]).then(
+      () => true,
+      (error: Error) => {
+        if (/overlaps/i.test(error.message)) return false;
+        throw error;
+      },
+    );
+    if (created) return subnet;
+  }
+  throw new UserError(
+    `cannot place network ${name}: no subnet of ${CANDIDATES[0]} to ${CANDIDATES.at(-1)} is free of this machine's networks and routes and of ${avoid.join(", ")}`,
+    "Remove Docker networks no longer needed (`pnpm env:gc`, `docker network prune`).",
+  );
 }

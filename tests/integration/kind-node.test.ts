@@ -5,7 +5,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { stringify } from "yaml";
 import { docker } from "../../src/docker/cli.ts";
-import { bridgeOf } from "../../src/docker/network.ts";
+import { bridgeOf, createNetworkAvoiding } from "../../src/docker/network.ts";
 import { applyEgressGuard, guardDrops, removeEgressGuard } from "../../src/firewall/egress-guard.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
@@ -13,7 +13,7 @@ import { policyAgentObjects, policyAgentReference } from "../../src/runtimes/kin
 import { kindDockerEnv } from "../../src/runtimes/kind/privileged.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { image, testLabels } from "../support/labels.ts";
-import { CONNECT, createOutsideTarget, type OutsideTarget } from "../support/outside-target.ts";
+import { CONNECT, createOutsideTarget, OPENS, type OutsideTarget } from "../support/outside-target.ts";
 
 // A Kind cluster from the offline node image (images/kind-node), as the Kind runtime starts one: its
 // own network with the egress guard on it before any node, then kind with that image (through the
@@ -40,12 +40,6 @@ const until = Date.now() + 30000;
 const ask = () => fetch("http://server.default.svc.cluster.local").then((r) => r.text()).then(console.log,
   (e) => (Date.now() < until ? setTimeout(ask, 200) : (console.log(String(e.cause ?? e)), process.exit(1))));
 ask();`;
-// Whether a TCP connection opens (the server speaks only when asked; CONNECT waits for its words).
-const OPENS = `
-const s = require("node:net").connect({ host: process.argv[1], port: Number(process.argv[2]), timeout: 1500 });
-s.on("connect", () => { console.log("OPEN"); process.exit(0); });
-s.on("timeout", () => { console.log("ETIMEDOUT"); process.exit(0); });
-s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
 const pod = (name: string, node: string, command: string[], readyOn?: number) => ({
   apiVersion: "v1",
   kind: "Pod",
@@ -71,7 +65,8 @@ describe("a Kind cluster from the offline node image", () => {
   let target: OutsideTarget | undefined;
   beforeAll(async () => {
     target = await createOutsideTarget(78);
-    await docker(["network", "create", ...labelArgs(testLabels()), network]);
+    // Clear of the pod and Service ranges, as the Kind runtime places it.
+    await createNetworkAvoiding(network, labelArgs(testLabels()), ["192.168.0.0/16", "10.96.0.0/16"]);
     await applyEgressGuard(env, await bridgeOf(network), await firewallRunner());
     const config = {
       kind: "Cluster",

@@ -91,3 +91,13 @@ s.on("data", (d) => (got += d));
 s.on("end", () => { console.log(got); process.exit(0); });
 s.on("timeout", () => { console.log("ETIMEDOUT"); process.exit(0); });
 s.on("error", (e) => { console.log(e.code); process.exit(0); });`;
+
+/**
+ * `node -e OPENS HOST PORT` prints OPEN once a TCP connection to it opens, else why not (ETIMEDOUT
+ * after 2 s, ECONNREFUSED...): for servers that speak only when asked, where CONNECT would wait.
+ */
+export const OPENS = `
+const s = require("node:net").connect({ host: process.argv[1], port: Number(process.argv[2]), timeout: 2000 });
+s.on("connect", () => { console.log("OPEN"); process.exit(0); });
+s.on("timeout", () => { console.log("ETIMEDOUT"); process.exit(0); });
+s.on("error", (e) => { console.log(e.code); process.exit(0); });`;

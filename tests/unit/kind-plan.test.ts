@@ -37,7 +37,12 @@ describe("the Kind runtime's plan", () => {
         action: "state",
         does: ["write /state/envs/plan.json (mode 0600): runtime kind, status starting, generated secrets"],
       },
-      { action: "network", does: ["docker network create --label ... azora-plan-kind"] },
+      {
+        action: "network",
+        does: [
+          "docker network create --label ... --subnet <free /16 outside 192.168.0.0/16, 10.96.0.0/16> azora-plan-kind",
+        ],
+      },
       {
         action: "egress guard",
         does: [
@@ -73,8 +78,12 @@ describe("the Kind runtime's plan", () => {
       {
         action: "operator",
         does: [
-          `${K} apply --server-side -f $REPO/kind/cnpg/cnpg.yaml`,
+          // Nor is the operator's release manifest: it is made from the operator's Go module.
+          "docker tag <cnpg-operator image> ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
+          "kind load docker-image --name azora-plan --nodes azora-plan-worker ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
+          `${K} apply --server-side --field-manager=devstack -f - < CloudNativePG 1.27.1's config/default from its Go module (kustomize), image ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1`,
           `${K} -n cnpg-system rollout status deployment/cnpg-controller-manager --timeout=120s`,
+          "kind/cnpg/cnpg.yaml is not vendored: the manifest is made from the operator's source",
         ],
       },
       {
@@ -87,8 +96,8 @@ describe("the Kind runtime's plan", () => {
           "docker tag <tyk image> tykio/tyk-gateway:v5.8.1",
           "docker tag <redis image> redis:8.0",
           "docker tag <user-service image> registry.azora.dev/azora/user-service:1.0.0",
-          "docker tag <postgres image> ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm",
-          "kind load docker-image --name azora-plan registry.azora.dev/azora/course-service:1.0.0 registry.azora.dev/azora/enrollment-service:1.0.0 registry.azora.dev/azora/session-service:1.0.0 node:20-trixie-slim tykio/tyk-gateway:v5.8.1 redis:8.0 registry.azora.dev/azora/user-service:1.0.0 ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm <db-init image>",
+          "docker tag <cnpg-postgres image> ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm",
+          "kind load docker-image --name azora-plan --nodes azora-plan-worker registry.azora.dev/azora/course-service:1.0.0 registry.azora.dev/azora/enrollment-service:1.0.0 registry.azora.dev/azora/session-service:1.0.0 node:20-trixie-slim tykio/tyk-gateway:v5.8.1 redis:8.0 registry.azora.dev/azora/user-service:1.0.0 ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm <db-init image>",
         ],
       },
       {
@@ -163,6 +172,10 @@ describe("the Kind runtime's plan", () => {
       `${K} -n azora wait clusters.postgresql.cnpg.io/azora-db --for=condition=Ready --timeout=300s`,
     ]);
     expect(does("migrations and seed")[1]).toContain("(image db-init, seed large)");
+    // Images go to the nodes that run workloads (kind names its workers -worker, -worker2, ...).
+    expect(does("images").at(-1)).toMatch(
+      /^kind load docker-image --name azora-plan --nodes \$'azora-plan-worker,azora-plan-worker2' /,
+    );
   });
 
   it("refuses components, which only the Docker runtime runs so far", async () => {

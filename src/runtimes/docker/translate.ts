@@ -257,10 +257,14 @@ export function translate(
   const schedules = backupSchedules(plan.run, problems);
   for (const cluster of plan.run.filter((x) => x.kind === "Cluster")) {
     const owner = `Cluster/${cluster.metadata.name}`;
+    // The instances stand in for CloudNativePG's: the postgres image under its own entrypoint, not
+    // the Cluster's image (cnpg-postgres, the operand the operator runs on Kind). The reference is
+    // still checked against the image map, as on Kind.
+    imageFor(cluster.spec?.imageName ?? "", owner);
     const instances = clusterContainers(
       cluster,
       secrets,
-      imageFor(cluster.spec?.imageName ?? "", owner),
+      "postgres",
       dockerLimits(cluster.spec?.resources?.limits ?? {}, owner),
       (logical) => logical,
       problems,

@@ -1,7 +1,9 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { connect } from "node:net";
 import { dirname, join } from "node:path";
 import { entryPointCommand } from "../../cli/entry-point.ts";
+import { UserError } from "../../errors.ts";
 import { stateDir } from "../../paths.ts";
 import { kubeconfigFile } from "./names.ts";
 
@@ -131,4 +133,35 @@ export async function holdForwards(
   }, 2_000);
   await Promise.all(forwards.map(keep));
   clearInterval(watch);
+}
+
+/** Whether something accepts TCP connections on 127.0.0.1:port. */
+const accepting = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = connect({ host: "127.0.0.1", port });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once("error", () => resolve(false));
+  });
+
+/**
+ * Waits until every held forward listens, so that the endpoints `dev:up` prints answer when it
+ * prints them; an error names the ones that do not and where the keeper says why.
+ */
+export async function forwardsListening(env: string, forwards: readonly HeldForward[], timeoutMs: number) {
+  const until = Date.now() + timeoutMs;
+  let waiting = [...forwards];
+  while (waiting.length > 0) {
+    const open = await Promise.all(waiting.map((f) => accepting(f.hostPort)));
+    waiting = waiting.filter((_, i) => !open[i]);
+    if (waiting.length === 0) return;
+    if (Date.now() > until)
+      throw new UserError(
+        `port-forwards not listening after ${timeoutMs / 1000} s: ${waiting.map((f) => `${f.service}:${f.port} on 127.0.0.1:${f.hostPort}`).join(", ")}`,
+        `The keeper's log says why: ${keeperLogFile(env)}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }

@@ -107,4 +107,9 @@ export function cnpgVendored(): VendoredManifest {
 }
 
 /** Where the operator runs once its manifest is applied. */
-export const CNPG_OPERATOR = { namespace: "cnpg-system", deployment: "cnpg-controller-manager" } as const;
+export const CNPG_OPERATOR = {
+  namespace: "cnpg-system",
+  deployment: "cnpg-controller-manager",
+  /** The image map's entry for the operator. */
+  image: "cnpg-operator",
+} as const;

@@ -1,10 +1,13 @@
+import { loadImageMap } from "../../../images/image-map.ts";
 import { resolveImages } from "../../../images/resolve.ts";
 import { calicoVendored, loadCalicoLock } from "../check.ts";
+import { cnpgModuleVersion, cnpgObjectsFromModule } from "../cnpg-module.ts";
 import { POLICY_AGENT, policyAgentObjects, policyAgentReference } from "../policy-agent/manifest.ts";
-import { type Command, kubectl, placeholder } from "../tools.ts";
+import { type Command, kubectl } from "../tools.ts";
 import { CNPG_OPERATOR, checkVendoredManifest, cnpgVendored, requireVendored } from "../vendored.ts";
 import { nodesReady } from "./cluster.ts";
 import type { KindUpContext } from "./context.ts";
+import { loadImage, workloadNodes } from "./images.ts";
 import { commandAction, timeout } from "./run-commands.ts";
 import { applyObjects } from "./workloads.ts";
 
@@ -26,12 +29,9 @@ const calicoCommands = (ctx: KindUpContext): Command[] => [
 ];
 
 const agentCommands = (ctx: KindUpContext): Command[] => {
-  const reference = policyAgentReference();
-  const image = ctx.policyAgentImage ?? placeholder("policy-agent image");
   const ranges = [ctx.clusterConfig.networking.podSubnet];
   return [
-    ...(image === reference ? [] : [{ tool: "docker" as const, args: ["tag", image, reference] }]),
-    { tool: "kind", args: ["load", "docker-image", "--name", ctx.cluster, reference] },
+    ...loadImage(ctx, ctx.policyAgentImage, policyAgentReference(), POLICY_AGENT.image),
     applyObjects(
       ctx.kubeconfig,
       policyAgentObjects(ranges),
@@ -52,10 +52,7 @@ export const networkPolicies = commandAction({
       : ["kind/calico/calico.yaml is not vendored: DevStack's NetworkPolicy agent enforces them instead"],
   async prepare(ctx) {
     if (policyEngine() === "calico") return void requireVendored(calicoVendored(loadCalicoLock()));
-    const image = (await resolveImages({ names: [POLICY_AGENT.image], silent: true })).get(
-      POLICY_AGENT.image,
-    );
-    ctx.policyAgentImage = image?.ref;
+    ctx.policyAgentImage = await resolvedRef(POLICY_AGENT.image);
   },
   line: (ctx) =>
     policyEngine() === "calico"
@@ -63,20 +60,56 @@ export const networkPolicies = commandAction({
       : `DevStack's NetworkPolicy agent on ${ctx.clusterConfig.nodes.length} node(s) (Calico is not vendored), nodes Ready`,
 });
 
-/** The CloudNativePG operator from its vendored release manifest; the Cluster needs its CRDs and webhook. */
+/** The local reference of an image of the map, resolved (and built if need be) now. */
+const resolvedRef = async (logical: string) =>
+  (await resolveImages({ names: [logical], silent: true })).get(logical)?.ref;
+
+const cnpgReleased = () => checkVendoredManifest(cnpgVendored()).ok;
+/** The operator image the module-made manifest names: the release's, the image map's alias for it. */
+const operatorReference = () => loadImageMap().images[CNPG_OPERATOR.image]?.aliases?.[0] as string;
+
+const operatorRolledOut = (ctx: KindUpContext): Command =>
+  kubectl(ctx.kubeconfig, [
+    "-n",
+    CNPG_OPERATOR.namespace,
+    "rollout",
+    "status",
+    `deployment/${CNPG_OPERATOR.deployment}`,
+    timeout(ctx),
+  ]);
+
+/**
+ * The CloudNativePG operator; the Cluster needs its CRDs and webhook. From its vendored release
+ * manifest where there is one; else made from the module the offline operator image is compiled
+ * from (`config/default`, as the release is), with that image loaded into the nodes.
+ */
 export const operator = commandAction({
   name: "operator",
-  commands: (ctx) => [
-    kubectl(ctx.kubeconfig, ["apply", "--server-side", "-f", cnpgVendored().file]),
-    kubectl(ctx.kubeconfig, [
-      "-n",
-      CNPG_OPERATOR.namespace,
-      "rollout",
-      "status",
-      `deployment/${CNPG_OPERATOR.deployment}`,
-      timeout(ctx),
-    ]),
-  ],
-  prepare: () => void requireVendored(cnpgVendored()),
-  line: () => `CloudNativePG ${cnpgVendored().lock.version} running in ${CNPG_OPERATOR.namespace}`,
+  commands: (ctx) =>
+    cnpgReleased()
+      ? [
+          kubectl(ctx.kubeconfig, ["apply", "--server-side", "-f", cnpgVendored().file]),
+          operatorRolledOut(ctx),
+        ]
+      : [
+          // The operator's pods and the instances' bootstrap-controller run where the workloads do.
+          ...loadImage(ctx, ctx.operatorImage, operatorReference(), CNPG_OPERATOR.image, workloadNodes(ctx)),
+          applyObjects(
+            ctx.kubeconfig,
+            ctx.operatorObjects ?? [],
+            `CloudNativePG ${cnpgModuleVersion()}'s config/default from its Go module (kustomize), image ${operatorReference()}`,
+          ),
+          operatorRolledOut(ctx),
+        ],
+  notes: () =>
+    cnpgReleased()
+      ? []
+      : ["kind/cnpg/cnpg.yaml is not vendored: the manifest is made from the operator's source"],
+  async prepare(ctx) {
+    if (cnpgReleased()) return;
+    ctx.operatorImage = await resolvedRef(CNPG_OPERATOR.image);
+    ctx.operatorObjects = await cnpgObjectsFromModule(operatorReference());
+  },
+  line: () =>
+    `CloudNativePG ${cnpgReleased() ? `${cnpgVendored().lock.version} (release manifest)` : `${cnpgModuleVersion()} (made from its module)`} running in ${CNPG_OPERATOR.namespace}`,
 });

@@ -42,6 +42,9 @@ export interface KindUpContext {
   bridge?: string;
   /** The NetworkPolicy agent's image, where Calico is not vendored (its local reference). */
   policyAgentImage?: string;
+  /** Where CloudNativePG's release manifest is not vendored: its operator image and objects. */
+  operatorImage?: string;
+  operatorObjects?: K8sObject[];
   /** Set on Ctrl-C: no further action runs. */
   interrupted: boolean;
 }

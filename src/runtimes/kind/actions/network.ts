@@ -1,19 +1,30 @@
 import { docker } from "../../../docker/cli.ts";
-import { bridgeOf } from "../../../docker/network.ts";
+import { bridgeOf, createNetworkAvoiding } from "../../../docker/network.ts";
 import { applyEgressGuard, guardTable, removeEgressGuard } from "../../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../../firewall/runner.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
+import { KIND_SERVICE_SUBNET } from "../cluster-config.ts";
 import type { KindUpContext } from "./context.ts";
 
-/** The cluster's own network, made before kind runs so that the guard is on it before any node. */
+const clusterRanges = (ctx: KindUpContext) => [
+  ctx.clusterConfig.networking.podSubnet,
+  ctx.clusterConfig.networking.serviceSubnet ?? KIND_SERVICE_SUBNET,
+];
+
+/**
+ * The cluster's own network, made before kind runs so that the guard is on it before any node, on
+ * a subnet clear of the cluster's pod and Service ranges (a node inside them is unreachable).
+ */
 export const network: Action<KindUpContext> = {
   name: "network",
-  plan: (ctx) => [`docker network create --label ... ${ctx.network}`],
+  plan: (ctx) => [
+    `docker network create --label ... --subnet <free /16 outside ${clusterRanges(ctx).join(", ")}> ${ctx.network}`,
+  ],
   async execute(ctx) {
-    await docker(["network", "create", ...labelArgs(ctx.labels), ctx.network]);
+    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), clusterRanges(ctx));
     ctx.bridge = await bridgeOf(ctx.network);
-    return `${ctx.network} (bridge ${ctx.bridge})`;
+    return `${ctx.network} on ${subnet} (bridge ${ctx.bridge})`;
   },
   async undo(ctx) {
     await docker(["network", "rm", ctx.network], { reject: false });

@@ -3,7 +3,7 @@ import { freeLoopbackPort } from "../../../free-port.ts";
 import { cnpgAppSecret } from "../../../manifests/plan.ts";
 import type { Action } from "../../actions.ts";
 import { forwardsOf, forwardUrl } from "../objects.ts";
-import { portForwardArgs, startKeeper, stopKeeper } from "../port-forwards.ts";
+import { forwardsListening, portForwardArgs, startKeeper, stopKeeper } from "../port-forwards.ts";
 import { removeEnvironment } from "../remove.ts";
 import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
 import { deleteCluster } from "./cluster.ts";
@@ -82,7 +82,8 @@ export const endpoints: Action<KindUpContext> = {
       }),
     );
     startKeeper(ctx.name, requireTool("kubectl"), ctx.namespace, held);
-    return `${forwards.length} port-forward(s) on 127.0.0.1`;
+    await forwardsListening(ctx.name, held, ctx.timeoutSeconds * 1000);
+    return `${forwards.length} port-forward(s) listening on 127.0.0.1`;
   },
   async undo(ctx) {
     stopKeeper(ctx.name);

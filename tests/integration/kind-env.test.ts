@@ -1,0 +1,100 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import pg from "pg";
+import { afterAll, describe, expect, it } from "vitest";
+import { docker } from "../../src/docker/cli.ts";
+import { requireTool } from "../../src/runtimes/kind/tools.ts";
+import { runScript } from "../support/cli.ts";
+import { OPENS } from "../support/outside-target.ts";
+
+// `dev:up --runtime kind` end to end on this machine: the offline node image, DevStack's
+// NetworkPolicy agent (Calico cannot be pulled here), CloudNativePG's operator made from its module
+// running the Cluster for real, the overlay, migrations and seed as a Job, the endpoints through
+// port-forwards; then `dev:down` leaving nothing behind.
+
+const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
+const env = { DEVSTACK_STATE_DIR: stateDir };
+const name = `kind-${process.pid % 100_000}`;
+const endpoint = (out: string, what: string) => new RegExp(`${what}\\s+(\\S+://\\S+)`).exec(out)?.[1];
+const leftovers = async () =>
+  (
+    await docker([
+      "ps",
+      "-a",
+      "--filter",
+      `label=io.x-k8s.kind.cluster=azora-${name}`,
+      "--format",
+      "{{.Names}}",
+    ])
+  ).trim() +
+  (await docker(["network", "ls", "--filter", `name=azora-${name}-kind`, "--format", "{{.Name}}"])).trim();
+
+afterAll(async () => {
+  await runScript("dev-down", ["--name", name], { env });
+  rmSync(stateDir, { recursive: true, force: true });
+}, 180_000);
+
+describe("a Kind environment from the dev overlay", () => {
+  let up = "";
+  it("comes up with the operator's Cluster migrated and seeded, and the services answering", async () => {
+    const result = await runScript("dev-up", ["--runtime", "kind", "--name", name], { env });
+    up = result.stdout;
+    expect(result.exitCode, result.all).toBe(0);
+    expect(up).toMatch(/network policies: DevStack's NetworkPolicy agent on 2 node\(s\)/);
+    expect(up).toMatch(/operator: CloudNativePG 1\.27\.1 \(made from its module\)/);
+    expect(up).toMatch(/azora-db: 1 instance\(s\) ready/);
+    expect(up).toMatch(/migrations and seed: applied \d+_platform-schema; seed small loaded/);
+
+    const client = new pg.Client({ connectionString: endpoint(up, "postgres") });
+    await client.connect();
+    const { rows } = await client.query(
+      "SELECT '[1,2]'::vector <-> '[1,3]' AS d, count(*)::int AS n FROM users",
+    );
+    expect(rows[0].d).toBe(1);
+    expect(rows[0].n).toBeGreaterThan(0);
+    await client.end();
+
+    const login = await fetch(`${endpoint(up, "session-service")}/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "user1@seed.azora.dev", password: "azora-seed-password" }),
+    });
+    expect(login.status).toBe(201);
+    // The entry point: the gateway proxies the login too.
+    const viaGateway = await fetch(`${endpoint(up, "gateway")}/api/sessions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email: "user1@seed.azora.dev", password: "azora-seed-password" }),
+    });
+    expect(viaGateway.status).toBe(201);
+  }, 900_000);
+
+  it("lets the course service reach the database and keeps the session service from it", async () => {
+    const kubeconfig = join(stateDir, "kind", `${name}.kubeconfig`);
+    const from = async (deployment: string) =>
+      (
+        await execa(requireTool("kubectl"), [
+          ...["--kubeconfig", kubeconfig, "-n", "azora", "exec", `deploy/${deployment}`, "--"],
+          ...["node", "-e", OPENS, "azora-db-rw.azora.svc.cluster.local", "5432"],
+        ])
+      ).stdout.trim();
+    expect(await from("course-service")).toBe("OPEN");
+    expect(await from("session-service")).toBe("ETIMEDOUT");
+  });
+
+  it("reports the policies enforced by the agent on every node", async () => {
+    const status = await runScript("dev-status", ["--name", name], { env });
+    expect(status.exitCode, status.all).toBe(0);
+    expect(status.stdout).toMatch(
+      /enforced by DevStack's NetworkPolicy agent \(devstack-policy-agent ready on 2\/2 nodes\)/,
+    );
+  });
+
+  it("dev:down removes the cluster and its network", async () => {
+    const down = await runScript("dev-down", ["--name", name], { env });
+    expect(down.exitCode, down.all).toBe(0);
+    expect(await leftovers()).toBe("");
+  }, 180_000);
+});

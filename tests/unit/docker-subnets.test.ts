@@ -1,0 +1,24 @@
+import { describe, expect, it } from "vitest";
+import { hostRoutes, overlapping } from "../../src/docker/network.ts";
+
+describe("placing a network clear of other ranges", () => {
+  it("tells overlapping CIDRs from adjacent and disjoint ones", () => {
+    expect(overlapping("192.168.240.0/20", "192.168.0.0/16")).toBe(true); // inside
+    expect(overlapping("10.96.0.0/16", "10.0.0.0/8")).toBe(true); // around
+    expect(overlapping("172.18.0.0/16", "172.18.255.255/32")).toBe(true); // last address
+    expect(overlapping("172.18.0.0/16", "172.19.0.0/16")).toBe(false); // adjacent
+    expect(overlapping("172.18.0.0/16", "192.168.0.0/16")).toBe(false);
+    expect(overlapping("10.0.0.1/8", "10.255.0.0/16")).toBe(true); // host bits ignored
+  });
+
+  it("reads the routes of /proc/net/route, leaving the default route out", () => {
+    const table = [
+      "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT",
+      "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0",
+      "docker0\t000011AC\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0",
+      "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
+      "br-4a9d\t00F0A8C0\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0",
+    ].join("\n");
+    expect(hostRoutes(table)).toEqual(["172.17.0.0/16", "192.0.2.0/24", "192.168.240.0/20"]);
+  });
+});
