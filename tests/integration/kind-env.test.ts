@@ -84,6 +84,15 @@ describe("a Kind environment from the dev overlay", () => {
     expect(await from("session-service")).toBe("ETIMEDOUT");
   });
 
+  it("passes test:policy: every pair of pods on every declared port as the engine's matrix says", async () => {
+    const probe = await runScript("test-policy", ["--name", name, "--report", join(stateDir, "policy")], {
+      env,
+    });
+    expect(probe.exitCode, probe.all).toBe(0);
+    expect(probe.stdout).toMatch(/^\d+ pods, \d+ probes .*: all as the policies say$/m);
+    expect(probe.stdout).not.toMatch(/not probed/);
+  }, 300_000);
+
   it("reports the policies enforced by the agent on every node", async () => {
     const status = await runScript("dev-status", ["--name", name], { env });
     expect(status.exitCode, status.all).toBe(0);

@@ -11,11 +11,13 @@ import { loadImageMap } from "../../images/image-map.ts";
 import { devstackLabels, LABEL, recordsId } from "../../labels.ts";
 import { prepareEnvironment } from "../../manifests/prepare.ts";
 import { planActions, RunningUps, runActions } from "../actions.ts";
+import { type ProbePod, probeAgainstEngine } from "../docker/policy-probe.ts";
 import type {
   Collected,
   EnvironmentHandle,
   EnvironmentListing,
   EnvironmentStatus,
+  PolicyProbeReport,
   Progress,
   Runtime,
   UpResult,
@@ -27,7 +29,9 @@ import { KIND_UP_ACTIONS } from "./actions/index.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
+import { podNetworkNamespaces } from "./pod-netns.ts";
 import { POLICY_AGENT } from "./policy-agent/manifest.ts";
+import { type ApiPod, livePods } from "./policy-agent/model.ts";
 import { keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
@@ -317,11 +321,28 @@ export const kindRuntime: Runtime = {
     return collected;
   },
 
-  async probePolicies() {
-    throw new UserError(
-      "test:policy does not run against Kind environments yet",
-      "Use the Docker runtime; see the README's Kind runtime table.",
-    );
+  async probePolicies(name, { timeoutMs }): Promise<PolicyProbeReport> {
+    const state = requireReady(name);
+    const prepared = await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets);
+    const listed = JSON.parse(
+      await runCommand(
+        kubectl(kubeconfigFile(name), ["-n", namespaceOf(prepared), "get", "pods", "-o", "json"]),
+      ),
+    ) as KubeList<ApiPod>;
+    const running = listed.items.filter((p) => p.status?.phase === "Running");
+    const netns = await podNetworkNamespaces(await nodesOf(name));
+    const problems: string[] = [];
+    const pods: ProbePod[] = livePods(running).flatMap((pod) => {
+      const pid = pod.podIP ? netns.get(pod.podIP) : undefined;
+      if (pod.podIP && pid) return [{ ...pod, podIP: pod.podIP, pid }];
+      problems.push(
+        `${pod.namespace}/${pod.name}: not probed (no network namespace on this machine has ${pod.podIP ?? "its address"})`,
+      );
+      return [];
+    });
+    // Probes leave each pod's own network namespace, as its traffic does, through the nodes.
+    const observations = await probeAgainstEngine(pods, prepared.policies, { timeoutMs });
+    return { pods: pods.length, observations, problems };
   },
 
   // CloudNativePG backs up to an object store, and none runs on (or may be reached from) a Kind

@@ -15,11 +15,34 @@ export interface ApiPod {
 }
 
 /**
- * The engine's model of the cluster as the API server has it now. Left out: pods on their node's
- * network (their address is the node's, which no NetworkPolicy governs) and pods that have finished
+ * The pods NetworkPolicy governs, as the engine's input. Left out: pods on their node's network
+ * (their address is the node's, which no NetworkPolicy governs) and pods that have finished
  * (Succeeded or Failed), whose address the next pod may be given. A pod without an address yet is
  * kept: it is matched by selectors, and its traffic is judged once it has one.
  */
+export function livePods(pods: readonly ApiPod[]): PodInput[] {
+  return pods
+    .filter((p) => !p.spec.hostNetwork && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
+    .map(
+      (p): PodInput => ({
+        namespace: p.metadata.namespace,
+        name: p.metadata.name,
+        labels: p.metadata.labels ?? {},
+        // Sidecars (init containers that keep running) serve ports too.
+        ports: [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c) =>
+          (c.ports ?? []).map((port) => ({
+            containerPort: port.containerPort,
+            ...(port.name ? { name: port.name } : {}),
+            ...(port.protocol ? { protocol: port.protocol as "TCP" } : {}),
+          })),
+        ),
+        ...(p.status?.podIP ? { podIP: p.status.podIP } : {}),
+        ...(p.status?.podIPs ? { podIPs: p.status.podIPs.map((a) => a.ip) } : {}),
+      }),
+    );
+}
+
+/** The engine's model of the cluster as the API server has it now. */
 export function firewallModelOf(
   namespaces: readonly ApiNamespace[],
   pods: readonly ApiPod[],
@@ -29,25 +52,7 @@ export function firewallModelOf(
     namespaces: namespaces.map(
       (ns): NamespaceInput => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} }),
     ),
-    pods: pods
-      .filter((p) => !p.spec.hostNetwork && p.status?.phase !== "Succeeded" && p.status?.phase !== "Failed")
-      .map(
-        (p): PodInput => ({
-          namespace: p.metadata.namespace,
-          name: p.metadata.name,
-          labels: p.metadata.labels ?? {},
-          // Sidecars (init containers that keep running) serve ports too.
-          ports: [...(p.spec.initContainers ?? []), ...p.spec.containers].flatMap((c) =>
-            (c.ports ?? []).map((port) => ({
-              containerPort: port.containerPort,
-              ...(port.name ? { name: port.name } : {}),
-              ...(port.protocol ? { protocol: port.protocol as "TCP" } : {}),
-            })),
-          ),
-          ...(p.status?.podIP ? { podIP: p.status.podIP } : {}),
-          ...(p.status?.podIPs ? { podIPs: p.status.podIPs.map((a) => a.ip) } : {}),
-        }),
-      ),
+    pods: livePods(pods),
     policies,
   };
 }
