@@ -1,5 +1,5 @@
-// pnpm bench:failover [--name NAME | --start] [--kills 10] [--redis-kills 5] [--only postgres|redis]
-//                     [--spaced] [--url URL] [--email E --password P] [--keep]
+// pnpm bench:failover [--name NAME | --start [--runtime R]] [--kills 10] [--redis-kills 5]
+//                     [--only postgres|redis] [--spaced] [--url URL] [--email E --password P] [--keep]
 // Failover of production's data tier on one machine: the PostgreSQL primary killed N times under a
 // ledger of acknowledged writes (failover/postgres.ts; targets: median <= 10 s, 0 lost), then the
 // Redis master of the session store under a stream of logins (failover/redis.ts; target <= 10 s).
@@ -11,7 +11,7 @@ import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { oneOf, parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { UserError } from "../src/errors.ts";
-import { chooseRuntime } from "../src/runtimes/index.ts";
+import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 import { SEED_EMAIL_DOMAIN, SEED_PASSWORD } from "../src/seed/accounts.ts";
 import { median } from "../src/stats.ts";
 import { measurePostgresFailover } from "./failover/postgres.ts";
@@ -38,6 +38,7 @@ await runMain(async () => {
     url: { type: "string" },
     email: { type: "string", default: `user1@${SEED_EMAIL_DOMAIN}` },
     password: { type: "string", default: SEED_PASSWORD },
+    ...RUNTIME_FLAG,
   });
   const only = values.only ? oneOf("only", values.only, ["postgres", "redis"] as const) : undefined;
   const kills = only === "redis" ? 0 : count("kills", values.kills);
@@ -54,11 +55,12 @@ await runMain(async () => {
   try {
     if (values.start) {
       const began = performance.now();
-      const up = await script("dev-up", ["--env", "nightly", "--name", name]);
+      const runtime = values.runtime ? ["--runtime", values.runtime] : [];
+      const up = await script("dev-up", ["--env", "nightly", "--name", name, ...runtime]);
       if (up.exitCode !== 0) throw new UserError(`dev:up --env nightly failed:\n${up.all}`);
       console.log(`dev:up --env nightly to all-ready: ${((performance.now() - began) / 1000).toFixed(1)} s`);
     }
-    const handle = await chooseRuntime(undefined, { name }).open(name);
+    const handle = await chooseRuntime(values.runtime, { name }).open(name);
     const db = kills > 0 ? await measurePostgresFailover(handle, kills) : undefined;
     const redis =
       redisKills > 0

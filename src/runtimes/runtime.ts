@@ -118,9 +118,12 @@ export type Toxic =
 export interface Faults {
   /** Kills the pod's main process (SIGKILL), as an OOM kill would; it is restarted as usual. */
   kill(pod: string): Promise<void>;
-  /** Kills the pod and keeps it down, as a crashed node does, until `up`. */
+  /**
+   * Kills the pod and keeps it down, as a crashed node does, until `up`. On Kind the pod is
+   * deleted at once and its controller makes it again (a database instance under the same name).
+   */
   down(pod: string): Promise<void>;
-  /** Brings a pod held `down` back (its node returns). */
+  /** Brings a pod held `down` back (its node returns); on Kind, waits until a remade instance is ready. */
   up(pod: string): Promise<void>;
   /** Freezes every process of the pod (it holds its connections and answers nothing). */
   pause(pod: string): Promise<void>;

@@ -5,6 +5,7 @@ import { execa } from "execa";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
+import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
 import { OPENS } from "../support/outside-target.ts";
@@ -12,10 +13,13 @@ import { OPENS } from "../support/outside-target.ts";
 // `dev:up --runtime kind` end to end on this machine: the offline node image, DevStack's
 // NetworkPolicy agent (Calico cannot be pulled here), CloudNativePG's operator made from its module
 // running the Cluster for real, the overlay, migrations and seed as a Job, the endpoints through
-// port-forwards; then `dev:down` leaving nothing behind.
+// port-forwards; the policy and contract suites and a kubelet's restart through the runtime's
+// handle; then `dev:down` leaving nothing behind.
 
 const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const env = { DEVSTACK_STATE_DIR: stateDir };
+// The handle is opened in this process too.
+process.env.DEVSTACK_STATE_DIR = stateDir;
 const name = `kind-${process.pid % 100_000}`;
 const endpoint = (out: string, what: string) => new RegExp(`${what}\\s+(\\S+://\\S+)`).exec(out)?.[1];
 const leftovers = async () =>
@@ -92,6 +96,38 @@ describe("a Kind environment from the dev overlay", () => {
     expect(probe.stdout).toMatch(/^\d+ pods, \d+ probes .*: all as the policies say$/m);
     expect(probe.stdout).not.toMatch(/not probed/);
   }, 300_000);
+
+  it("passes test:contract through the gateway, whose checks freeze and thaw a backend's pods", async () => {
+    const contract = await runScript(
+      "test-contract",
+      ["--name", name, "--report", join(stateDir, "contract")],
+      { env },
+    );
+    expect(contract.exitCode, contract.all).toBe(0);
+    expect(contract.stdout).toMatch(/every operation exercised, every response conforms/);
+    expect(contract.stdout).toMatch(/✔ a backend that does not answer +GET +\S+ -> 504/);
+    expect(contract.stdout).toMatch(/✔ the backend answering again +GET +\S+ -> 200/);
+    expect(contract.stdout).toMatch(/\d+ gateway checks: all as expected/);
+  }, 300_000);
+
+  it("has a killed pod restarted by its kubelet, and dev:status counts the restart", async () => {
+    const handle = await kindRuntime.open(name);
+    const [target] = (await handle.pods()).filter((p) => p.workload === "user-service");
+    expect(target).toBeDefined();
+    const pod = target?.pod ?? "";
+    // exec runs in that very pod.
+    expect((await handle.exec(pod, ["sh", "-c", "echo $HOSTNAME"])).trim()).toBe(pod.split("/")[1]);
+    await handle.faults.kill(pod);
+    const restarted = /^user-service +1\/1 +ready +1 +\S+: Error /;
+    const deadline = Date.now() + 120_000;
+    let row = "";
+    while (!restarted.test(row) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 2_000));
+      const status = await runScript("dev-status", ["--name", name], { env });
+      row = status.stdout.split("\n").find((l) => l.startsWith("user-service")) ?? "";
+    }
+    expect(row).toMatch(restarted);
+  }, 180_000);
 
   it("reports the policies enforced by the agent on every node", async () => {
     const status = await runScript("dev-status", ["--name", name], { env });

@@ -6,21 +6,54 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { kubeconfigFile } from "../../src/runtimes/kind/names.ts";
 import { keeperRunning, startKeeper, stopKeeper } from "../../src/runtimes/kind/port-forwards.ts";
 
-// The Kind runtime's port-forward keeper, as a real detached process. No cluster can run here, so
-// `kubectl` is a stand-in script that records how it was called and ends at once, as a forward does
-// when its pod goes: the keeper must start each forward again, and stop when told or when the
-// cluster's kubeconfig is gone.
+// The Kind runtime's port-forward keeper, as a real detached process. `kubectl` is a stand-in
+// script: its EndpointSlice watch prints the slices a cluster would (azora-db-rw's pod changes
+// from azora-db-1 to azora-db-2 after a while, as at a failover), and its port-forwards record how
+// they were called and end at once, as a forward does when its pod goes (or, for the other
+// stand-in, hold until killed). The keeper must start each forward again, follow the Service's
+// pod, and stop when told or when the cluster's kubeconfig is gone.
 
 const dir = mkdtempSync(join(tmpdir(), "devstack-forwards-"));
 process.env.DEVSTACK_STATE_DIR = dir;
 const calls = join(dir, "calls.log");
+const slice = (name: string, service: string, port: number, pods: string[]) =>
+  JSON.stringify(
+    {
+      metadata: { name, labels: { "kubernetes.io/service-name": service } },
+      ports: [{ name: port === 5432 ? "postgres" : "http", port }],
+      endpoints: pods.map((pod) => ({ conditions: { ready: true }, targetRef: { kind: "Pod", name: pod } })),
+    },
+    null,
+    4,
+  );
+const stub = (file: string, forward: string) => {
+  writeFileSync(
+    file,
+    [
+      "#!/bin/sh",
+      'case "$*" in',
+      "*endpointslices*)",
+      `  cat <<'EOF'\n${slice("user-service-x1", "user-service", 8081, ["user-service-abc"])}\n${slice("azora-db-rw-x1", "azora-db-rw", 5432, ["azora-db-1"])}\nEOF`,
+      "  sleep 3",
+      `  cat <<'EOF'\n${slice("azora-db-rw-x1", "azora-db-rw", 5432, ["azora-db-2"])}\nEOF`,
+      "  sleep 30 ;;",
+      `*) echo "$*" >> ${calls}; ${forward} ;;`,
+      "esac",
+      "",
+    ].join("\n"),
+  );
+  chmodSync(file, 0o755);
+};
 const kubectl = join(dir, "kubectl");
-writeFileSync(kubectl, `#!/bin/sh\necho "$*" >> ${calls}\nsleep 0.2\nexit 1\n`);
-chmodSync(kubectl, 0o755);
+stub(kubectl, "sleep 0.2; exit 1");
+const holding = join(dir, "kubectl-holding");
+stub(holding, "exec sleep 30");
 const forwards = [
-  { service: "user-service", port: 8080, hostPort: 41001 },
-  { service: "azora-db-rw", port: 5432, hostPort: 41002 },
+  { service: "user-service", port: 8080, portName: "http", hostPort: 41001 },
+  { service: "azora-db-rw", port: 5432, portName: "postgres", hostPort: 41002 },
 ];
+const forwardTo = (pod: string, ports: string) =>
+  `--kubeconfig ${kubeconfigFile("fw")} -n azora port-forward --address 127.0.0.1 pod/${pod} ${ports}`;
 const callsOf = () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : []);
 const until = async (what: () => boolean, ms: number) => {
   const deadline = Date.now() + ms;
@@ -44,15 +77,25 @@ describe("the port-forward keeper", () => {
     expect(await until(() => callsOf().filter((c) => c.includes("user-service")).length >= 2, 15_000)).toBe(
       true,
     );
-    expect(new Set(callsOf())).toEqual(
-      new Set([
-        `--kubeconfig ${kubeconfigFile("fw")} -n azora port-forward --address 127.0.0.1 service/user-service 41001:8080`,
-        `--kubeconfig ${kubeconfigFile("fw")} -n azora port-forward --address 127.0.0.1 service/azora-db-rw 41002:5432`,
-      ]),
+    // Each to the ready pod behind its Service, at the port the Service sends to (8081, not 8080).
+    expect(new Set(callsOf().slice(0, 2))).toEqual(
+      new Set([forwardTo("user-service-abc", "41001:8081"), forwardTo("azora-db-1", "41002:5432")]),
     );
     expect(stopKeeper("fw")).toBe(true);
     expect(await until(() => !keeperRunning("fw"), 5_000)).toBe(true);
     expect(stopKeeper("fw")).toBe(false);
+  }, 30_000);
+
+  it("moves a forward that still runs to the pod that backs its Service now", async () => {
+    mkdirSync(dirname(kubeconfigFile("fw")), { recursive: true });
+    writeFileSync(kubeconfigFile("fw"), "");
+    startKeeper("fw", holding, "azora", forwards);
+    expect(await until(() => callsOf().includes(forwardTo("azora-db-2", "41002:5432")), 15_000)).toBe(true);
+    // The forward to azora-db-1 was started once, and user-service's, still backed, was left alone.
+    expect(callsOf().filter((c) => c.includes("user-service"))).toEqual([
+      forwardTo("user-service-abc", "41001:8081"),
+    ]);
+    expect(callsOf().filter((c) => c.includes("azora-db-1"))).toHaveLength(1);
   }, 30_000);
 
   it("ends by itself once the cluster's kubeconfig is gone", async () => {

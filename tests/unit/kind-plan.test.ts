@@ -138,19 +138,19 @@ describe("the Kind runtime's plan", () => {
         action: "endpoints",
         does: [
           ...[
-            ["postgres", "azora-db-rw", 5432],
-            ["course-service", "course-service", 8080],
-            ["enrollment-service", "enrollment-service", 8080],
-            ["redis", "redis", 6379],
-            ["session-service", "session-service", 8080],
-            ["loadbalancer/tyk-gateway", "tyk-gateway", 8080],
-            ["tyk-redis", "tyk-redis", 6379],
-            ["user-service", "user-service", 8080],
+            ["postgres", "azora-db-rw", "postgres"],
+            ["course-service", "course-service", "http"],
+            ["enrollment-service", "enrollment-service", "http"],
+            ["redis", "redis", "redis"],
+            ["session-service", "session-service", "http"],
+            ["loadbalancer/tyk-gateway", "tyk-gateway", "http"],
+            ["tyk-redis", "tyk-redis", "redis"],
+            ["user-service", "user-service", "http"],
           ].map(
             ([endpoint, service, port]) =>
-              `${endpoint}: ${K} -n azora port-forward --address 127.0.0.1 service/${service} <free port>:${port}`,
+              `${endpoint}: ${K} -n azora port-forward --address 127.0.0.1 pod/<a ready pod of ${service}> <free port>:<its port ${port}>`,
           ),
-          "held by a detached keeper, each started again a second after it ends",
+          `held by a detached keeper that follows each Service's ready pods (${K} -n azora get endpointslices --watch -o json), moving a forward when its pod stops backing the Service`,
         ],
       },
       { action: "ready", does: ["record the environment ready with its endpoints"] },
@@ -236,6 +236,7 @@ describe("what the Kind runtime hands to the cluster", () => {
       endpoint: "redis",
       service: "redis",
       port: 6379,
+      portName: "redis",
       scheme: "redis",
       password: prepared.secrets["redis-auth"]?.password,
     });

@@ -208,10 +208,11 @@ describe("errors", () => {
       "EHOSTUNREACH",
     ])
       expect(isDependencyDown({ code }), code).toBe(true);
-    // Postgres class 08, 57P01-57P03, and 25006 (a write on a replica: a failover under way).
-    for (const code of ["08000", "08006", "08P01", "57P01", "57P02", "57P03", "25006"])
+    // Postgres class 08, 57P01-57P03, 25006 (a write on a replica: a failover under way), and
+    // 53300 (too many connections, as every pool reconnects to a new primary at once).
+    for (const code of ["08000", "08006", "08P01", "57P01", "57P02", "57P03", "25006", "53300"])
       expect(isDependencyDown({ code }), code).toBe(true);
-    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "25001", "EACCES"])
+    for (const code of ["57P04", "08", "080000", "x08006", "22P02", "23505", "25001", "53400", "EACCES"])
       expect(isDependencyDown({ code }), code).toBe(false);
     for (const message of [
       "Connection terminated unexpectedly",

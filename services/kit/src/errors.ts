@@ -61,8 +61,9 @@ export function isDependencyDown(error: unknown): boolean {
   )
     return true;
   // Postgres: class 08 (connection exception), 57P01-57P03 (shutdown, cannot connect now), 25006
-  // (a write reached a replica: the cluster is failing over).
-  if (/^(08...|57P0[1-3]|25006)$/.test(e.code ?? "")) return true;
+  // (a write reached a replica: the cluster is failing over), 53300 (no connection slot left: a
+  // newly promoted primary as every pod's pool reconnects at once).
+  if (/^(08...|57P0[1-3]|25006|53300)$/.test(e.code ?? "")) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Query read timeout|Stream isn't writeable|enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Command timed out/i.test(
     e.message ?? "",
   );

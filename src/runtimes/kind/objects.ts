@@ -92,6 +92,8 @@ export interface Forward {
   alias?: string;
   service: string;
   port: number;
+  /** The Service port's name ("" if unnamed): its EndpointSlices give the pods' port under it. */
+  portName: string;
   scheme: "http" | "redis" | "postgresql";
   /** For redis: the password, from the Secret the workload reads it from. */
   password?: string;
@@ -115,6 +117,7 @@ export function forwardsOf(prepared: PreparedEnvironment): Forward[] {
         endpoint: role === "rw" ? "postgres" : `postgres-${role}`,
         service: `${cluster.metadata.name}-${role}`,
         port: 5432,
+        portName: "postgres",
         scheme: "postgresql",
       });
   }
@@ -123,6 +126,7 @@ export function forwardsOf(prepared: PreparedEnvironment): Forward[] {
       matches(service.spec?.selector, w.spec?.template?.metadata?.labels),
     );
     const port = Number(service.spec?.ports?.[0]?.port);
+    const portName = String(service.spec?.ports?.[0]?.name ?? "");
     if (!workload || !port || forwards.some((f) => f.endpoint === workload.metadata.name)) continue;
     const containers = containersOf(workload);
     if (service.spec?.type === "LoadBalancer")
@@ -132,6 +136,7 @@ export function forwardsOf(prepared: PreparedEnvironment): Forward[] {
         alias: workload.metadata.name,
         service: service.metadata.name,
         port,
+        portName,
         scheme: "http",
       });
     else if (port === 6379) {
@@ -142,6 +147,7 @@ export function forwardsOf(prepared: PreparedEnvironment): Forward[] {
         endpoint: workload.metadata.name,
         service: service.metadata.name,
         port,
+        portName,
         scheme: "redis",
         ...(password ? { password } : {}),
       });
@@ -150,6 +156,7 @@ export function forwardsOf(prepared: PreparedEnvironment): Forward[] {
         endpoint: workload.metadata.name,
         service: service.metadata.name,
         port,
+        portName,
         scheme: "http",
       });
   }

@@ -2,15 +2,17 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { entryPointCommand } from "../../cli/entry-point.ts";
 import { UserError } from "../../errors.ts";
 import { stateDir } from "../../paths.ts";
 import { kubeconfigFile } from "./names.ts";
 
-/** One forward the keeper holds: 127.0.0.1:hostPort to a Service's port. */
+/** One forward the keeper holds: 127.0.0.1:hostPort to a Service's port (named portName). */
 export interface HeldForward {
   service: string;
   port: number;
+  portName: string;
   hostPort: number;
 }
 
@@ -18,12 +20,16 @@ export interface HeldForward {
 export const keeperPidFile = (env: string) => join(stateDir(), "kind", `${env}.forwards.pid`);
 export const keeperLogFile = (env: string) => join(stateDir(), "kind", `${env}.forwards.log`);
 
-/** The `kubectl port-forward` of one forward (also shown by `--dry-run`). */
+/**
+ * The `kubectl port-forward` of one forward, to one ready pod behind the Service at the port the
+ * Service sends to (the plan shows placeholders for both).
+ */
 export const portForwardArgs = (
   kubeconfig: string,
   namespace: string,
-  f: Pick<HeldForward, "service" | "port">,
+  pod: string,
   hostPort: number | string,
+  podPort: number | string,
 ) => [
   "--kubeconfig",
   kubeconfig,
@@ -32,14 +38,78 @@ export const portForwardArgs = (
   "port-forward",
   "--address",
   "127.0.0.1",
-  `service/${f.service}`,
-  `${hostPort}:${f.port}`,
+  `pod/${pod}`,
+  `${hostPort}:${podPort}`,
 ];
+
+/** The watch of the namespace's EndpointSlices the keeper follows the Services' pods with. */
+export const endpointsWatchArgs = (kubeconfig: string, namespace: string) => [
+  "--kubeconfig",
+  kubeconfig,
+  "-n",
+  namespace,
+  "get",
+  "endpointslices",
+  "--watch",
+  "-o",
+  "json",
+];
+
+/** The fields of an EndpointSlice the keeper reads. */
+interface EndpointSlice {
+  metadata: { name: string; labels?: Record<string, string> };
+  ports?: { name?: string; port?: number }[] | null;
+  endpoints?: { conditions?: { ready?: boolean }; targetRef?: { name?: string } }[] | null;
+}
+
+export interface SliceView {
+  slice: string;
+  service: string;
+  ports: Map<string, number>;
+  /** Pods whose endpoint is ready, in the order the slice lists them. */
+  ready: string[];
+}
+
+/**
+ * Reads the watch's output, a stream of indented JSON objects (each closed by a `}` line of its
+ * own), and calls `onSlice` with each EndpointSlice as it arrives.
+ */
+export function sliceReader(onSlice: (view: SliceView) => void): (line: string) => void {
+  let text = "";
+  return (line) => {
+    text += `${line}\n`;
+    if (line !== "}") return;
+    const slice = JSON.parse(text) as EndpointSlice;
+    text = "";
+    const service = slice.metadata.labels?.["kubernetes.io/service-name"];
+    if (!service) return;
+    onSlice({
+      slice: slice.metadata.name,
+      service,
+      ports: new Map((slice.ports ?? []).flatMap((p) => (p.port ? [[p.name ?? "", p.port] as const] : []))),
+      ready: (slice.endpoints ?? []).flatMap((e) =>
+        e.conditions?.ready && e.targetRef?.name ? [e.targetRef.name] : [],
+      ),
+    });
+  };
+}
+
+/** Where a forward goes now: the first ready pod behind its Service and the pods' port, if any. */
+export function backendOf(slices: Iterable<SliceView>, forward: Pick<HeldForward, "service" | "portName">) {
+  for (const view of slices) {
+    if (view.service !== forward.service) continue;
+    const port =
+      view.ports.get(forward.portName) ?? (view.ports.size === 1 ? [...view.ports.values()][0] : undefined);
+    const pod = view.ready[0];
+    if (pod && port) return { pod, port };
+  }
+  return undefined;
+}
 
 /**
  * Starts the keeper of an environment's port-forwards, detached (it outlives `dev:up`, as the
- * Docker runtime's supervisor does): one `kubectl port-forward` per forward, started again a
- * second after it exits (a forward ends when its pod goes), until the cluster's kubeconfig is gone.
+ * Docker runtime's supervisor does): one `kubectl port-forward` per forward to a pod behind its
+ * Service, moved when that pod stops backing it, until the cluster's kubeconfig is gone.
  */
 export function startKeeper(
   env: string,
@@ -92,7 +162,12 @@ export function stopKeeper(env: string): boolean {
   return running;
 }
 
-/** The keeper's loop (forwards-main.ts): holds every forward until the kubeconfig is removed. */
+/**
+ * The keeper's loop (forwards-main.ts): holds every forward until the kubeconfig is removed. Each
+ * goes to one ready pod behind its Service, as a Service's traffic would, and moves when that pod
+ * stops backing it (the database's primary changed, a pod was replaced): the EndpointSlices are
+ * watched, the forward ended and started again to a pod that does.
+ */
 export async function holdForwards(
   env: string,
   kubectlPath: string,
@@ -108,30 +183,64 @@ export async function holdForwards(
   };
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
-  const keep = async (f: HeldForward) => {
-    while (!stopping) {
-      const child = spawn(kubectlPath, portForwardArgs(kubeconfig, namespace, f, f.hostPort), {
-        stdio: ["ignore", "inherit", "inherit"],
-      });
-      children.add(child);
-      // A kubectl that cannot even start (ENOENT) ends the same way: tried again a second later.
-      await new Promise((resolve) => {
-        child.once("exit", resolve);
-        child.once("error", resolve);
-      });
+  const log = (text: string) => console.log(`${new Date().toISOString()} ${text}`);
+  const slices = new Map<string, SliceView>();
+  const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  /** Runs a child until it exits (or cannot start), tracked so that `stop` ends it. */
+  const run = (args: string[], onLine?: (line: string) => void) => {
+    const child = spawn(kubectlPath, args, { stdio: ["ignore", onLine ? "pipe" : "inherit", "inherit"] });
+    children.add(child);
+    if (onLine && child.stdout) createInterface({ input: child.stdout }).on("line", onLine);
+    const ended = new Promise<void>((resolve) => {
+      child.once("exit", () => resolve());
+      child.once("error", () => resolve());
+    }).then(() => {
       children.delete(child);
+    });
+    return { child, ended };
+  };
+  const watchEndpoints = async () => {
+    while (!stopping) {
+      await run(
+        endpointsWatchArgs(kubeconfig, namespace),
+        sliceReader((view) => slices.set(view.slice, view)),
+      ).ended;
       if (!stopping) {
-        console.log(
-          `${new Date().toISOString()} forward to service/${f.service}:${f.port} ended; again in 1 s`,
-        );
-        await new Promise((resolve) => setTimeout(resolve, 1_000));
+        log("the EndpointSlice watch ended; again in 1 s");
+        await sleep(1_000);
+      }
+    }
+  };
+  const keep = async (f: HeldForward) => {
+    const what = `service/${f.service}:${f.port}`;
+    while (!stopping) {
+      const backend = backendOf(slices.values(), f);
+      if (!backend) {
+        await sleep(250);
+        continue;
+      }
+      const forward = run(portForwardArgs(kubeconfig, namespace, backend.pod, f.hostPort, backend.port));
+      let moved = false;
+      const follow = setInterval(() => {
+        if (backendOf(slices.values(), f)?.pod === backend.pod) return;
+        moved = true;
+        forward.child.kill("SIGTERM");
+      }, 250);
+      await forward.ended;
+      clearInterval(follow);
+      if (stopping) break;
+      if (moved) log(`${what}: pod ${backend.pod} no longer backs it; forwarding to the one that does`);
+      else {
+        // A kubectl that cannot even start (ENOENT) ends the same way: tried again a second later.
+        log(`forward to ${what} (pod ${backend.pod}) ended; again in 1 s`);
+        await sleep(1_000);
       }
     }
   };
   const watch = setInterval(() => {
     if (!existsSync(kubeconfig)) stop();
   }, 2_000);
-  await Promise.all(forwards.map(keep));
+  await Promise.all([watchEndpoints(), ...forwards.map(keep)]);
   clearInterval(watch);
 }
 

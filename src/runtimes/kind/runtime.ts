@@ -27,9 +27,12 @@ import { policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
+import { cnpgDatabase } from "./database.ts";
+import { kindFaults } from "./faults.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
 import { podNetworkNamespaces } from "./pod-netns.ts";
+import { listPods, podParts, podRefs, workloadOf } from "./pods.ts";
 import { POLICY_AGENT } from "./policy-agent/manifest.ts";
 import { type ApiPod, livePods } from "./policy-agent/model.ts";
 import { keeperRunning } from "./port-forwards.ts";
@@ -89,22 +92,6 @@ interface Workload {
   spec: { replicas?: number; instances?: number };
   status?: { readyReplicas?: number; readyInstances?: number };
 }
-interface Pod {
-  metadata: { name: string; namespace: string; labels?: Record<string, string> };
-  status?: {
-    containerStatuses?: {
-      restartCount: number;
-      lastState?: { terminated?: { reason?: string } };
-      state?: { waiting?: { reason?: string } };
-    }[];
-  };
-}
-
-const workloadOf = (pod: Pod) =>
-  pod.metadata.labels?.["cnpg.io/cluster"] ??
-  pod.metadata.labels?.["app.kubernetes.io/name"] ??
-  pod.metadata.name;
-
 /**
  * The Kind runtime: one Kind cluster per environment on a Docker network of its own, fenced by an
  * egress guard; Calico (or, where it cannot be pulled, DevStack's agent) enforces the
@@ -172,7 +159,7 @@ export const kindRuntime: Runtime = {
     const [workloads, clusters, pods] = await Promise.all([
       get<Workload>(["-n", ns, "get", "deployments,statefulsets"]),
       get<Workload>(["-n", ns, "get", "clusters.postgresql.cnpg.io"]),
-      get<Pod>(["-n", ns, "get", "pods"]),
+      listPods(name, ns),
     ]);
     const rows: WorkloadStatus[] = [...clusters, ...workloads].map((w) => {
       const desired = w.spec.instances ?? w.spec.replicas ?? 1;
@@ -247,11 +234,23 @@ export const kindRuntime: Runtime = {
   },
 
   async open(name): Promise<EnvironmentHandle> {
-    requireReady(name);
-    throw new UserError(
-      "the suites (test:policy, test:contract, test:chaos, test:load) do not run against Kind environments yet",
-      "Use the Docker runtime for them; see the README's Kind runtime table for what is built and what was run.",
-    );
+    await ensureEngine();
+    const state = requireReady(name);
+    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
+    return {
+      name,
+      runtime: "kind",
+      endpoints: state.endpoints,
+      pods: async () => podRefs(await listPods(name, ns)),
+      exec: (pod, command) => {
+        const { namespace, name: podName } = podParts(pod, ns);
+        return runCommand(
+          kubectl(kubeconfigFile(name), ["-n", namespace, "exec", podName, "--", ...command]),
+        );
+      },
+      faults: kindFaults(name, ns),
+      database: cnpgDatabase(name, ns),
+    };
   },
 
   async list(): Promise<EnvironmentListing[]> {

@@ -3,7 +3,13 @@ import { freeLoopbackPort } from "../../../free-port.ts";
 import { cnpgAppSecret } from "../../../manifests/plan.ts";
 import type { Action } from "../../actions.ts";
 import { forwardsOf, forwardUrl } from "../objects.ts";
-import { forwardsListening, portForwardArgs, startKeeper, stopKeeper } from "../port-forwards.ts";
+import {
+  endpointsWatchArgs,
+  forwardsListening,
+  portForwardArgs,
+  startKeeper,
+  stopKeeper,
+} from "../port-forwards.ts";
 import { removeEnvironment } from "../remove.ts";
 import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
 import { deleteCluster } from "./cluster.ts";
@@ -49,10 +55,16 @@ export const endpoints: Action<KindUpContext> = {
       (f) =>
         `${f.endpoint}: ${showCommand({
           tool: "kubectl",
-          args: portForwardArgs(ctx.kubeconfig, ctx.namespace, f, placeholder("free port")),
+          args: portForwardArgs(
+            ctx.kubeconfig,
+            ctx.namespace,
+            placeholder(`a ready pod of ${f.service}`),
+            placeholder("free port"),
+            placeholder(`its port ${f.portName || f.port}`),
+          ),
         })}`,
     ),
-    "held by a detached keeper, each started again a second after it ends",
+    `held by a detached keeper that follows each Service's ready pods (${showCommand({ tool: "kubectl", args: endpointsWatchArgs(ctx.kubeconfig, ctx.namespace) })}), moving a forward when its pod stops backing the Service`,
   ],
   async execute(ctx) {
     const forwards = forwardsOf(ctx.prepared);
@@ -60,7 +72,7 @@ export const endpoints: Action<KindUpContext> = {
     for (const f of forwards) {
       const hostPort = await freeLoopbackPort();
       ctx.state.ports[f.endpoint] = hostPort;
-      held.push({ service: f.service, port: f.port, hostPort });
+      held.push({ service: f.service, port: f.port, portName: f.portName, hostPort });
     }
     const app: Record<string, Record<string, string>> = {};
     for (const cluster of ctx.objects.filter((o) => o.kind === "Cluster")) {
