@@ -129,6 +129,50 @@ describe("a Kind environment from the dev overlay", () => {
     expect(row).toMatch(restarted);
   }, 180_000);
 
+  it("fails over when the primary's pod is deleted: CloudNativePG promotes a replica, no acknowledged write lost", async () => {
+    // The dev overlay runs one instance: scaled to nightly's three for this (the operator adds two
+    // replicas), then the chaos suite's experiment through the Kind runtime's handle.
+    const kubeconfig = join(stateDir, "kind", `${name}.kubeconfig`);
+    await execa(requireTool("kubectl"), [
+      ...["--kubeconfig", kubeconfig, "-n", "azora", "patch", "clusters.postgresql.cnpg.io", "azora-db"],
+      ...["--type=merge", "-p", '{"spec":{"instances":3}}'],
+    ]);
+    const handle = await kindRuntime.open(name);
+    const whole = (members: Awaited<ReturnType<typeof handle.database.members>>) =>
+      members.length === 3 &&
+      members.filter((m) => m.role === "primary").length === 1 &&
+      members.every((m) => m.role === "primary" || (m.state === "streaming" && m.lagMb === 0));
+    const deadline = Date.now() + 300_000;
+    let members = await handle.database.members();
+    while (!whole(members) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 3_000));
+      members = await handle.database.members();
+    }
+    expect(members.map((m) => `${m.name} ${m.role} ${m.state}`)).toEqual([
+      "azora-db-1 primary running",
+      "azora-db-2 replica streaming",
+      "azora-db-3 replica streaming",
+    ]);
+    const chaos = await runScript(
+      "test-chaos",
+      [
+        "--name",
+        name,
+        "--experiment",
+        "postgres-primary-killed",
+        "--runs",
+        "1",
+        "--report",
+        join(stateDir, "chaos"),
+      ],
+      { env },
+    );
+    expect(chaos.exitCode, chaos.all).toBe(0);
+    expect(chaos.stdout).toMatch(/primary azora-db-1 \(timeline 1\)/);
+    expect(chaos.stdout).toMatch(/✔ run 1: recovered in [\d.]+s; [1-9]\d* acknowledged writes, 0 lost/);
+    expect((await handle.database.members()).find((m) => m.role === "primary")?.timeline).toBe(2);
+  }, 600_000);
+
   it("reports the policies enforced by the agent on every node", async () => {
     const status = await runScript("dev-status", ["--name", name], { env });
     expect(status.exitCode, status.all).toBe(0);
