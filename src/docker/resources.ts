@@ -1,3 +1,4 @@
+import { KIND_CLUSTER_LABEL } from "../runtimes/kind/names.ts";
 import { docker } from "./cli.ts";
 
 export type ResourceKind = "container" | "network" | "volume";
@@ -44,7 +45,10 @@ export async function listResources(filter: string): Promise<Resource[]> {
   for (const [kind, args] of listings) {
     for (const line of (await docker(args)).split("\n").filter(Boolean)) {
       const [id = "", name = "", labels = ""] = line.split("\t");
-      found.push({ kind, id, name, labels: parseLabels(labels) });
+      const parsed = parseLabels(labels);
+      // A Kind node inherits its image's DevStack labels; it is the Kind runtime's, not a build's.
+      if (kind === "container" && parsed[KIND_CLUSTER_LABEL] !== undefined) continue;
+      found.push({ kind, id, name, labels: parsed });
     }
   }
   return found;

@@ -166,9 +166,18 @@ async function resolveOne(
  * Resolves images of the map (all by default, parents first), building what is missing, with one
  * live status line per image. Returns each image's runnable reference and how it was obtained.
  */
-export async function resolveImages(
-  opts: { names?: string[]; source?: ImageSource; map?: ImageMap; silent?: boolean } = {},
-): Promise<Map<string, ResolvedImage>> {
+export function resolveImages(opts: ResolveOptions = {}): Promise<Map<string, ResolvedImage>> {
+  // One resolution at a time in a process: steps that run side by side (the Kind runtime's lanes)
+  // may need the same base image, which must be built once, not twice at the same time.
+  const turn = resolving.then(() => resolveInTurn(opts));
+  resolving = turn.catch(() => undefined);
+  return turn;
+}
+
+type ResolveOptions = { names?: string[]; source?: ImageSource; map?: ImageMap; silent?: boolean };
+let resolving: Promise<unknown> = Promise.resolve();
+
+async function resolveInTurn(opts: ResolveOptions): Promise<Map<string, ResolvedImage>> {
   await ensureEngine();
   const map = opts.map ?? loadImageMap();
   const order = buildOrder(map, opts.names ?? []);

@@ -65,6 +65,55 @@ export async function runActions<C>(
   }
 }
 
+/**
+ * Lanes of actions run side by side, each lane in order, as one action: for steps that wait on
+ * different things (a rollout on the cluster, image loading on the engine). Each member reports its
+ * own status line through `progress` as it finishes; a failure lets the other lanes finish, then
+ * undoes every member that ran (the failed one too), and names the member that failed.
+ */
+export function inParallel<C>(
+  name: string,
+  lanes: readonly (readonly Action<C>[])[],
+  progressOf: (ctx: C) => Progress,
+): Action<C> {
+  const ran = new WeakMap<object, Action<C>[]>();
+  const undoAll = async (ctx: C) => {
+    for (const member of (ran.get(ctx as object) ?? []).reverse()) await member.undo?.(ctx);
+    ran.delete(ctx as object);
+  };
+  return {
+    name,
+    plan: (ctx) => lanes.flat().flatMap((a) => a.plan(ctx).map((step) => `${a.name}: ${step}`)),
+    async execute(ctx) {
+      const done: Action<C>[] = [];
+      ran.set(ctx as object, done);
+      const results = await Promise.allSettled(
+        lanes.map(async (lane) => {
+          for (const member of lane) {
+            const started = performance.now();
+            // Undone on failure even if it fails itself, as runActions undoes a failed action.
+            done.push(member);
+            const line = await member.execute(ctx).catch((error: unknown) => {
+              const why = error instanceof Error ? error.message : String(error);
+              throw new UserError(
+                `${member.name}: ${why}`,
+                error instanceof UserError ? error.hint : undefined,
+              );
+            });
+            progressOf(ctx)(
+              `${member.name}: ${line} (${((performance.now() - started) / 1000).toFixed(1)}s)`,
+            );
+          }
+        }),
+      );
+      const failed = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+      if (failed) throw failed.reason;
+      return `${done.length} action(s) in ${lanes.length} lanes`;
+    },
+    undo: undoAll,
+  };
+}
+
 /** The dry-run view of the actions: each one's name and what it would do. */
 export const planActions = <C>(actions: readonly Action<C>[], ctx: C): PlannedAction[] =>
   actions.map((a) => ({ action: a.name, does: a.plan(ctx) }));

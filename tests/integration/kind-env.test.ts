@@ -173,6 +173,14 @@ describe("a Kind environment from the dev overlay", () => {
     expect((await handle.database.members()).find((m) => m.role === "primary")?.timeline).toBe(2);
   }, 600_000);
 
+  it("is listed by env:list as a Kind environment, its nodes not taken for a run of the Docker runtime", async () => {
+    // The nodes carry their image's DevStack labels; they were listed as a "(build run)" before.
+    const list = await runScript("env-list", [], { env });
+    expect(list.exitCode, list.all).toBe(0);
+    expect(list.stdout).toMatch(new RegExp(`^${name} +kind +dev +\\S+ +ready `, "m"));
+    expect(list.stdout).not.toMatch(/^\(build run\)/m);
+  });
+
   it("reports the policies enforced by the agent on every node", async () => {
     const status = await runScript("dev-status", ["--name", name], { env });
     expect(status.exitCode, status.all).toBe(0);

@@ -1,9 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.ts";
-import { type Action, KeptFailure, planActions, runActions } from "../../src/runtimes/actions.ts";
+import { type Action, inParallel, KeptFailure, planActions, runActions } from "../../src/runtimes/actions.ts";
 
 interface Ctx {
   log: string[];
+  /** Status lines of members that run in parallel lanes. */
+  lines?: string[];
 }
 const step = (name: string, { fail, undo = true }: { fail?: Error; undo?: boolean } = {}): Action<Ctx> => ({
   name,
@@ -132,5 +134,66 @@ describe("creation actions", () => {
       { action: "containers", does: ["do containers"] },
     ]);
     expect(ctx.log).toEqual([]);
+  });
+});
+
+describe("actions in parallel lanes", () => {
+  it("runs the lanes side by side, each member reporting its own line, as one action", async () => {
+    // The first lane's action waits for the second lane's: run one after the other, it never ends.
+    let release = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const waiting: Action<Ctx> = {
+      ...step("operator"),
+      execute: () => released.then(() => "operator done"),
+    };
+    const releasing: Action<Ctx> = {
+      ...step("images"),
+      async execute() {
+        release();
+        return "images done";
+      },
+    };
+    const ctx: Ctx = { log: [], lines: [] };
+    const outer: string[] = [];
+    const both = inParallel(
+      "add-ons and images",
+      [[step("policies"), waiting], [releasing]],
+      (c) => (l) => c.lines?.push(l),
+    );
+    await runActions([both], ctx, (l) => outer.push(l));
+    expect((ctx.lines ?? []).map((l) => l.replace(/ \(\d+\.\ds\)$/, "")).sort()).toEqual([
+      "images: images done",
+      "operator: operator done",
+      "policies: policies done",
+    ]);
+    expect(outer).toEqual([
+      expect.stringMatching(/^add-ons and images: 3 action\(s\) in 2 lanes \(\d+\.\ds\)$/),
+    ]);
+    expect(planActions([both], ctx)).toEqual([
+      {
+        action: "add-ons and images",
+        does: ["policies: do policies", "operator: do operator", "images: do images"],
+      },
+    ]);
+  });
+
+  it("on a failure lets the other lane finish, undoes every member that ran, and names the one that failed", async () => {
+    const ctx: Ctx = { log: [], lines: [] };
+    const both = inParallel(
+      "add-ons and images",
+      [[step("policies"), step("operator", { fail: new UserError("webhook not ready") })], [step("images")]],
+      (c) => (l) => c.lines?.push(l),
+    );
+    const error = await failure(runActions([step("cluster"), both], ctx, () => {}));
+    expect(error.message).toBe("add-ons and images: operator: webhook not ready");
+    expect(ctx.log.filter((l) => l.startsWith("undo")).sort()).toEqual([
+      "undo cluster",
+      "undo images",
+      "undo operator",
+      "undo policies",
+    ]);
+    expect(ctx.log.at(-1)).toBe("undo cluster");
   });
 });

@@ -17,6 +17,9 @@ import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 const STATE = "/state";
 process.env.DEVSTACK_STATE_DIR = STATE;
 const K = "kubectl --kubeconfig /state/kind/plan.kubeconfig";
+/** A member's steps as the plan of the action that runs it beside others names them. */
+const member = (name: string, steps: string[]) => steps.map((step) => `${name}: ${step}`);
+
 const planOf = async (env: string) =>
   (await kindRuntime.dryRun({ name: "plan", envFile: loadEnvFile(env) })).map(({ action, does }) => ({
     action,
@@ -64,40 +67,37 @@ describe("the Kind runtime's plan", () => {
         ],
       },
       {
-        // Calico's manifest is not vendored in this repository: DevStack's agent stands in.
-        action: "network policies",
+        // The add-ons roll out while the images load: one action of two lanes.
+        action: "add-ons and images",
         does: [
-          "docker tag <policy-agent image> registry.azora.dev/devstack/policy-agent:1.0.0",
-          "kind load docker-image --name azora-plan registry.azora.dev/devstack/policy-agent:1.0.0",
-          `${K} apply --server-side --field-manager=devstack -f - < kind/policy-agent/policy-agent.yaml (POD_RANGES=192.168.0.0/16)`,
-          `${K} -n kube-system rollout status daemonset/devstack-policy-agent --timeout=120s`,
-          `${K} wait --for=condition=Ready nodes --all --timeout=120s`,
-          "kind/calico/calico.yaml is not vendored: DevStack's NetworkPolicy agent enforces them instead",
-        ],
-      },
-      {
-        action: "operator",
-        does: [
-          // Nor is the operator's release manifest: it is made from the operator's Go module.
-          "docker tag <cnpg-operator image> ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
-          "kind load docker-image --name azora-plan --nodes azora-plan-worker ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
-          `${K} apply --server-side --field-manager=devstack -f - < CloudNativePG 1.27.1's config/default from its Go module (kustomize), image ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1`,
-          `${K} -n cnpg-system rollout status deployment/cnpg-controller-manager --timeout=120s`,
-          "kind/cnpg/cnpg.yaml is not vendored: the manifest is made from the operator's source",
-        ],
-      },
-      {
-        action: "images",
-        does: [
-          "docker tag <course-service image> registry.azora.dev/azora/course-service:1.0.0",
-          "docker tag <enrollment-service image> registry.azora.dev/azora/enrollment-service:1.0.0",
-          "docker tag <session-service image> registry.azora.dev/azora/session-service:1.0.0",
-          "docker tag <node image> node:20-trixie-slim",
-          "docker tag <tyk image> tykio/tyk-gateway:v5.8.1",
-          "docker tag <redis image> redis:8.0",
-          "docker tag <user-service image> registry.azora.dev/azora/user-service:1.0.0",
-          "docker tag <cnpg-postgres image> ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm",
-          "kind load docker-image --name azora-plan --nodes azora-plan-worker registry.azora.dev/azora/course-service:1.0.0 registry.azora.dev/azora/enrollment-service:1.0.0 registry.azora.dev/azora/session-service:1.0.0 node:20-trixie-slim tykio/tyk-gateway:v5.8.1 redis:8.0 registry.azora.dev/azora/user-service:1.0.0 ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm <db-init image>",
+          // Calico's manifest is not vendored in this repository: DevStack's agent stands in.
+          ...member("network policies", [
+            "docker tag <policy-agent image> registry.azora.dev/devstack/policy-agent:1.0.0",
+            "kind load docker-image --name azora-plan registry.azora.dev/devstack/policy-agent:1.0.0",
+            `${K} apply --server-side --field-manager=devstack -f - < kind/policy-agent/policy-agent.yaml (POD_RANGES=192.168.0.0/16)`,
+            `${K} -n kube-system rollout status daemonset/devstack-policy-agent --timeout=120s`,
+            `${K} wait --for=condition=Ready nodes --all --timeout=120s`,
+            "kind/calico/calico.yaml is not vendored: DevStack's NetworkPolicy agent enforces them instead",
+          ]),
+          ...member("operator", [
+            // Nor is the operator's release manifest: it is made from the operator's Go module.
+            "docker tag <cnpg-operator image> ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
+            "kind load docker-image --name azora-plan --nodes azora-plan-worker ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1",
+            `${K} apply --server-side --field-manager=devstack -f - < CloudNativePG 1.27.1's config/default from its Go module (kustomize), image ghcr.io/cloudnative-pg/cloudnative-pg:1.27.1`,
+            `${K} -n cnpg-system rollout status deployment/cnpg-controller-manager --timeout=120s`,
+            "kind/cnpg/cnpg.yaml is not vendored: the manifest is made from the operator's source",
+          ]),
+          ...member("images", [
+            "docker tag <course-service image> registry.azora.dev/azora/course-service:1.0.0",
+            "docker tag <enrollment-service image> registry.azora.dev/azora/enrollment-service:1.0.0",
+            "docker tag <session-service image> registry.azora.dev/azora/session-service:1.0.0",
+            "docker tag <node image> node:20-trixie-slim",
+            "docker tag <tyk image> tykio/tyk-gateway:v5.8.1",
+            "docker tag <redis image> redis:8.0",
+            "docker tag <user-service image> registry.azora.dev/azora/user-service:1.0.0",
+            "docker tag <cnpg-postgres image> ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm",
+            "kind load docker-image --name azora-plan --nodes azora-plan-worker registry.azora.dev/azora/course-service:1.0.0 registry.azora.dev/azora/enrollment-service:1.0.0 registry.azora.dev/azora/session-service:1.0.0 node:20-trixie-slim tykio/tyk-gateway:v5.8.1 redis:8.0 registry.azora.dev/azora/user-service:1.0.0 ghcr.io/cloudnative-pg/postgresql:17.5-standard-bookworm <db-init image>",
+          ]),
         ],
       },
       {
@@ -173,8 +173,8 @@ describe("the Kind runtime's plan", () => {
     ]);
     expect(does("migrations and seed")[1]).toContain("(image db-init, seed large)");
     // Images go to the nodes that run workloads (kind names its workers -worker, -worker2, ...).
-    expect(does("images").at(-1)).toMatch(
-      /^kind load docker-image --name azora-plan --nodes \$'azora-plan-worker,azora-plan-worker2' /,
+    expect(does("add-ons and images").at(-1)).toMatch(
+      /^images: kind load docker-image --name azora-plan --nodes \$'azora-plan-worker,azora-plan-worker2' /,
     );
   });
 

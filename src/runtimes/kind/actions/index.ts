@@ -1,4 +1,4 @@
-import type { Action } from "../../actions.ts";
+import { type Action, inParallel } from "../../actions.ts";
 import { networkPolicies, operator } from "./addons.ts";
 import { cluster, nodeImage } from "./cluster.ts";
 import type { KindUpContext } from "./context.ts";
@@ -12,7 +12,7 @@ import { database, manifests, migrationsAndSeed, rollouts } from "./workloads.ts
  * network before its first node starts; the NetworkPolicy engine (Calico, or DevStack's agent where
  * Calico is not vendored) runs on every node and enforces the NetworkPolicies from the moment the
  * overlay is applied; the operator's webhook is up before the Cluster is created; migrations and
- * seed run once the database is Ready.
+ * seed run once the database is Ready. The images load while the add-ons roll out.
  */
 export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
   leftovers,
@@ -21,9 +21,8 @@ export const KIND_UP_ACTIONS: readonly Action<KindUpContext>[] = [
   egressGuard,
   nodeImage,
   cluster,
-  networkPolicies,
-  operator,
-  images,
+  // The add-ons wait on rollouts in the cluster while the images load into the nodes.
+  inParallel("add-ons and images", [[networkPolicies, operator], [images]], (ctx) => ctx.progress),
   manifests,
   database,
   migrationsAndSeed,
