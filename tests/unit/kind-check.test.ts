@@ -52,6 +52,26 @@ describe("kind:check", () => {
     }
   });
 
+  it("holds CloudNativePG's three pins to one version, and names each when they differ", async () => {
+    expect((await byName())["CloudNativePG version"]).toEqual({
+      name: "CloudNativePG version: 1.27.1",
+      ok: true,
+      details: [],
+    });
+    const dir = copyOfKind();
+    const lock = join(dir, "cnpg", "vendor.json");
+    writeFileSync(lock, readFileSync(lock, "utf8").replace('"version": "1.27.1"', '"version": "1.28.0"'));
+    expect((await byName())["CloudNativePG version"]).toEqual({
+      name: "CloudNativePG version: 1.28.0 / 1.27.1",
+      ok: false,
+      details: [
+        "kind/cnpg/vendor.json: 1.28.0; all three must name one version",
+        "images/cnpg-operator/build/go.mod: 1.27.1; all three must name one version",
+        "images/images.yaml (cnpg-operator's alias): 1.27.1; all three must name one version",
+      ],
+    });
+  });
+
   it("names the object and field of a manifest that Kubernetes would reject", async () => {
     const dir = copyOfKind();
     const file = join(dir, "base", "network-policies.yaml");

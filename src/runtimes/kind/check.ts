@@ -5,10 +5,12 @@ import { execa } from "execa";
 import { stringify } from "yaml";
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
+import { loadImageMap } from "../../images/image-map.ts";
 import { renderOverlay } from "../../manifests/render.ts";
 import { kindDir, repoRoot } from "../../paths.ts";
 import { loadClusterConfig } from "./cluster-config.ts";
-import { checkVendoredManifest, cnpgVendored, type VendoredManifest } from "./vendored.ts";
+import { cnpgModuleVersion } from "./cnpg-module.ts";
+import { CNPG_OPERATOR, checkVendoredManifest, cnpgVendored, type VendoredManifest } from "./vendored.ts";
 
 /**
  * The Kind runtime, verified without a cluster (none can start on our machines: node and Calico
@@ -121,6 +123,31 @@ export async function checkOverlays(lock: CalicoLock): Promise<Check[]> {
   }
 }
 
+/**
+ * CloudNativePG is pinned in three places that must agree: the release manifest's lock
+ * (kind/cnpg/vendor.json), the module the offline operator is compiled from (its go.mod), and the
+ * release image the image map stands in for (images/images.yaml).
+ */
+export function checkCnpgVersions(): Check {
+  const versions = {
+    "kind/cnpg/vendor.json": cnpgVendored().lock.version,
+    "images/cnpg-operator/build/go.mod": cnpgModuleVersion(),
+    "images/images.yaml (cnpg-operator's alias)":
+      /:v?([\w.-]+)$/.exec(loadImageMap().images[CNPG_OPERATOR.image]?.aliases?.[0] ?? "")?.[1] ?? "none",
+  };
+  const distinct = new Set(Object.values(versions));
+  return {
+    name: `CloudNativePG version: ${[...distinct].join(" / ")}`,
+    ok: distinct.size === 1,
+    details:
+      distinct.size === 1
+        ? []
+        : Object.entries(versions).map(
+            ([where, version]) => `${where}: ${version}; all three must name one version`,
+          ),
+  };
+}
+
 export async function checkKind(): Promise<Check[]> {
   const lock = loadCalicoLock();
   return [
@@ -128,5 +155,6 @@ export async function checkKind(): Promise<Check[]> {
     checkClusterConfig(lock),
     checkCalicoManifest(lock),
     checkVendoredManifest(cnpgVendored()),
+    checkCnpgVersions(),
   ];
 }
