@@ -4,7 +4,12 @@ import { dirname, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { kubeconfigFile } from "../../src/runtimes/kind/names.ts";
-import { keeperRunning, startKeeper, stopKeeper } from "../../src/runtimes/kind/port-forwards.ts";
+import {
+  keeperRunning,
+  sliceReader,
+  startKeeper,
+  stopKeeper,
+} from "../../src/runtimes/kind/port-forwards.ts";
 
 // The Kind runtime's port-forward keeper, as a real detached process. `kubectl` is a stand-in
 // script: its EndpointSlice watch prints the slices a cluster would (azora-db-rw's pod changes
@@ -114,4 +119,17 @@ describe("the port-forward keeper", () => {
     };
     expect(await until(gone, 10_000)).toBe(true);
   }, 30_000);
+});
+
+describe("the keeper's reading of the EndpointSlice watch", () => {
+  it("skips an object cut off mid-way and reads the next one", () => {
+    const views: string[] = [];
+    const read = sliceReader((v) =>
+      views.push(`${v.service} ${v.ready.join(",")} ${[...v.ports].join(";")}`),
+    );
+    for (const line of ["{", '    "metadata": {', "}"]) read(line);
+    const whole = slice("azora-db-rw-x1", "azora-db-rw", 5432, ["azora-db-2"]);
+    for (const line of whole.split("\n")) read(line);
+    expect(views).toEqual(["azora-db-rw azora-db-2 postgres,5432"]);
+  });
 });

@@ -2,7 +2,7 @@ import { docker, dockerMaybe } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
 import type { Faults } from "../runtime.ts";
 import { kubeconfigFile } from "./names.ts";
-import { type KindPod, listPods, podParts } from "./pods.ts";
+import { getPod, type KindPod, podParts } from "./pods.ts";
 import { kubectl, runCommand } from "./tools.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -15,7 +15,10 @@ interface Placement {
 }
 
 /** containerd's CLI on the pod's node, in the namespace the kubelet's containers live in. */
-const ctr = (node: string, args: string[]) => docker(["exec", node, "ctr", "--namespace", "k8s.io", ...args]);
+const ctrArgs = (node: string, args: string[]) => ["exec", node, "ctr", "--namespace", "k8s.io", ...args];
+const ctr = (node: string, args: string[]) => docker(ctrArgs(node, args));
+/** The same, for a container that may be gone already. */
+const ctrMaybe = (node: string, args: string[]) => dockerMaybe(ctrArgs(node, args));
 
 const containerdId = (containerID: string) => containerID.replace(/^[a-z]+:\/\//, "");
 
@@ -34,11 +37,14 @@ export function kindFaults(env: string, namespace: string): Faults {
   /** Pods deleted by `down` whose controller makes them again under the same name (database instances). */
   const stableNames = new Set<string>();
 
+  /** The pod as the API server has it now (one pod, not the namespace: polled while faults settle). */
+  const current = (pod: string) => {
+    const { namespace: ns, name } = podParts(pod, namespace);
+    return getPod(env, ns, name);
+  };
+
   async function place(pod: string): Promise<Placement> {
-    const { name } = podParts(pod, namespace);
-    const found = (await listPods(env, podParts(pod, namespace).namespace)).find(
-      (p) => p.metadata.name === name,
-    );
+    const found = await current(pod);
     const node = found?.spec.nodeName;
     const containers = (found?.status?.containerStatuses ?? []).flatMap((c) =>
       c.containerID && c.state?.running !== undefined ? [containerdId(c.containerID)] : [],
@@ -52,8 +58,7 @@ export function kindFaults(env: string, namespace: string): Faults {
     const restarts = (p: KindPod) => (p.status?.containerStatuses ?? [])[0]?.restartCount ?? 0;
     const deadline = Date.now() + withinMs;
     for (;;) {
-      const { name, namespace: ns } = podParts(pod, namespace);
-      const now = (await listPods(env, ns)).find((p) => p.metadata.name === name);
+      const now = await current(pod);
       const first = now?.status?.containerStatuses?.[0];
       if (!now || restarts(now) > restarts(before.pod) || first?.state?.running === undefined) return;
       if (Date.now() > deadline)
@@ -86,28 +91,16 @@ export function kindFaults(env: string, namespace: string): Faults {
         ]),
       );
       for (const id of placed.containers)
-        await dockerMaybe([
-          "exec",
-          placed.node,
-          "ctr",
-          "--namespace",
-          "k8s.io",
-          "task",
-          "kill",
-          "--signal",
-          "SIGKILL",
-          id,
-        ]);
+        await ctrMaybe(placed.node, ["task", "kill", "--signal", "SIGKILL", id]);
       if (placed.pod.metadata.labels?.["cnpg.io/instanceName"]) stableNames.add(pod);
       active.set(`down ${pod}`, () => faults.up(pod));
     },
     async up(pod) {
       // Nothing holds a deleted pod down: its controller has made it again. A pod with a stable
       // name (a database instance) is waited for until it is ready.
-      const { name, namespace: ns } = podParts(pod, namespace);
       const deadline = Date.now() + 180_000;
       while (stableNames.has(pod)) {
-        const again = (await listPods(env, ns)).find((p) => p.metadata.name === name);
+        const again = await current(pod);
         const ready = again?.status?.containerStatuses ?? [];
         if (ready.length > 0 && ready.every((c) => c.ready)) break;
         if (Date.now() > deadline)
@@ -123,21 +116,10 @@ export function kindFaults(env: string, namespace: string): Faults {
       active.set(`pause ${pod}`, () => faults.resume(pod));
     },
     async resume(pod) {
-      const { name, namespace: ns } = podParts(pod, namespace);
-      const found = (await listPods(env, ns)).find((p) => p.metadata.name === name);
+      const found = await current(pod);
       const node = found?.spec.nodeName;
       for (const c of found?.status?.containerStatuses ?? [])
-        if (node && c.containerID)
-          await dockerMaybe([
-            "exec",
-            node,
-            "ctr",
-            "--namespace",
-            "k8s.io",
-            "task",
-            "resume",
-            containerdId(c.containerID),
-          ]);
+        if (node && c.containerID) await ctrMaybe(node, ["task", "resume", containerdId(c.containerID)]);
       active.delete(`pause ${pod}`);
     },
     async isolate(pod) {
@@ -160,8 +142,7 @@ export function kindFaults(env: string, namespace: string): Faults {
       active.set(`isolate ${pod}`, () => faults.reconnect(pod));
     },
     async reconnect(pod) {
-      const { name, namespace: ns } = podParts(pod, namespace);
-      const found = (await listPods(env, ns)).find((p) => p.metadata.name === name);
+      const found = await current(pod);
       if (found?.spec.nodeName)
         await dockerMaybe([
           "exec",
@@ -170,7 +151,7 @@ export function kindFaults(env: string, namespace: string): Faults {
           "delete",
           "table",
           "inet",
-          isolationTable(name),
+          isolationTable(found.metadata.name),
         ]);
       active.delete(`isolate ${pod}`);
     },

@@ -34,6 +34,13 @@ export async function listPods(env: string, namespace: string, selector?: string
   return (JSON.parse(await runCommand(kubectl(kubeconfigFile(env), args))) as { items: KindPod[] }).items;
 }
 
+/** One pod by name, undefined when it does not exist (now). */
+export async function getPod(env: string, namespace: string, name: string): Promise<KindPod | undefined> {
+  const args = ["-n", namespace, "get", "pod", name, "--ignore-not-found", "-o", "json"];
+  const out = (await runCommand(kubectl(kubeconfigFile(env), args))).trim();
+  return out ? (JSON.parse(out) as KindPod) : undefined;
+}
+
 /** `namespace/name` as suites name pods; a bare name is taken to be in `namespace`. */
 export function podParts(pod: string, namespace: string): { namespace: string; name: string } {
   const slash = pod.indexOf("/");

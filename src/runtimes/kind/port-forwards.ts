@@ -79,8 +79,15 @@ export function sliceReader(onSlice: (view: SliceView) => void): (line: string) 
   return (line) => {
     text += `${line}\n`;
     if (line !== "}") return;
-    const slice = JSON.parse(text) as EndpointSlice;
-    text = "";
+    let slice: EndpointSlice;
+    try {
+      slice = JSON.parse(text) as EndpointSlice;
+    } catch {
+      // A cut-off object (the watch ended mid-way): skipped, the next event says it again.
+      return;
+    } finally {
+      text = "";
+    }
     const service = slice.metadata.labels?.["kubernetes.io/service-name"];
     if (!service) return;
     onSlice({
