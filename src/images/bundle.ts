@@ -38,8 +38,16 @@ interface BundleRecord {
 const recordFile = (image: string) =>
   join(repoRoot, "node_modules", ".cache", "devstack", "bundles", `${image}.json`);
 
-function inputsDigest(context: string, entry: string, include: string[], inputs: string[]): string {
+/**
+ * The lockfile says which version of each package an import resolves to. Its files alone do not:
+ * the files of a version replaced in package.json can stay in node_modules, unchanged, while the
+ * bundle now takes the new one (seen: a policy-agent image kept a version the install had replaced).
+ */
+const LOCKFILE = join(repoRoot, "pnpm-lock.yaml");
+
+function inputsDigest(context: string, entry: string, include: string[], inputs: string[], lockfile: string) {
   const hash = createHash("sha256").update(JSON.stringify({ BUNDLE_OPTIONS, entry, include }));
+  hash.update(readFileSync(lockfile));
   hash.update(contextKey(context));
   for (const folder of include) hash.update(contextKey(resolve(repoRoot, folder)));
   for (const input of inputs) hash.update(`\0${input}\0`).update(readFileSync(resolve(repoRoot, input)));
@@ -50,10 +58,16 @@ function inputsDigest(context: string, entry: string, include: string[], inputs:
  * The context key of the image's bundled context, if the bundle recorded last time was made of
  * exactly the files that are there now; undefined when it must be bundled (again) to know.
  */
-export function recordedContextKey(image: string, context: string, entry: string, include: string[] = []) {
+export function recordedContextKey(
+  image: string,
+  context: string,
+  entry: string,
+  include: string[] = [],
+  lockfile = LOCKFILE,
+) {
   try {
     const record = JSON.parse(readFileSync(recordFile(image), "utf8")) as BundleRecord;
-    return inputsDigest(context, entry, include, record.inputs) === record.digest
+    return inputsDigest(context, entry, include, record.inputs, lockfile) === record.digest
       ? record.contextKey
       : undefined;
   } catch {
@@ -72,6 +86,7 @@ export async function bundleContext(
   context: string,
   entry: string,
   include: string[] = [],
+  lockfile = LOCKFILE,
 ): Promise<{ dir: string; cleanup: () => Promise<void>; contextKey: string }> {
   const dir = await mkdtemp(join(tmpdir(), `devstack-${image}-`));
   const cleanup = () => rm(dir, { recursive: true, force: true });
@@ -95,7 +110,7 @@ export async function bundleContext(
     const inputs = Object.keys(result.metafile.inputs).sort();
     const record: BundleRecord = {
       inputs,
-      digest: inputsDigest(context, entry, include, inputs),
+      digest: inputsDigest(context, entry, include, inputs, lockfile),
       contextKey: contextKey(dir),
     };
     mkdirSync(dirname(recordFile(image)), { recursive: true });

@@ -277,5 +277,49 @@ describe("a Kind cluster from the offline node image", () => {
       expect(await docker(["exec", node, "nft", "list", "table", "inet", "devstack_netpol"])).toContain(
         "pod ranges 192.168.0.0/16",
       );
+
+    // Agents that start with the policies already there (a node rebooted, an agent upgraded) build
+    // the table from their first list, not from watch events: no agent and no table, then agents.
+    const agentsOn = (selector: Record<string, string> | null) =>
+      kubectl([
+        "-n",
+        "kube-system",
+        "patch",
+        "daemonset/devstack-policy-agent",
+        "--type=merge",
+        "-p",
+        JSON.stringify({ spec: { template: { spec: { nodeSelector: selector } } } }),
+      ]);
+    await kubectl(["apply", "-f", "-"], stringify(policies[1]));
+    expect(await settles("client", "OPEN")).toBe("OPEN");
+    await agentsOn({ "devstack.test/no-node": "true" });
+    const agentPods = () =>
+      kubectl([
+        "-n",
+        "kube-system",
+        "get",
+        "pods",
+        "-l",
+        "app.kubernetes.io/name=devstack-policy-agent",
+        "-o",
+        "name",
+      ]);
+    for (const until = Date.now() + 60_000; (await agentPods()).trim() !== "" && Date.now() < until; )
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await agentPods()).trim()).toBe("");
+    for (const node of [controlPlane, worker])
+      await docker(["exec", node, "nft", "delete", "table", "inet", "devstack_netpol"]);
+    expect(await from("stranger")).toBe("OPEN");
+    await agentsOn(null);
+    await kubectl([
+      "-n",
+      "kube-system",
+      "rollout",
+      "status",
+      "daemonset/devstack-policy-agent",
+      "--timeout=120s",
+    ]);
+    expect(await settles("stranger", "ETIMEDOUT")).toBe("ETIMEDOUT");
+    expect(await from("client")).toBe("OPEN");
   });
 });

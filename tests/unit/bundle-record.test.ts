@@ -15,6 +15,8 @@ writeFileSync(join(context, "Dockerfile"), "FROM scratch\n");
 writeFileSync(join(dir, "greeting.ts"), 'export const greeting = "hello";\n');
 writeFileSync(join(dir, "main.ts"), 'import { greeting } from "./greeting.ts";\nconsole.log(greeting);\n');
 const entry = relative(repoRoot, join(dir, "main.ts"));
+const lockfile = join(dir, "pnpm-lock.yaml");
+writeFileSync(lockfile, "packages:\n  left-pad@1.3.0: {}\n");
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
@@ -43,5 +45,14 @@ describe("the record of a bundle (so an unchanged service is not bundled again t
     writeFileSync(join(context, "Dockerfile"), "FROM scratch\n");
     expect(recordedContextKey(image, context, entry)).toBe(second.contextKey);
     expect(recordedContextKey(image, context, entry, [relative(repoRoot, dir)])).toBeUndefined();
+  });
+
+  it("holds no longer once the lockfile changes, though every file the bundle read is still there", async () => {
+    const made = await bundleContext(image, context, entry, [], lockfile);
+    await made.cleanup();
+    expect(recordedContextKey(image, context, entry, [], lockfile)).toBe(made.contextKey);
+    // A dependency moved to another version: its old files can stay in node_modules, unchanged.
+    writeFileSync(lockfile, "packages:\n  left-pad@1.3.1: {}\n");
+    expect(recordedContextKey(image, context, entry, [], lockfile)).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 import { removeEnvState, stateFile, writeEnvState } from "../../../env/state.ts";
-import { freeLoopbackPort } from "../../../free-port.ts";
+import { freeLoopbackPorts } from "../../../free-port.ts";
 import { cnpgAppSecret } from "../../../manifests/plan.ts";
 import type { Action } from "../../actions.ts";
 import { forwardsOf, forwardUrl } from "../objects.ts";
@@ -68,12 +68,12 @@ export const endpoints: Action<KindUpContext> = {
   ],
   async execute(ctx) {
     const forwards = forwardsOf(ctx.prepared);
-    const held = [];
-    for (const f of forwards) {
-      const hostPort = await freeLoopbackPort();
+    const ports = await freeLoopbackPorts(forwards.length);
+    const held = forwards.map((f, i) => {
+      const hostPort = ports[i] as number;
       ctx.state.ports[f.endpoint] = hostPort;
-      held.push({ service: f.service, port: f.port, portName: f.portName, hostPort });
-    }
+      return { service: f.service, port: f.port, portName: f.portName, hostPort };
+    });
     const app: Record<string, Record<string, string>> = {};
     for (const cluster of ctx.objects.filter((o) => o.kind === "Cluster")) {
       const name = cnpgAppSecret(cluster.metadata.name);
