@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -189,9 +189,12 @@ describe("a Kind environment from the dev overlay", () => {
     );
   });
 
-  it("dev:down removes the cluster and its network", async () => {
+  it("dev:down removes the cluster, its network and its files", async () => {
     const down = await runScript("dev-down", ["--name", name], { env });
     expect(down.exitCode, down.all).toBe(0);
     expect(await leftovers()).toBe("");
+    // Kubeconfig, cluster config, the keeper's pid file and log, the environment's record.
+    expect(readdirSync(join(stateDir, "kind")).filter((f) => f.startsWith(`${name}.`))).toEqual([]);
+    expect(existsSync(join(stateDir, "envs", `${name}.json`))).toBe(false);
   }, 180_000);
 });

@@ -4,7 +4,7 @@ import { removeEgressGuard } from "../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import { deleteCluster } from "./actions/cluster.ts";
 import { clusterConfigFile, clusterName, KIND_CLUSTER_LABEL, kubeconfigFile, networkName } from "./names.ts";
-import { stopKeeper } from "./port-forwards.ts";
+import { keeperLogFile, stopKeeper } from "./port-forwards.ts";
 import { findTool, runCommand } from "./tools.ts";
 
 /** The cluster's node containers, found by kind's label (no kind CLI needed). */
@@ -16,7 +16,7 @@ export const nodesOf = async (env: string) =>
 /**
  * Removes everything of a Kind environment: the keeper, the cluster (kind, or its node containers
  * and their volumes where kind is not installed), the network, the guard (last: it fences the
- * nodes while they exist), the files. Resolves to how many things were removed.
+ * nodes while they exist), the files (kubeconfig, cluster config, the keeper's log). Resolves to how many things were removed.
  */
 export async function removeEnvironment(env: string): Promise<number> {
   let removed = stopKeeper(env) ? 1 : 0;
@@ -30,5 +30,6 @@ export async function removeEnvironment(env: string): Promise<number> {
   if (await removeEgressGuard(env, await firewallRunner())) removed += 1;
   rmSync(kubeconfigFile(env), { force: true });
   rmSync(clusterConfigFile(env), { force: true });
+  rmSync(keeperLogFile(env), { force: true });
   return removed;
 }
