@@ -5,6 +5,7 @@ import { execa } from "execa";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
+import { readEnvState } from "../../src/env/state.ts";
 import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
@@ -50,6 +51,8 @@ describe("a Kind environment from the dev overlay", () => {
     expect(up).toMatch(/operator: CloudNativePG 1\.27\.1 \(made from its module\)/);
     expect(up).toMatch(/azora-db: 1 instance\(s\) ready/);
     expect(up).toMatch(/migrations and seed: applied \d+_platform-schema; seed small loaded/);
+    // Kept for status, logs and the suites, which need not render the overlay again to find it.
+    expect(readEnvState(name)?.namespace).toBe("azora");
 
     const client = new pg.Client({ connectionString: endpoint(up, "postgres") });
     await client.connect();

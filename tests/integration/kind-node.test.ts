@@ -224,14 +224,16 @@ describe("a Kind cluster from the offline node image", () => {
     await execa(requireTool("kind"), kindLoad, { env: await kindDockerEnv(image("kind-node")) });
     const agent = policyAgentObjects(["192.168.0.0/16"]);
     await kubectl(["apply", "-f", "-"], agent.map((o) => stringify(o)).join("---\n"));
-    await kubectl([
-      "-n",
-      "kube-system",
-      "rollout",
-      "status",
-      "daemonset/devstack-policy-agent",
-      "--timeout=120s",
-    ]);
+    const agentsReady = () =>
+      kubectl([
+        "-n",
+        "kube-system",
+        "rollout",
+        "status",
+        "daemonset/devstack-policy-agent",
+        "--timeout=120s",
+      ]);
+    await agentsReady();
 
     // The server (on the worker) admits only app=client on 8080: the client is on the control
     // plane, the stranger on the server's own node.
@@ -311,14 +313,7 @@ describe("a Kind cluster from the offline node image", () => {
       await docker(["exec", node, "nft", "delete", "table", "inet", "devstack_netpol"]);
     expect(await from("stranger")).toBe("OPEN");
     await agentsOn(null);
-    await kubectl([
-      "-n",
-      "kube-system",
-      "rollout",
-      "status",
-      "daemonset/devstack-policy-agent",
-      "--timeout=120s",
-    ]);
+    await agentsReady();
     expect(await settles("stranger", "ETIMEDOUT")).toBe("ETIMEDOUT");
     expect(await from("client")).toBe("OPEN");
   });

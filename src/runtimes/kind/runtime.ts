@@ -23,7 +23,7 @@ import type {
   UpResult,
   WorkloadStatus,
 } from "../runtime.ts";
-import { policyEngine } from "./actions/addons.ts";
+import { decideAddOns, policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
@@ -63,8 +63,9 @@ async function newContext(name: string, envFile: EnvFile, progress: Progress): P
     namespace: namespaceOf(prepared),
     objects: objectsToApply(prepared),
     images: imagesToLoad(prepared, loadImageMap()),
+    addOns: decideAddOns(),
     labels: { ...rest, [KIND_ENV_LABEL]: name, [LABEL.records]: recordsId() },
-    state: startingState(name, "kind", envFile, prepared.secrets),
+    state: { ...startingState(name, "kind", envFile, prepared.secrets), namespace: namespaceOf(prepared) },
     progress,
     timeoutSeconds: Math.round(envFile.startupTimeout / 1000),
     interrupted: false,
@@ -80,6 +81,10 @@ function requireReady(name: string): EnvState {
     );
   return state;
 }
+
+/** The namespace an environment's overlay runs in: from its record, else from its overlay. */
+const namespaceOfEnv = async (state: EnvState) =>
+  state.namespace ?? namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
 
 const running = new RunningUps<KindUpContext>();
 
@@ -153,7 +158,7 @@ export const kindRuntime: Runtime = {
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
     const kubeconfig = kubeconfigFile(name);
-    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
+    const ns = await namespaceOfEnv(state);
     const get = async <T>(args: string[]) =>
       (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as KubeList<T>).items;
     const [workloads, clusters, pods] = await Promise.all([
@@ -207,7 +212,7 @@ export const kindRuntime: Runtime = {
 
   async logs(name, { workload, follow, tail, line }) {
     const state = requireReady(name);
-    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
+    const ns = await namespaceOfEnv(state);
     const selector = workload ? `app.kubernetes.io/name=${workload}` : "app.kubernetes.io/name";
     const run = execa(
       requireTool("kubectl"),
@@ -236,7 +241,7 @@ export const kindRuntime: Runtime = {
   async open(name): Promise<EnvironmentHandle> {
     await ensureEngine();
     const state = requireReady(name);
-    const ns = namespaceOf(await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets));
+    const ns = await namespaceOfEnv(state);
     return {
       name,
       runtime: "kind",

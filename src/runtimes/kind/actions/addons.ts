@@ -45,17 +45,17 @@ const agentCommands = (ctx: KindUpContext): Command[] => {
 /** The NetworkPolicy engine, running on every node before the overlay's first object is applied. */
 export const networkPolicies = commandAction({
   name: "network policies",
-  commands: (ctx) => (policyEngine() === "calico" ? calicoCommands(ctx) : agentCommands(ctx)),
-  notes: () =>
-    policyEngine() === "calico"
+  commands: (ctx) => (ctx.addOns.policyEngine === "calico" ? calicoCommands(ctx) : agentCommands(ctx)),
+  notes: (ctx) =>
+    ctx.addOns.policyEngine === "calico"
       ? []
       : ["kind/calico/calico.yaml is not vendored: DevStack's NetworkPolicy agent enforces them instead"],
   async prepare(ctx) {
-    if (policyEngine() === "calico") return void requireVendored(calicoVendored(loadCalicoLock()));
+    if (ctx.addOns.policyEngine === "calico") return void requireVendored(calicoVendored(loadCalicoLock()));
     ctx.policyAgentImage = await resolvedRef(POLICY_AGENT.image);
   },
   line: (ctx) =>
-    policyEngine() === "calico"
+    ctx.addOns.policyEngine === "calico"
       ? `Calico ${loadCalicoLock().version} on ${ctx.clusterConfig.nodes.length} node(s), nodes Ready`
       : `DevStack's NetworkPolicy agent on ${ctx.clusterConfig.nodes.length} node(s) (Calico is not vendored), nodes Ready`,
 });
@@ -65,6 +65,15 @@ const resolvedRef = async (logical: string) =>
   (await resolveImages({ names: [logical], silent: true })).get(logical)?.ref;
 
 const cnpgReleased = () => checkVendoredManifest(cnpgVendored()).ok;
+
+/**
+ * Which add-ons an `up` installs, decided once (each check reads and hashes a vendored manifest):
+ * Calico or DevStack's agent, the operator's release manifest or one made from its module.
+ */
+export const decideAddOns = (): KindUpContext["addOns"] => ({
+  policyEngine: policyEngine(),
+  cnpgReleased: cnpgReleased(),
+});
 /** The operator image the module-made manifest names: the release's, the image map's alias for it. */
 const operatorReference = () => loadImageMap().images[CNPG_OPERATOR.image]?.aliases?.[0] as string;
 
@@ -86,7 +95,7 @@ const operatorRolledOut = (ctx: KindUpContext): Command =>
 export const operator = commandAction({
   name: "operator",
   commands: (ctx) =>
-    cnpgReleased()
+    ctx.addOns.cnpgReleased
       ? [
           kubectl(ctx.kubeconfig, ["apply", "--server-side", "-f", cnpgVendored().file]),
           operatorRolledOut(ctx),
@@ -101,15 +110,15 @@ export const operator = commandAction({
           ),
           operatorRolledOut(ctx),
         ],
-  notes: () =>
-    cnpgReleased()
+  notes: (ctx) =>
+    ctx.addOns.cnpgReleased
       ? []
       : ["kind/cnpg/cnpg.yaml is not vendored: the manifest is made from the operator's source"],
   async prepare(ctx) {
-    if (cnpgReleased()) return;
+    if (ctx.addOns.cnpgReleased) return;
     ctx.operatorImage = await resolvedRef(CNPG_OPERATOR.image);
     ctx.operatorObjects = await cnpgObjectsFromModule(operatorReference());
   },
-  line: () =>
-    `CloudNativePG ${cnpgReleased() ? `${cnpgVendored().lock.version} (release manifest)` : `${cnpgModuleVersion()} (made from its module)`} running in ${CNPG_OPERATOR.namespace}`,
+  line: (ctx) =>
+    `CloudNativePG ${ctx.addOns.cnpgReleased ? `${cnpgVendored().lock.version} (release manifest)` : `${cnpgModuleVersion()} (made from its module)`} running in ${CNPG_OPERATOR.namespace}`,
 });

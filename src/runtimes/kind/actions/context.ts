@@ -34,6 +34,8 @@ export interface KindUpContext {
   progress: Progress;
   /** Seconds each wait may take (the env file's startupTimeout). */
   timeoutSeconds: number;
+  /** Which add-ons this `up` installs (decideAddOns), decided once as it starts. */
+  addOns: { policyEngine: "calico" | "agent"; cnpgReleased: boolean };
   resolved?: Map<string, ResolvedImage>;
   /** The node image kind creates the nodes from (kindest/node, or the offline recipe). */
   nodeImage?: ResolvedImage;
