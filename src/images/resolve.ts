@@ -42,7 +42,18 @@ export const imagesRecord = (images: Iterable<ResolvedImage>) =>
 
 const recipeTag = (name: string, key: string) => `azora-devstack/${name}:${shortKey(key)}`;
 const rootfsTag = (name: string, key: string) => `azora-devstack/${name}-rootfs:${shortKey(key)}`;
-const imageId = (ref: string) => dockerMaybe(["image", "inspect", "--format", "{{.Id}}", ref]);
+/**
+ * Ids found during the current resolution (one runs at a time in a process): each child asks for
+ * its parent's, which the parent's own check has just found, and every lookup is a docker process.
+ */
+const knownIds = new Map<string, string>();
+async function imageId(ref: string): Promise<string | undefined> {
+  const known = knownIds.get(ref);
+  if (known) return known;
+  const id = await dockerMaybe(["image", "inspect", "--format", "{{.Id}}", ref]);
+  if (id) knownIds.set(ref, id);
+  return id;
+}
 
 async function resolveOne(
   map: ImageMap,
@@ -178,6 +189,8 @@ type ResolveOptions = { names?: string[]; source?: ImageSource; map?: ImageMap; 
 let resolving: Promise<unknown> = Promise.resolve();
 
 async function resolveInTurn(opts: ResolveOptions): Promise<Map<string, ResolvedImage>> {
+  // Images may have been built, pulled or removed since the last resolution.
+  knownIds.clear();
   await ensureEngine();
   const map = opts.map ?? loadImageMap();
   const order = buildOrder(map, opts.names ?? []);
