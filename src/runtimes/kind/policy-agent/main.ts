@@ -22,7 +22,7 @@ const POD_RANGES = (process.env.POD_RANGES ?? "").split(",").filter(Boolean);
 const READY_FILE = process.env.READY_FILE ?? "/tmp/applied";
 /** Changes arriving together (a Deployment's pods) make one table: the compile waits this long. */
 const SETTLE_MS = 50;
-/** Re-applies at least this often, so a table removed or edited by hand is restored. */
+/** Re-applies this often, so a table removed or edited by hand is restored. */
 const RESYNC_MS = 10_000;
 /** After a watch fails (an API server restarting), its informer lists and watches again after this. */
 const RESTART_MS = 1_000;
@@ -66,7 +66,8 @@ const caches = {
 const synced = new Set<string>();
 
 let applied = "";
-let appliedAt = 0;
+/** Set every RESYNC_MS: the next sync applies the table even if it has not changed. */
+let resyncDue = false;
 let lastError = "";
 
 async function sync(): Promise<void> {
@@ -81,12 +82,12 @@ async function sync(): Promise<void> {
       caches.policies.list(),
     ),
   );
-  if (firewall.script === applied && Date.now() - appliedAt < RESYNC_MS) return;
+  if (firewall.script === applied && !resyncDue) return;
   await applyScript(firewall.script, "the cluster's NetworkPolicies");
   if (firewall.script !== applied) log("applied", { table: firewall.table, ...firewall.stats });
   if (!applied) writeFileSync(READY_FILE, `${new Date().toISOString()}\n`);
   applied = firewall.script;
-  appliedAt = Date.now();
+  resyncDue = false;
 }
 
 // One sync at a time; a change during a sync makes one more after it.
@@ -150,4 +151,7 @@ log("started", { podRanges: POD_RANGES, api: config.getCurrentCluster()?.server 
 await Promise.all(
   Object.entries(caches).map(([name, cache]) => keep(name, cache as ListWatch<KubernetesObject>)),
 );
-setInterval(() => schedule(0), RESYNC_MS);
+setInterval(() => {
+  resyncDue = true;
+  schedule(0);
+}, RESYNC_MS);
