@@ -1,9 +1,12 @@
 import { existsSync, readFileSync } from "node:fs";
 import { UserError } from "../errors.ts";
+import { LABEL } from "../labels.ts";
 import { docker } from "./cli.ts";
 
 interface NetworkInfo {
   Id: string;
+  Name: string;
+  Labels?: Record<string, string>;
   Options?: Record<string, string>;
   IPAM?: { Config?: { Subnet?: string }[] };
 }
@@ -41,39 +44,82 @@ export function overlapping(a: string, b: string): boolean {
   return x.start < y.start + y.size && y.start < x.start + x.size;
 }
 
-/** The IPv4 destinations of this machine's routes (/proc/net/route), default route left out. */
-export function hostRoutes(table: string): string[] {
+/** The IPv4 destinations of this machine's routes (/proc/net/route) and their devices, default route left out. */
+export function hostRoutes(table: string): { subnet: string; device: string }[] {
   return table
     .split("\n")
     .slice(1)
     .flatMap((line) => {
-      const [, destination, , , , , , mask] = line.trim().split(/\s+/);
+      const [device = "", destination, , , , , , mask] = line.trim().split(/\s+/);
       if (!destination || !mask || mask === "00000000") return [];
       // Little-endian hex: the address's first octet is the last byte pair.
       const octets = (hex: string) =>
         [3, 2, 1, 0].map((i) => Number.parseInt(hex.slice(2 * i, 2 * i + 2), 16));
       const prefix = octets(mask).reduce((n, o) => n + o.toString(2).replaceAll("0", "").length, 0);
-      return [`${octets(destination).join(".")}/${prefix}`];
+      return [{ subnet: `${octets(destination).join(".")}/${prefix}`, device }];
     });
 }
 
-/** Subnets taken on this machine: every Docker network's and every route's. */
-async function subnetsInUse(): Promise<string[]> {
+/** A subnet taken on this machine, and what holds it. */
+export interface TakenSubnet {
+  subnet: string;
+  by: string;
+}
+
+const networkOwner = (n: NetworkInfo) => {
+  const env = n.Labels?.[LABEL.env];
+  return `Docker network ${n.Name}${env ? ` of DevStack environment ${env}` : ""}`;
+};
+
+/** Subnets taken on this machine: every Docker network's and every other route's. */
+async function subnetsInUse(): Promise<TakenSubnet[]> {
   const ids = (await docker(["network", "ls", "--quiet"])).split("\n").filter(Boolean);
   const networks = JSON.parse(await docker(["network", "inspect", ...ids])) as NetworkInfo[];
   const routes = existsSync("/proc/net/route") ? hostRoutes(readFileSync("/proc/net/route", "utf8")) : [];
-  return [
-    ...networks.flatMap((n) =>
-      (n.IPAM?.Config ?? []).flatMap((c) => (c.Subnet?.includes(".") ? [c.Subnet] : [])),
+  const fromNetworks = networks.flatMap((n) =>
+    (n.IPAM?.Config ?? []).flatMap((c) =>
+      c.Subnet?.includes(".") ? [{ subnet: c.Subnet, by: networkOwner(n) }] : [],
     ),
-    ...routes,
+  );
+  // A bridge network's route says nothing its network does not.
+  const named = new Set(fromNetworks.map((t) => t.subnet));
+  return [
+    ...fromNetworks,
+    ...routes.flatMap((r) =>
+      named.has(r.subnet) ? [] : [{ subnet: r.subnet, by: `a route via ${r.device}` }],
+    ),
   ];
 }
 
-/** Where a network is placed when the engine must not choose: Docker's own first pool, then 10.x. */
+/** Each of `ranges` that overlaps a taken subnet, said with what holds it. */
+export function rangeClashes(ranges: readonly string[], taken: readonly TakenSubnet[]): string[] {
+  return taken.flatMap((t) =>
+    ranges.filter((r) => overlapping(r, t.subnet)).map((r) => `${r} overlaps ${t.by} (${t.subnet})`),
+  );
+}
+
+/**
+ * Refuses to go on while a network or route of this machine overlaps one of `ranges` (a Kind
+ * cluster's pod and Service ranges): this machine would send their traffic there, so pods on
+ * different nodes could not reach each other, and nothing would say why.
+ */
+export async function requireRangesClear(ranges: readonly string[], whose: string): Promise<void> {
+  const clashes = rangeClashes(ranges, await subnetsInUse());
+  if (clashes.length === 0) return;
+  throw new UserError(
+    `${whose}: ${clashes.join("; ")}. This machine would route the cluster's pod or Service traffic there: pods on different nodes could not reach each other.`,
+    "Remove what holds that range: a DevStack environment with `pnpm dev:down --name NAME` (see `pnpm env:list`), any other network with `docker network rm NAME`.",
+  );
+}
+
+/**
+ * Where a network is placed when the engine must not choose: 10.200-249 first, outside the pools
+ * the engine picks from for networks made without a subnet (which would otherwise run out of
+ * 172.x sooner and go on to 192.168.x), then Docker's own first pool.
+ */
 const CANDIDATES = [
-  ...Array.from({ length: 14 }, (_, i) => `172.${18 + i}.0.0/16`),
   ...Array.from({ length: 50 }, (_, i) => `10.${200 + i}.0.0/16`),
+  ...Array.from({ length: 14 }, (_, i) => `172.${18 + i}.0.0/16`),
 ];
 
 /**
@@ -87,7 +133,7 @@ export async function createNetworkAvoiding(
   args: string[],
   avoid: readonly string[],
 ): Promise<string> {
-  const taken = [...(await subnetsInUse()), ...avoid];
+  const taken = [...(await subnetsInUse()).map((t) => t.subnet), ...avoid];
   const free = CANDIDATES.filter((c) => !taken.some((t) => overlapping(c, t)));
   for (const subnet of free.slice(0, 5)) {
     const created = await docker(["network", "create", ...args, "--subnet", subnet, name]).then(
@@ -100,7 +146,7 @@ export async function createNetworkAvoiding(
     if (created) return subnet;
   }
   throw new UserError(
-    `cannot place network ${name}: no subnet of ${CANDIDATES[0]} to ${CANDIDATES.at(-1)} is free of this machine's networks and routes and of ${avoid.join(", ")}`,
+    `cannot place network ${name}: none of 10.200-249.0.0/16 and 172.18-31.0.0/16 is free of this machine's networks and routes and of ${avoid.join(", ")}`,
     "Remove Docker networks no longer needed (`pnpm env:gc`, `docker network prune`).",
   );
 }

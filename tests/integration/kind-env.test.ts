@@ -6,9 +6,11 @@ import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
 import { readEnvState } from "../../src/env/state.ts";
+import { labelArgs } from "../../src/labels.ts";
 import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
+import { testLabels } from "../support/labels.ts";
 import { OPENS } from "../support/outside-target.ts";
 
 // `dev:up --runtime kind` end to end on this machine: the offline node image, DevStack's
@@ -43,6 +45,23 @@ afterAll(async () => {
 
 describe("a Kind environment from the dev overlay", () => {
   let up = "";
+  it("refuses to start while a network of this machine overlaps the pod range, naming it, and leaves nothing", async () => {
+    // What an engine-picked network of another tool can hold: pods would time out on each other.
+    const clash = `devstack-clash-${process.pid % 100_000}`;
+    await docker(["network", "create", ...labelArgs(testLabels()), "--subnet", "192.168.250.0/24", clash]);
+    try {
+      const refused = await runScript("dev-up", ["--runtime", "kind", "--name", name], { env });
+      expect(refused.exitCode).toBe(1);
+      expect(refused.all).toMatch(
+        `network: kind/cluster.yaml's networking.podSubnet and serviceSubnet: 192.168.0.0/16 overlaps Docker network ${clash} (192.168.250.0/24)`,
+      );
+    } finally {
+      await docker(["network", "rm", clash]);
+    }
+    expect(await leftovers()).toBe("");
+    expect(readEnvState(name)).toBeUndefined();
+  }, 180_000);
+
   it("comes up with the operator's Cluster migrated and seeded, and the services answering", async () => {
     const result = await runScript("dev-up", ["--runtime", "kind", "--name", name], { env });
     up = result.stdout;

@@ -21,7 +21,9 @@ describe("the Docker runtime's plan", () => {
       "ready",
     ]);
     const does = (action: string) => plan.find((p) => p.action === action)?.does ?? [];
-    expect(does("network")).toEqual(["docker network create --label ... azora-plan-dev"]);
+    expect(does("network")).toEqual([
+      "docker network create --label ... --subnet <free /16 outside 192.168.0.0/16, 10.96.0.0/16> azora-plan-dev",
+    ]);
     expect(does("network policies")).toEqual([
       "nft -f: table inet devstack_plan_dev on the bridge of azora-plan-dev, from 12 NetworkPolicies",
     ]);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostRoutes, overlapping } from "../../src/docker/network.ts";
+import { hostRoutes, overlapping, rangeClashes } from "../../src/docker/network.ts";
 
 describe("placing a network clear of other ranges", () => {
   it("tells overlapping CIDRs from adjacent and disjoint ones", () => {
@@ -19,6 +19,23 @@ describe("placing a network clear of other ranges", () => {
       "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
       "br-4a9d\t00F0A8C0\t00000000\t0001\t0\t0\t0\t00F0FFFF\t0\t0\t0",
     ].join("\n");
-    expect(hostRoutes(table)).toEqual(["172.17.0.0/16", "192.0.2.0/24", "192.168.240.0/20"]);
+    expect(hostRoutes(table)).toEqual([
+      { subnet: "172.17.0.0/16", device: "docker0" },
+      { subnet: "192.0.2.0/24", device: "eth0" },
+      { subnet: "192.168.240.0/20", device: "br-4a9d" },
+    ]);
+  });
+
+  it("names each network or route that overlaps a cluster's pod or Service range", () => {
+    const taken = [
+      { subnet: "172.17.0.0/16", by: "Docker network bridge" },
+      { subnet: "192.168.0.0/20", by: "Docker network azora-pr-7" },
+      { subnet: "10.96.128.0/24", by: "a route via tun0" },
+    ];
+    expect(rangeClashes(["192.168.0.0/16", "10.96.0.0/16"], taken)).toEqual([
+      "192.168.0.0/16 overlaps Docker network azora-pr-7 (192.168.0.0/20)",
+      "10.96.0.0/16 overlaps a route via tun0 (10.96.128.0/24)",
+    ]);
+    expect(rangeClashes(["192.168.0.0/16"], taken.slice(0, 1))).toEqual([]);
   });
 });

@@ -43,6 +43,7 @@ describe("the Kind runtime's plan", () => {
       {
         action: "network",
         does: [
+          "check: no network or route of this machine overlaps 192.168.0.0/16, 10.96.0.0/16",
           "docker network create --label ... --subnet <free /16 outside 192.168.0.0/16, 10.96.0.0/16> azora-plan-kind",
         ],
       },

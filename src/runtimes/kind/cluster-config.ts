@@ -23,6 +23,12 @@ export type ClusterConfig = z.infer<typeof clusterConfigSchema>;
 /** kind's default Service range, used when the config names none. */
 export const KIND_SERVICE_SUBNET = "10.96.0.0/16";
 
+/** The ranges a cluster's pods and Services take inside its nodes: no network of this machine may overlap them. */
+export const clusterRanges = (config: Pick<ClusterConfig, "networking">): string[] => [
+  config.networking.podSubnet,
+  config.networking.serviceSubnet ?? KIND_SERVICE_SUBNET,
+];
+
 export const loadClusterConfig = () => loadYamlFile(join(kindDir(), "cluster.yaml"), clusterConfigSchema);
 
 /**

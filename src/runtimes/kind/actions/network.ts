@@ -1,28 +1,28 @@
 import { docker } from "../../../docker/cli.ts";
-import { bridgeOf, createNetworkAvoiding } from "../../../docker/network.ts";
+import { bridgeOf, createNetworkAvoiding, requireRangesClear } from "../../../docker/network.ts";
 import { applyEgressGuard, guardTable, removeEgressGuard } from "../../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../../firewall/runner.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
-import { KIND_SERVICE_SUBNET } from "../cluster-config.ts";
+import { clusterRanges } from "../cluster-config.ts";
 import type { KindUpContext } from "./context.ts";
-
-const clusterRanges = (ctx: KindUpContext) => [
-  ctx.clusterConfig.networking.podSubnet,
-  ctx.clusterConfig.networking.serviceSubnet ?? KIND_SERVICE_SUBNET,
-];
 
 /**
  * The cluster's own network, made before kind runs so that the guard is on it before any node, on
- * a subnet clear of the cluster's pod and Service ranges (a node inside them is unreachable).
+ * a subnet clear of the cluster's pod and Service ranges (a node inside them is unreachable). It
+ * refuses to start while another network or route overlaps those ranges: pods on different nodes
+ * would time out on each other.
  */
 export const network: Action<KindUpContext> = {
   name: "network",
   plan: (ctx) => [
-    `docker network create --label ... --subnet <free /16 outside ${clusterRanges(ctx).join(", ")}> ${ctx.network}`,
+    `check: no network or route of this machine overlaps ${clusterRanges(ctx.clusterConfig).join(", ")}`,
+    `docker network create --label ... --subnet <free /16 outside ${clusterRanges(ctx.clusterConfig).join(", ")}> ${ctx.network}`,
   ],
   async execute(ctx) {
-    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), clusterRanges(ctx));
+    const ranges = clusterRanges(ctx.clusterConfig);
+    await requireRangesClear(ranges, "kind/cluster.yaml's networking.podSubnet and serviceSubnet");
+    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ranges);
     ctx.bridge = await bridgeOf(ctx.network);
     return `${ctx.network} on ${subnet} (bridge ${ctx.bridge})`;
   },
