@@ -38,6 +38,12 @@ function span(cidr: string): { start: number; size: number } {
   return { start: Math.floor(ipv4(address) / size) * size, size };
 }
 
+/** The first host address of an IPv4 subnet (`10.200.0.0/16` → `10.200.0.1`): where Docker puts the gateway. */
+export function firstHost(cidr: string): string {
+  const first = span(cidr).start + 1;
+  return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
+}
+
 /** Whether two IPv4 CIDRs share an address. */
 export function overlapping(a: string, b: string): boolean {
   const [x, y] = [span(a), span(b)];
@@ -136,7 +142,19 @@ export async function createNetworkAvoiding(
   const taken = [...(await subnetsInUse()).map((t) => t.subnet), ...avoid];
   const free = CANDIDATES.filter((c) => !taken.some((t) => overlapping(c, t)));
   for (const subnet of free.slice(0, 5)) {
-    const created = await docker(["network", "create", ...args, "--subnet", subnet, name]).then(
+    // The gateway named too: with --subnet alone the engine's inspect shows none, and the Docker
+    // runtime's supervisor serves its DNS answers and pod-state metrics on it.
+    const gateway = firstHost(subnet);
+    const created = await docker([
+      "network",
+      "create",
+      ...args,
+      "--subnet",
+      subnet,
+      "--gateway",
+      gateway,
+      name,
+    ]).then(
       () => true,
       (error: Error) => {
         if (/overlaps/i.test(error.message)) return false;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { hostRoutes, overlapping, rangeClashes } from "../../src/docker/network.ts";
+import { firstHost, hostRoutes, overlapping, rangeClashes } from "../../src/docker/network.ts";
 
 describe("placing a network clear of other ranges", () => {
   it("tells overlapping CIDRs from adjacent and disjoint ones", () => {
@@ -9,6 +9,12 @@ describe("placing a network clear of other ranges", () => {
     expect(overlapping("172.18.0.0/16", "172.19.0.0/16")).toBe(false); // adjacent
     expect(overlapping("172.18.0.0/16", "192.168.0.0/16")).toBe(false);
     expect(overlapping("10.0.0.1/8", "10.255.0.0/16")).toBe(true); // host bits ignored
+  });
+
+  it("puts a network's gateway on its first host address, as the engine does", () => {
+    expect(firstHost("10.200.0.0/16")).toBe("10.200.0.1");
+    expect(firstHost("172.31.0.0/16")).toBe("172.31.0.1");
+    expect(firstHost("192.168.250.128/25")).toBe("192.168.250.129");
   });
 
   it("reads the routes of /proc/net/route, leaving the default route out", () => {
