@@ -14,6 +14,12 @@ export const LABEL = {
   owner: "dev.azora.devstack.owner",
   expires: "dev.azora.devstack.expires",
   run: "dev.azora.devstack.run",
+  /**
+   * The test run (vitest's process) whose test made this, when one did (DEVSTACK_TEST_RUN): an
+   * environment a killed test run left goes with that run, even though the command that made it
+   * has ended as any `dev:up` does.
+   */
+  testRun: "dev.azora.devstack.test-run",
   purpose: "dev.azora.devstack.purpose",
   /** The workload (Deployment, StatefulSet, Cluster) a container is a replica of. */
   workload: "dev.azora.devstack.workload",
@@ -108,6 +114,7 @@ export function devstackLabels(opts: {
     [LABEL.run]: opts.run ?? currentRun(),
     [LABEL.expires]: new Date(Date.now() + opts.ttlMs).toISOString(),
     ...(opts.env ? { [LABEL.env]: opts.env, [LABEL.records]: recordsId() } : {}),
+    ...(process.env.DEVSTACK_TEST_RUN ? { [LABEL.testRun]: process.env.DEVSTACK_TEST_RUN } : {}),
   };
 }
 

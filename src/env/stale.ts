@@ -10,6 +10,8 @@ export interface Group<R = unknown> {
   expires: string;
   /** The state folder its record is in (LABEL.records), if its resources say. */
   records?: string;
+  /** The test run whose test made it (LABEL.testRun), if one did. */
+  testRun?: string;
   resources: R[];
 }
 
@@ -27,6 +29,8 @@ export function staleReason(
   alive: (run: string) => boolean = runIsAlive,
   ourRecords: string = recordsId(),
 ): string | undefined {
+  // Made by a test of a run that is gone (killed before its teardown), wherever it is recorded.
+  if (group.testRun && !alive(group.testRun)) return `the test run that made it (${group.testRun}) is gone`;
   // Recorded in another state folder: its record cannot be read from here, only its labels' TTL.
   const theirs = !!(group.env && group.records && group.records !== ourRecords);
   // Ours: the record's expiry, which env:extend may have moved past the labels' (labels are fixed).

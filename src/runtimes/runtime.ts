@@ -71,6 +71,8 @@ export interface EnvironmentListing {
   expires: string;
   /** Why `env:gc` would remove it, if it would. */
   stale?: string;
+  /** The test run whose test made it, if one did. */
+  testRun?: string;
 }
 
 export interface Collected {
@@ -276,8 +278,11 @@ export interface Runtime {
   /** The environment as suites see it; fails unless it is up. */
   open(name: string): Promise<EnvironmentHandle>;
   list(): Promise<EnvironmentListing[]>;
-  /** Removes (unless dryRun) what expired or crashed runs left behind. */
-  gc(options?: { dryRun?: boolean }): Promise<Collected[]>;
+  /**
+   * Removes (unless dryRun) what expired or crashed runs left behind; with testRunsOnly, only what
+   * killed test runs left (a test run's set-up, which must not judge a developer's environments).
+   */
+  gc(options?: { dryRun?: boolean; testRunsOnly?: boolean }): Promise<Collected[]>;
   /** Probes every pair of pods on every declared port and compares with the NetworkPolicy engine. */
   probePolicies(name: string, options: { timeoutMs: number }): Promise<PolicyProbeReport>;
   readonly backups: Backups;

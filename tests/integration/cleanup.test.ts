@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { Redis } from "ioredis";
@@ -10,6 +10,7 @@ import { dockerMaybe } from "../../src/docker/cli.ts";
 import { listResources } from "../../src/docker/resources.ts";
 import { LABEL } from "../../src/labels.ts";
 import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
+import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
 import { runScript } from "../support/cli.ts";
 import { image } from "../support/labels.ts";
 
@@ -21,7 +22,7 @@ const envResources = (name: string) => listResources(`${LABEL.env}=${name}`);
 const killGroup = (pid: number | undefined) => pid && process.kill(-pid, "SIGKILL");
 
 afterAll(async () => {
-  for (const suffix of ["", "-int", "-killed"])
+  for (const suffix of ["", "-int", "-killed", "-orphan"])
     await runScript("dev-down", ["--name", `${envName}${suffix}`], { env });
   rmSync(stateDir, { recursive: true, force: true });
 });
@@ -179,6 +180,22 @@ describe("what a killed run leaves behind, env:gc finds and removes", () => {
     // Containers created after the listing (a start already in flight) are gone too by now.
     await new Promise((r) => setTimeout(r, 1000));
     await runScript("env-gc", [], { env });
+    expect(await envResources(name)).toEqual([]);
+  });
+
+  it("an environment a killed test run made, from the next run's set-up in another state folder", async () => {
+    const name = `${envName}-orphan`;
+    // The test run that made it: gone (no such process), though its dev:up ended as any does.
+    const deadRun = `${hostname()}:4194000:1`;
+    const up = await runScript("dev-up", ["--name", name], { env: { ...env, DEVSTACK_TEST_RUN: deadRun } });
+    expect(up.exitCode, up.all).toBe(0);
+    expect((await envResources(name)).every((r) => r.labels[LABEL.testRun] === deadRun)).toBe(true);
+
+    // This process keeps its records elsewhere (no DEVSTACK_STATE_DIR): the environment is theirs.
+    const collected = await dockerRuntime.gc({ testRunsOnly: true });
+    expect(collected.find((c) => c.what === `env ${name}`)?.reason).toBe(
+      `the test run that made it (${deadRun}) is gone`,
+    );
     expect(await envResources(name)).toEqual([]);
   });
 });

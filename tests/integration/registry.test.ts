@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { docker } from "../../src/docker/cli.ts";
+import { type LocalRegistry, startLocalRegistry } from "../../src/images/local-registry.ts";
 import { resolveImages } from "../../src/images/resolve.ts";
-import { labelArgs } from "../../src/labels.ts";
 import { runScript } from "../support/cli.ts";
 import { image, testLabels } from "../support/labels.ts";
 
@@ -10,7 +10,7 @@ import { image, testLabels } from "../support/labels.ts";
 // "pull upstream" path for real: an image whose upstream reference is in that registry.
 
 const names = ["pause", "registry"];
-let container = "";
+let local: LocalRegistry | undefined;
 let registry = "";
 const idTag = async (name: string) =>
   (await docker(["image", "inspect", "--format", "{{.Id}}", image(name)]))
@@ -19,21 +19,12 @@ const idTag = async (name: string) =>
 const get = async (path: string) => (await fetch(`http://${registry}${path}`)).json();
 
 beforeAll(async () => {
-  container = (
-    await docker(["run", "-d", ...labelArgs(testLabels()), "-p", "127.0.0.1::5000", image("registry")])
-  ).trim();
-  registry = (await docker(["port", container, "5000/tcp"])).trim().split("\n")[0] ?? "";
-  for (const until = Date.now() + 30_000; Date.now() < until; ) {
-    if ((await fetch(`http://${registry}/v2/`).catch(() => undefined))?.status === 200) return;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(
-    `the registry on ${registry} did not answer /v2/ in 30 s:\n${await docker(["logs", container])}`,
-  );
+  local = await startLocalRegistry(image("registry"), testLabels());
+  registry = local.address;
 }, 60_000);
 
 afterAll(async () => {
-  if (container) await docker(["rm", "-f", container]);
+  await local?.remove();
 });
 
 describe("images:push to a registry on this machine", () => {

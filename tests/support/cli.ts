@@ -1,4 +1,5 @@
 import { execa } from "execa";
+import { inject } from "vitest";
 import { entryPointCommand } from "../../src/cli/entry-point.ts";
 import { repoRoot } from "../../src/paths.ts";
 
@@ -6,6 +7,7 @@ import { repoRoot } from "../../src/paths.ts";
  * Runs a DevStack entry point (scripts/NAME.ts, or DIR/NAME.ts when given a folder) the way
  * `pnpm NAME` does, without throwing.
  * `detached` puts it in its own process group, so a test can kill it whole like a closed terminal.
+ * What it makes carries the test run (DEVSTACK_TEST_RUN), so a killed run's leftovers are collected.
  */
 export function runScript(
   script: string,
@@ -16,7 +18,13 @@ export function runScript(
     cwd: repoRoot,
     reject: false,
     all: true,
-    env,
+    env: { ...testRunEnv(), ...env },
     detached,
   });
+}
+
+/** The integration run's id (its global setup provides it; unit tests have none). */
+function testRunEnv(): Record<string, string> {
+  const run = inject("testRun");
+  return run ? { DEVSTACK_TEST_RUN: run } : {};
 }

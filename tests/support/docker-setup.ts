@@ -3,7 +3,7 @@ import { ensureEngine } from "../../src/docker/cli.ts";
 import { listResources, removeResources } from "../../src/docker/resources.ts";
 import { resolveImages } from "../../src/images/resolve.ts";
 import { currentRun, LABEL } from "../../src/labels.ts";
-import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
+import { allRuntimes } from "../../src/runtimes/index.ts";
 
 declare module "vitest" {
   export interface ProvidedContext {
@@ -19,9 +19,13 @@ declare module "vitest" {
  */
 export default async function setup(project: TestProject) {
   await ensureEngine();
-  const collected = await collectGarbage({ purposes: ["test"] });
+  // On every runtime: a killed run's environments (a Kind cluster, a Docker stack) would hold the
+  // CPU, memory and address ranges the tests need.
+  const collected = (await Promise.all(allRuntimes().map((r) => r.gc({ testRunsOnly: true })))).flat();
   if (collected.length > 0)
-    console.log(`collected ${collected.length} leftover test group(s) of killed runs`);
+    console.log(
+      `collected ${collected.length} leftover test group(s) of killed runs: ${collected.map((c) => c.what).join(", ")}`,
+    );
   const images = await resolveImages();
   const run = currentRun();
   project.provide("images", Object.fromEntries([...images].map(([name, image]) => [name, image.ref])));

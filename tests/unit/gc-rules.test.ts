@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Resource } from "../../src/docker/resources.ts";
 import { staleReason } from "../../src/env/stale.ts";
 import type { EnvState } from "../../src/env/state.ts";
@@ -126,6 +126,38 @@ describe("gc rules", () => {
     expect(staleReason(expired, undefined, now, alive, "ours")).toMatch(/TTL expired/);
     // Every environment made from now on says which folder keeps its record.
     expect(devstackLabels({ purpose: "env", env: "dev", ttlMs: 1 })[LABEL.records]).toBe(recordsId());
+  });
+
+  it("collects an environment a test of a gone run made, wherever it is recorded; keeps a live run's", () => {
+    const made = (testRun: string) => {
+      const [only] = groupResources([
+        resource("network", "n", {
+          [LABEL.env]: "netpol-1",
+          [LABEL.run]: "dead", // the dev:up that made it: ended, as every dev:up does
+          [LABEL.records]: "theirs",
+          [LABEL.expires]: later,
+          [LABEL.purpose]: "env",
+          [LABEL.testRun]: testRun,
+        }),
+      ]);
+      if (!only) throw new Error("one resource makes one group");
+      return only;
+    };
+    expect(staleReason(made("gone-run"), undefined, now, alive, "ours")).toBe(
+      "the test run that made it (gone-run) is gone",
+    );
+    expect(staleReason(made("live"), undefined, now, alive, "ours")).toBeUndefined();
+    expect(staleReason(made("live"), state("ready", "dead"), now, alive, "theirs")).toBeUndefined();
+  });
+
+  it("labels what is made under a test run with that run", () => {
+    vi.stubEnv("DEVSTACK_TEST_RUN", "host:42:7");
+    try {
+      expect(devstackLabels({ purpose: "env", env: "dev", ttlMs: 1 })[LABEL.testRun]).toBe("host:42:7");
+    } finally {
+      vi.unstubAllEnvs();
+    }
+    expect(devstackLabels({ purpose: "env", env: "dev", ttlMs: 1 })[LABEL.testRun]).toBeUndefined();
   });
 
   it("knows this process is alive and a made-up pid on this host is not", () => {

@@ -3,7 +3,7 @@ import { type Group, staleReason } from "../../env/stale.ts";
 import { listEnvStates, readEnvState, removeEnvState } from "../../env/state.ts";
 import { listTables, removeTable } from "../../firewall/nft.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
-import { LABEL } from "../../labels.ts";
+import { LABEL, recordsId } from "../../labels.ts";
 import { envOfTable, tableName } from "../../netpol/nftables.ts";
 
 /** DevStack's resources in Docker, by environment or by the test or build run that made them. */
@@ -24,6 +24,7 @@ export function groupResources(resources: Resource[]): DockerGroup[] {
         run,
         expires: r.labels[LABEL.expires] ?? "",
         records: r.labels[LABEL.records],
+        testRun: r.labels[LABEL.testRun],
         resources: [],
       };
       groups.set(key, group);
@@ -52,8 +53,9 @@ export async function collectGarbage({
   now?: Date;
   purposes?: string[];
 } = {}): Promise<GcResult[]> {
+  // A test run's environments count as the run's: `purposes: ["test"]` takes them too.
   const groups = groupResources(await listResources(`${LABEL.managed}=true`)).filter(
-    (g) => !purposes || purposes.includes(g.purpose),
+    (g) => !purposes || purposes.includes(g.testRun ? "test" : g.purpose),
   );
   const stale: GcResult[] = [];
   for (const group of groups) {
@@ -100,7 +102,9 @@ export async function collectGarbage({
     for (const { group, tableOnly } of stale) {
       await removeResources(group.resources);
       if (group.env) await removeTable(tableName(group.env), nft);
-      if (group.env && !tableOnly) removeEnvState(group.env);
+      // A record of that name in our folder is another environment's when the group's is elsewhere.
+      const ourRecord = !group.records || group.records === recordsId();
+      if (group.env && !tableOnly && ourRecord) removeEnvState(group.env);
     }
   }
   return stale;

@@ -272,13 +272,15 @@ export const dockerRuntime: Runtime & {
     });
   },
 
-  async gc({ dryRun = false } = {}): Promise<Collected[]> {
+  async gc({ dryRun = false, testRunsOnly = false } = {}): Promise<Collected[]> {
     await ensureEngine();
-    return (await collectGarbage({ dryRun })).map(({ group, reason }) => ({
-      what: group.key,
-      reason,
-      removed: group.resources.map((r) => `${r.kind} ${r.name}`),
-    }));
+    return (await collectGarbage({ dryRun, ...(testRunsOnly ? { purposes: ["test"] } : {}) })).map(
+      ({ group, reason }) => ({
+        what: group.key,
+        reason,
+        removed: group.resources.map((r) => `${r.kind} ${r.name}`),
+      }),
+    );
   },
 
   get backups() {

@@ -279,6 +279,7 @@ export const kindRuntime: Runtime = {
           run: labels[LABEL.run] ?? "",
           expires: labels[LABEL.expires] ?? "",
           records: labels[LABEL.records],
+          testRun: labels[LABEL.testRun],
           resources: [],
         };
         const mine = state?.runtime === "kind" ? state : undefined;
@@ -292,15 +293,16 @@ export const kindRuntime: Runtime = {
           holds: `${(await nodesOf(env)).length} node(s), network ${network}`,
           expires: mine?.expiresAt ?? (group.expires || "-"),
           stale: staleReason(group, mine, new Date()),
+          ...(group.testRun ? { testRun: group.testRun } : {}),
         };
       }),
     );
   },
 
-  async gc({ dryRun = false } = {}): Promise<Collected[]> {
+  async gc({ dryRun = false, testRunsOnly = false } = {}): Promise<Collected[]> {
     const collected: Collected[] = [];
     const listings = await this.list();
-    for (const listing of listings.filter((l) => l.stale)) {
+    for (const listing of listings.filter((l) => l.stale && (!testRunsOnly || l.testRun))) {
       collected.push({
         what: `env ${listing.name}`,
         reason: listing.stale ?? "",
