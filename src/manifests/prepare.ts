@@ -19,14 +19,16 @@ export interface PreparedEnvironment {
 /**
  * The runtime-neutral part of bringing an environment up: render the env's overlay, check it
  * against what the runtime supports, generate (or keep) its secrets and build its NetworkPolicy
- * model. Every problem surfaces here, before anything starts.
+ * model. Every problem surfaces here, before anything starts. `namespace` moves the overlay's
+ * objects into another namespace than its own (one per environment on a shared cluster).
  */
 export async function prepareEnvironment(
   envFile: EnvFile,
   support: RuntimeSupport,
   previousSecrets?: SecretValues,
+  { namespace }: { namespace?: string } = {},
 ): Promise<PreparedEnvironment> {
-  const objects = await renderOverlay(envFile.overlay, envFile.with);
+  const objects = await renderOverlay(envFile.overlay, envFile.with, { namespace });
   // Tyk loads a misspelt or unknown field silently: the gateway's files are checked first.
   const gateway = join(kindDir(), "base", "gateway");
   if (existsSync(gateway)) checkApiDefinitions(gateway);

@@ -28,14 +28,17 @@ export const renderedName = (overlay: string, components: readonly string[] = []
 
 /**
  * Renders kind/overlays/OVERLAY with kustomize (`kubectl kustomize`), never a home-made renderer;
- * components (kind/components/NAME) are added by a kustomization of the two made for this render.
+ * components (kind/components/NAME) are added, and `namespace` set (kustomize moves every
+ * namespaced object there and renames the Namespace), by a kustomization made for this render.
  */
 export async function renderOverlay(
   overlay: string,
   components: readonly string[] = [],
+  { namespace }: { namespace?: string } = {},
 ): Promise<K8sObject[]> {
   const dir = join(kindDir(), "overlays", overlay);
-  if (components.length === 0) return parseRendered(await kustomize(dir), renderedName(overlay));
+  if (components.length === 0 && !namespace)
+    return parseRendered(await kustomize(dir), renderedName(overlay));
   // kustomize reads only relative paths, and a temporary folder keeps kind/ as it was.
   const top = mkdtempSync(join(tmpdir(), "devstack-render-"));
   try {
@@ -44,7 +47,10 @@ export async function renderOverlay(
       apiVersion: "kustomize.config.k8s.io/v1beta1",
       kind: "Kustomization",
       resources: [from(dir)],
-      components: components.map((c) => from(join(kindDir(), "components", c))),
+      ...(components.length > 0
+        ? { components: components.map((c) => from(join(kindDir(), "components", c))) }
+        : {}),
+      ...(namespace ? { namespace } : {}),
     };
     writeFileSync(join(top, "kustomization.yaml"), stringify(kustomization));
     return parseRendered(await kustomize(top), renderedName(overlay, components));

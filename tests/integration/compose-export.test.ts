@@ -57,6 +57,6 @@ describe.skipIf(!hasCompose && !process.env.CI)("dev:export compose", () => {
   it("rejects a format other than compose", async () => {
     const result = await runScript("dev-export", ["helm"]);
     expect(result.exitCode).toBe(1);
-    expect(result.stderr).toMatch(/expected the format 'compose', got 'helm'/);
+    expect(result.stderr).toMatch(/expected the format 'compose' or 'kubernetes', got 'helm'/);
   });
 });

@@ -1,13 +1,20 @@
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { docker } from "../../src/docker/cli.ts";
 import { type LocalRegistry, startLocalRegistry } from "../../src/images/local-registry.ts";
+import { registryHas } from "../../src/images/registry.ts";
 import { resolveImages } from "../../src/images/resolve.ts";
+import type { K8sObject } from "../../src/manifests/render.ts";
 import { runScript } from "../support/cli.ts";
 import { image, testLabels } from "../support/labels.ts";
 
 // `images:push` against a real registry on this machine: the offline `registry` image
 // (distribution v3 from the Go module proxy) published on 127.0.0.1 only. Then the image map's
-// "pull upstream" path for real: an image whose upstream reference is in that registry.
+// "pull upstream" path for real: an image whose upstream reference is in that registry. Then
+// `dev:export kubernetes`, whose objects name only images that registry holds.
 
 const names = ["pause", "registry"];
 let local: LocalRegistry | undefined;
@@ -27,7 +34,7 @@ afterAll(async () => {
   await local?.remove();
 });
 
-describe("images:push to a registry on this machine", () => {
+describe("a registry on this machine: images:push, and dev:export kubernetes naming images there", () => {
   it("pushes each image under its id's tag, then nothing the second time", async () => {
     const first = await runScript("images-push", ["--registry", registry, ...names]);
     expect(first.exitCode, first.all).toBe(0);
@@ -82,5 +89,66 @@ describe("images:push to a registry on this machine", () => {
     const silent = await runScript("images-push", ["--registry", "127.0.0.1:9", "pause"]);
     expect(silent.exitCode).toBe(1);
     expect(silent.stderr).toMatch("registry 127.0.0.1:9 does not answer");
+  });
+
+  it("dev:export kubernetes: the overlay in the namespace asked for, every image pushed and named in the registry", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "devstack-export-"));
+    const file = join(dir, "azora.yaml");
+    const namespace = `azora-exp-${process.pid % 100_000}`;
+    try {
+      const exported = await runScript(
+        "dev-export",
+        ["kubernetes", "--registry", registry, "--namespace", namespace, "-o", file],
+        { env: { DEVSTACK_STATE_DIR: dir } },
+      );
+      expect(exported.exitCode, exported.all).toBe(0);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      const objects = parseAllDocuments(readFileSync(file, "utf8")).map((d) => d.toJS() as K8sObject);
+      expect(objects.filter((o) => o.kind === "Namespace").map((o) => o.metadata.name)).toEqual([namespace]);
+      expect(objects.filter((o) => o.kind !== "Namespace" && o.metadata.namespace !== namespace)).toEqual([]);
+      expect(objects.at(-1)).toMatchObject({ kind: "Job", metadata: { name: "db-init" } });
+      for (const secret of objects.filter((o) => o.kind === "Secret"))
+        expect(
+          Object.values(secret.stringData ?? {}).every((v) => v.length > 0),
+          secret.metadata.name,
+        ).toBe(true);
+
+      const images = objects.flatMap((o) => [
+        ...(o.kind === "Cluster" ? [o.spec.imageName as string] : []),
+        ...[
+          ...(o.spec?.template?.spec?.initContainers ?? []),
+          ...(o.spec?.template?.spec?.containers ?? []),
+        ].map((c: { image: string }) => c.image),
+      ]);
+      const prefix = `${registry}/azora-devstack/`;
+      expect(images.filter((i) => !i.startsWith(prefix))).toEqual([]);
+      expect([...new Set(images.map((i) => i.slice(prefix.length).split(":")[0]))].sort()).toEqual([
+        "cnpg-postgres",
+        "course-service",
+        "db-init",
+        "enrollment-service",
+        "node",
+        "redis",
+        "session-service",
+        "tyk",
+        "user-service",
+      ]);
+      for (const ref of new Set(images)) expect(await registryHas(ref), ref).toBe(true);
+
+      const noRegistry = await runScript("dev-export", ["kubernetes"], { env: { DEVSTACK_STATE_DIR: dir } });
+      expect(noRegistry.exitCode).toBe(1);
+      expect(noRegistry.stderr).toMatch("dev:export kubernetes: --registry HOST[:PORT] is required");
+      const badNamespace = await runScript(
+        "dev-export",
+        ["kubernetes", "--registry", registry, "--namespace", "Azora_1"],
+        {
+          env: { DEVSTACK_STATE_DIR: dir },
+        },
+      );
+      expect(badNamespace.exitCode).toBe(1);
+      expect(badNamespace.stderr).toMatch("--namespace: 'Azora_1' is not a namespace name");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

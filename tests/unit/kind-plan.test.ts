@@ -5,7 +5,13 @@ import { loadImageMap } from "../../src/images/image-map.ts";
 import { prepareEnvironment } from "../../src/manifests/prepare.ts";
 import { repoRoot } from "../../src/paths.ts";
 import { clusterConfigFor } from "../../src/runtimes/kind/cluster-config.ts";
-import { forwardsOf, imagesToLoad, KIND_SUPPORT, objectsToApply } from "../../src/runtimes/kind/objects.ts";
+import {
+  forwardsOf,
+  imagesToLoad,
+  KIND_SUPPORT,
+  objectsToApply,
+  withImages,
+} from "../../src/runtimes/kind/objects.ts";
 import { kindRuntime } from "../../src/runtimes/kind/runtime.ts";
 
 // `dev:up --runtime kind --dry-run`: every kind, kubectl and docker command in order, exactly as
@@ -227,6 +233,27 @@ describe("what the Kind runtime hands to the cluster", () => {
     gateway.spec.template.spec.containers[0].image = "example.org/unknown:1";
     expect(() => imagesToLoad(prepared, loadImageMap())).toThrow(
       "Deployment/tyk-gateway: image example.org/unknown:1 is not in images/images.yaml (as upstream or alias)",
+    );
+  });
+
+  it("names images anew for a registry, or refuses: no image is left as it was, the objects themselves untouched", async () => {
+    const objects = objectsToApply(await prepareEnvironment(loadEnvFile("dev"), KIND_SUPPORT));
+    const imagesOf = (list: typeof objects) =>
+      list.flatMap((o) =>
+        o.kind === "Cluster"
+          ? [o.spec.imageName as string]
+          : [
+              ...(o.spec?.template?.spec?.initContainers ?? []),
+              ...(o.spec?.template?.spec?.containers ?? []),
+            ].map((c: { image: string }) => c.image),
+      );
+    const before = imagesOf(objects);
+    expect(imagesOf(withImages(objects, (r) => `reg.example:5000/${r}`))).toEqual(
+      before.map((r) => `reg.example:5000/${r}`),
+    );
+    expect(imagesOf(objects)).toEqual(before);
+    expect(() => withImages(objects, (r) => (r.startsWith("redis") ? undefined : r))).toThrow(
+      "Deployment/tyk-redis: no replacement for image redis:8.0",
     );
   });
 

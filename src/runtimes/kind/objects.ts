@@ -84,6 +84,27 @@ export function imagesToLoad(prepared: PreparedEnvironment, map: ImageMap): Imag
   return [...seen.values()];
 }
 
+/**
+ * The objects with every image the manifests name replaced as `replace` says (e.g. by its pushed
+ * reference in a registry); an image it does not know is an error, never left as it was.
+ */
+export function withImages(
+  objects: K8sObject[],
+  replace: (reference: string) => string | undefined,
+): K8sObject[] {
+  const swap = (o: K8sObject, reference: string) => {
+    const replaced = replace(reference);
+    if (!replaced) throw new Error(`${o.kind}/${o.metadata.name}: no replacement for image ${reference}`);
+    return replaced;
+  };
+  return objects.map((original) => {
+    const o = structuredClone(original);
+    if (o.kind === "Cluster" && o.spec?.imageName) o.spec.imageName = swap(o, o.spec.imageName);
+    for (const c of containersOf(o)) if (c.image) c.image = swap(o, c.image);
+    return o;
+  });
+}
+
 /** One `kubectl port-forward` the environment's endpoints go through. */
 export interface Forward {
   /** The endpoint's name in the state, as on Docker: `postgres`, `redis`, `user-service`, `loadbalancer/tyk-gateway`. */
