@@ -1,6 +1,7 @@
 import { Listr } from "listr2";
 import { docker } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
+import { type ImageEntry, type ImageMap, loadImageMap } from "./image-map.ts";
 import type { ResolvedImage } from "./resolve.ts";
 
 /** HOST[:PORT] of a registry: a name or IPv4 address, an optional port, no scheme or path. */
@@ -19,11 +20,21 @@ export function parseRegistry(value: string, flag = "--registry"): string {
 
 /**
  * Where an image goes in the registry: its name under azora-devstack/, tagged with its image id (the
- * digest of its configuration). Ids say what an image is; upstream tags move, so a retagged
- * upstream image is pushed again and an unchanged one never is.
+ * digest of its configuration), after the version its map entry names if it names one. Ids say
+ * what an image is (upstream tags move: a retagged upstream image is pushed again, an unchanged one
+ * never); the version stays first because readers of the tag rely on it: CloudNativePG takes a
+ * Cluster's PostgreSQL version from its image's tag (`08efb8…` alone reads as version 8, refused).
  */
-export const registryRef = (registry: string, name: string, imageId: string) =>
-  `${registry}/azora-devstack/${name}:${imageId.replace(/^sha256:/, "").slice(0, 12)}`;
+export const registryRef = (registry: string, name: string, imageId: string, version?: string) =>
+  `${registry}/azora-devstack/${name}:${version ? `${version}-` : ""}${imageId.replace(/^sha256:/, "").slice(0, 12)}`;
+
+/** The tag of an image-map entry's upstream reference, else of its first alias (none for `latest`). */
+export function versionOf(entry: Pick<ImageEntry, "upstream" | "aliases">): string | undefined {
+  const reference = (entry.upstream ?? entry.aliases?.[0] ?? "").split("@")[0] ?? "";
+  const afterName = reference.slice(reference.lastIndexOf("/") + 1);
+  const tag = afterName.includes(":") ? afterName.slice(afterName.indexOf(":") + 1) : "";
+  return tag && tag !== "latest" ? tag : undefined;
+}
 
 /** The engine pushes to loopback registries over plain HTTP (its default), to any other over HTTPS. */
 const loopback = (registry: string) => /^(localhost|127\.\d+\.\d+\.\d+)(:|$)/.test(registry);
@@ -74,7 +85,7 @@ export interface PushedImage {
 export async function pushImages(
   images: Iterable<ResolvedImage>,
   registry: string,
-  { silent = false }: { silent?: boolean } = {},
+  { silent = false, map = loadImageMap() }: { silent?: boolean; map?: ImageMap } = {},
 ): Promise<PushedImage[]> {
   const results: PushedImage[] = [];
   const tasks = new Listr(
@@ -83,7 +94,8 @@ export async function pushImages(
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
         const began = performance.now();
         const id = await docker(["image", "inspect", "--format", "{{.Id}}", image.ref]);
-        const ref = registryRef(registry, image.name, id);
+        const entry = map.images[image.name];
+        const ref = registryRef(registry, image.name, id, entry ? versionOf(entry) : undefined);
         const has = await registryHas(ref);
         if (has !== true) {
           task.output = `pushing ${ref}`;

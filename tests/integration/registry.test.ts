@@ -19,6 +19,9 @@ import { image, testLabels } from "../support/labels.ts";
 const names = ["pause", "registry"];
 let local: LocalRegistry | undefined;
 let registry = "";
+// Each image's tag in the registry: the version its map entry names (pause's alias, registry's
+// upstream), then its id.
+const VERSIONS: Record<string, string> = { pause: "3.10.1", registry: "3.1.1" };
 const idTag = async (name: string) =>
   (await docker(["image", "inspect", "--format", "{{.Id}}", image(name)]))
     .replace("sha256:", "")
@@ -45,7 +48,7 @@ describe("a registry on this machine: images:push, and dev:export kubernetes nam
     for (const name of names)
       expect(await get(`/v2/azora-devstack/${name}/tags/list`)).toEqual({
         name: `azora-devstack/${name}`,
-        tags: [await idTag(name)],
+        tags: [`${VERSIONS[name]}-${await idTag(name)}`],
       });
     // The push's extra local tag is gone again.
     expect(await docker(["images", "--quiet", `${registry}/azora-devstack/pause`])).toBe("");
@@ -56,7 +59,7 @@ describe("a registry on this machine: images:push, and dev:export kubernetes nam
   });
 
   it("is pulled back by the image map's upstream path as the same image", async () => {
-    const ref = `${registry}/azora-devstack/pause:${await idTag("pause")}`;
+    const ref = `${registry}/azora-devstack/pause:${VERSIONS.pause}-${await idTag("pause")}`;
     try {
       const resolved = await resolveImages({
         // The recipe is never run: the upstream source only pulls.
@@ -134,6 +137,11 @@ describe("a registry on this machine: images:push, and dev:export kubernetes nam
         "user-service",
       ]);
       for (const ref of new Set(images)) expect(await registryHas(ref), ref).toBe(true);
+      // CloudNativePG reads the PostgreSQL version from the Cluster's image tag.
+      const cluster = objects.find((o) => o.kind === "Cluster");
+      expect(cluster?.spec.imageName).toMatch(
+        /\/azora-devstack\/cnpg-postgres:17\.5-standard-bookworm-[0-9a-f]{12}$/,
+      );
 
       const noRegistry = await runScript("dev-export", ["kubernetes"], { env: { DEVSTACK_STATE_DIR: dir } });
       expect(noRegistry.exitCode).toBe(1);
