@@ -93,9 +93,8 @@ export async function pushImages(
       title: image.name,
       task: async (_ctx: unknown, task: { title: string; output: string }) => {
         const began = performance.now();
-        const id = await docker(["image", "inspect", "--format", "{{.Id}}", image.ref]);
         const entry = map.images[image.name];
-        const ref = registryRef(registry, image.name, id, entry ? versionOf(entry) : undefined);
+        const ref = registryRef(registry, image.name, image.id, entry ? versionOf(entry) : undefined);
         const has = await registryHas(ref);
         if (has !== true) {
           task.output = `pushing ${ref}`;

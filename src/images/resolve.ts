@@ -22,6 +22,8 @@ export interface ResolvedImage {
   name: string;
   /** The reference to run: a recipe tag `azora-devstack/NAME:KEY` or the upstream reference. */
   ref: string;
+  /** The image's id in the engine (the digest of its configuration). */
+  id: string;
   how: HowResolved;
   seconds: number;
   /** The recipe's note (e.g. which version it builds), when the image is the recipe's. */
@@ -67,14 +69,19 @@ async function resolveOne(
   if (!entry) throw new UserError(`unknown image '${name}'`);
   const { recipe, upstream } = entry;
   let goBuildSeconds: number | undefined;
-  const done = (ref: string, how: HowResolved): ResolvedImage => ({
-    name,
-    ref,
-    how,
-    seconds: (performance.now() - started) / 1000,
-    ...(recipe.note && ref !== upstream ? { note: recipe.note } : {}),
-    ...(goBuildSeconds !== undefined ? { goBuildSeconds } : {}),
-  });
+  const done = async (ref: string, how: HowResolved): Promise<ResolvedImage> => {
+    const id = await imageId(ref);
+    if (!id) throw new Error(`internal: image '${name}' (${ref}) is not in the engine after it was ${how}`);
+    return {
+      name,
+      ref,
+      id,
+      how,
+      seconds: (performance.now() - started) / 1000,
+      ...(recipe.note && ref !== upstream ? { note: recipe.note } : {}),
+      ...(goBuildSeconds !== undefined ? { goBuildSeconds } : {}),
+    };
+  };
   const recipeContext = resolve(repoRoot, recipe.context);
   // A bundled service gets a temporary context: the recipe's files plus the fresh bundle. It is
   // only made when its key is not known from the bundle recorded last time, or for a build.

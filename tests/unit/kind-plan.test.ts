@@ -5,6 +5,7 @@ import { loadImageMap } from "../../src/images/image-map.ts";
 import { prepareEnvironment } from "../../src/manifests/prepare.ts";
 import { repoRoot } from "../../src/paths.ts";
 import { clusterConfigFor } from "../../src/runtimes/kind/cluster-config.ts";
+import { exportForCluster } from "../../src/runtimes/kind/export.ts";
 import {
   forwardsOf,
   imagesToLoad,
@@ -193,6 +194,14 @@ describe("the Kind runtime's plan", () => {
     );
     expect(error?.message).toBe(
       "env dev with monitoring: components (monitoring) run on the Docker runtime only, not yet on Kind",
+    );
+  });
+
+  it("refuses them in an export too, before any image is resolved or pushed", async () => {
+    const envFile = withComponents(loadEnvFile("dev"), "monitoring");
+    // Port 1 answers nothing: had the export gone on to push, the error would name the registry.
+    await expect(exportForCluster({ envFile, name: "plan", registry: "127.0.0.1:1" })).rejects.toThrow(
+      "env dev with monitoring: components (monitoring) run on the Docker runtime only, not yet on an exported cluster",
     );
   });
 });

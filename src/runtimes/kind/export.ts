@@ -1,12 +1,20 @@
 import { stringify } from "yaml";
-import { type EnvFile, envLabel } from "../../config/env-file.ts";
+import type { EnvFile } from "../../config/env-file.ts";
 import { readEnvState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
 import { loadImageMap } from "../../images/image-map.ts";
 import { type PushedImage, pushImages } from "../../images/registry.ts";
 import { resolveImages } from "../../images/resolve.ts";
 import { prepareEnvironment } from "../../manifests/prepare.ts";
-import { dbInitJob, imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply, withImages } from "./objects.ts";
+import {
+  dbInitJob,
+  imagesToLoad,
+  KIND_SUPPORT,
+  namespaceOf,
+  objectsToApply,
+  refuseComponents,
+  withImages,
+} from "./objects.ts";
 
 /** A namespace name as Kubernetes takes it: a DNS label (RFC 1123), at most 63 characters. */
 export function checkNamespace(value: string): string {
@@ -39,24 +47,21 @@ export async function exportForCluster(opts: {
   namespace?: string;
 }): Promise<ClusterExport> {
   const { envFile, name, registry } = opts;
-  if (envFile.with.length > 0)
-    throw new UserError(
-      `${envLabel(envFile)}: components (${envFile.with.join(", ")}) are not exported for a cluster yet`,
-      "Leave out --with (and the env file's `with:`).",
-    );
+  refuseComponents(envFile, "an exported cluster", "Leave out --with (and the env file's `with:`).");
   const prepared = await prepareEnvironment(envFile, KIND_SUPPORT, readEnvState(name)?.secrets, {
     namespace: opts.namespace,
   });
   const namespace = namespaceOf(prepared);
-  const wanted = [...imagesToLoad(prepared, loadImageMap()), { reference: "db-init", logical: "db-init" }];
+  const map = loadImageMap();
+  const wanted = [...imagesToLoad(prepared, map), { reference: "db-init", logical: "db-init" }];
   const names = [...new Set(wanted.map((w) => w.logical))];
-  const resolved = await resolveImages({ names, silent: true });
+  const resolved = await resolveImages({ names, silent: true, map });
   const images = names.map((n) => {
     const image = resolved.get(n);
     if (!image) throw new Error(`image ${n} was not resolved`);
     return image;
   });
-  const pushed = await pushImages(images, registry, { silent: true });
+  const pushed = await pushImages(images, registry, { silent: true, map });
   const inRegistry = new Map(pushed.map((p) => [p.name, p.ref]));
   const byReference = new Map(wanted.map((w) => [w.reference, inRegistry.get(w.logical)]));
   const objects = withImages(

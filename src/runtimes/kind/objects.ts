@@ -1,4 +1,4 @@
-import type { EnvFile } from "../../config/env-file.ts";
+import { type EnvFile, envLabel } from "../../config/env-file.ts";
 import { UserError } from "../../errors.ts";
 import { type ImageMap, imageForReference } from "../../images/image-map.ts";
 import type { RuntimeSupport } from "../../manifests/plan.ts";
@@ -6,6 +6,19 @@ import { cnpgAppSecret } from "../../manifests/plan.ts";
 import type { PreparedEnvironment } from "../../manifests/prepare.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import type { ImageToLoad } from "./actions/context.ts";
+
+/**
+ * Components run on the Docker runtime only so far: monitoring needs a Prometheus configured from
+ * its monitors (a cluster would need the Prometheus operator or scrape jobs of its own), backups a
+ * store beside the database. `where` names what refuses them ("Kind", "an exported cluster").
+ */
+export function refuseComponents(envFile: EnvFile, where: string, hint: string): void {
+  if (envFile.with.length > 0)
+    throw new UserError(
+      `${envLabel(envFile)}: components (${envFile.with.join(", ")}) run on the Docker runtime only, not yet on ${where}`,
+      hint,
+    );
+}
 
 /** What the Kind runtime does with each kind: a real cluster runs them all, bar the monitoring CRDs. */
 export const KIND_SUPPORT: RuntimeSupport = {

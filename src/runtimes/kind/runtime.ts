@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { type EnvFile, envLabel } from "../../config/env-file.ts";
+import type { EnvFile } from "../../config/env-file.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
 import { age } from "../../env/lifetime.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
@@ -30,7 +30,7 @@ import { clusterConfigFor } from "./cluster-config.ts";
 import { cnpgDatabase } from "./database.ts";
 import { kindFaults } from "./faults.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
-import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply } from "./objects.ts";
+import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply, refuseComponents } from "./objects.ts";
 import { podNetworkNamespaces } from "./pod-netns.ts";
 import { listPods, podParts, podRefs, workloadOf } from "./pods.ts";
 import { POLICY_AGENT } from "./policy-agent/manifest.ts";
@@ -40,13 +40,11 @@ import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
-  // The monitoring component needs a Prometheus configured from its monitors; only the Docker
-  // runtime does that so far (a cluster would need the Prometheus operator or its own scrape jobs).
-  if (envFile.with.length > 0)
-    throw new UserError(
-      `${envLabel(envFile)}: components (${envFile.with.join(", ")}) run on the Docker runtime only, not yet on Kind`,
-      "Leave out --with (and the env file's `with:`), or use --runtime docker.",
-    );
+  refuseComponents(
+    envFile,
+    "Kind",
+    "Leave out --with (and the env file's `with:`), or use --runtime docker.",
+  );
   const previous = readEnvState(name);
   const prepared = await prepareEnvironment(envFile, KIND_SUPPORT, previous?.secrets);
   const labels = devstackLabels({ purpose: "env", ttlMs: envFile.ttl });
