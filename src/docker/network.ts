@@ -44,6 +44,15 @@ export function firstHost(cidr: string): string {
   return [24, 16, 8, 0].map((shift) => Math.floor(first / 2 ** shift) % 256).join(".");
 }
 
+/**
+ * The host's address on a network, from its IPAM configuration: the Gateway the network was made
+ * with, else the subnet's first host, where the engine puts the bridge's address all the same
+ * (a network made with --subnet alone shows no Gateway in its inspect).
+ */
+export function gatewayIn(config: { Gateway?: string; Subnet?: string } | undefined): string | undefined {
+  return config?.Gateway || (config?.Subnet ? firstHost(config.Subnet) : undefined);
+}
+
 /** Whether two IPv4 CIDRs share an address. */
 export function overlapping(a: string, b: string): boolean {
   const [x, y] = [span(a), span(b)];

@@ -1,6 +1,7 @@
 import { freeLoopbackPort } from "../free-port.ts";
 import { dockerMaybe } from "./cli.ts";
 import { LoopbackOnly } from "./loopback.ts";
+import { gatewayIn } from "./network.ts";
 import { GenericContainer } from "./testcontainers.ts";
 
 /**
@@ -77,7 +78,13 @@ export const portTaken = (error: unknown) =>
  * The host's address on a network (its gateway). Asked each time: a network of the same name
  * made again has another one, and a stale address could route a question off the machine.
  */
-const gatewayOf = async (network: string) =>
-  (
-    await dockerMaybe(["network", "inspect", "--format", "{{(index .IPAM.Config 0).Gateway}}", network])
-  )?.trim() || undefined;
+const gatewayOf = async (network: string) => {
+  const config = await dockerMaybe([
+    "network",
+    "inspect",
+    "--format",
+    "{{json (index .IPAM.Config 0)}}",
+    network,
+  ]);
+  return config ? gatewayIn(JSON.parse(config) as { Gateway?: string; Subnet?: string }) : undefined;
+};

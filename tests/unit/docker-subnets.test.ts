@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { firstHost, hostRoutes, overlapping, rangeClashes } from "../../src/docker/network.ts";
+import { firstHost, gatewayIn, hostRoutes, overlapping, rangeClashes } from "../../src/docker/network.ts";
 
 describe("placing a network clear of other ranges", () => {
   it("tells overlapping CIDRs from adjacent and disjoint ones", () => {
@@ -15,6 +15,14 @@ describe("placing a network clear of other ranges", () => {
     expect(firstHost("10.200.0.0/16")).toBe("10.200.0.1");
     expect(firstHost("172.31.0.0/16")).toBe("172.31.0.1");
     expect(firstHost("192.168.250.128/25")).toBe("192.168.250.129");
+  });
+
+  it("takes a network's gateway from its IPAM configuration, else the subnet's first host", () => {
+    expect(gatewayIn({ Subnet: "10.201.0.0/16", Gateway: "10.201.7.7" })).toBe("10.201.7.7");
+    expect(gatewayIn({ Subnet: "10.201.0.0/16" })).toBe("10.201.0.1"); // made with --subnet alone
+    expect(gatewayIn({ Subnet: "10.201.0.0/16", Gateway: "" })).toBe("10.201.0.1");
+    expect(gatewayIn({})).toBeUndefined();
+    expect(gatewayIn(undefined)).toBeUndefined();
   });
 
   it("reads the routes of /proc/net/route, leaving the default route out", () => {

@@ -18,6 +18,7 @@ import { firewallRunner } from "../../firewall/runner.ts";
 import { loadImageMap } from "../../images/image-map.ts";
 import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
+import { clusterRanges, loadClusterConfig } from "../../manifests/cluster-file.ts";
 import type { PreparedEnvironment } from "../../manifests/prepare.ts";
 import { tableName } from "../../netpol/nftables.ts";
 import { planActions, RunningUps } from "../actions.ts";
@@ -74,6 +75,7 @@ function newContext(
     prepared,
     containers,
     network: prefix(name),
+    avoid: clusterRanges(loadClusterConfig()),
     labels: devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }),
     state: startingState(name, "docker", envFile, prepared.secrets),
     progress,

@@ -20,6 +20,7 @@
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { connect } from "node:net";
+import { gatewayIn } from "../../docker/network.ts";
 import { applyScript } from "../../firewall/nft.ts";
 import { LABEL } from "../../labels.ts";
 import type { CompiledFirewall } from "../../netpol/nftables.ts";
@@ -324,8 +325,9 @@ log(30, "supervising", { env: ENV });
 savePods();
 if (FIREWALL) {
   const { body } = await dockerApi("GET", `/networks/${FIREWALL.network}`);
-  const gateway = (JSON.parse(body) as { IPAM?: { Config?: { Gateway?: string }[] } }).IPAM?.Config?.[0]
-    ?.Gateway;
+  const gateway = gatewayIn(
+    (JSON.parse(body) as { IPAM?: { Config?: { Gateway?: string; Subnet?: string }[] } }).IPAM?.Config?.[0],
+  );
   if (gateway) {
     answerUnknownNames(gateway, log);
     serveKubeState(gateway, () => podStates(seen), log);

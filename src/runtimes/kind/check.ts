@@ -6,9 +6,9 @@ import { stringify } from "yaml";
 import { z } from "zod";
 import { UserError } from "../../errors.ts";
 import { loadImageMap } from "../../images/image-map.ts";
+import { loadClusterConfig } from "../../manifests/cluster-file.ts";
 import { renderOverlay } from "../../manifests/render.ts";
 import { kindDir, repoRoot } from "../../paths.ts";
-import { loadClusterConfig } from "./cluster-config.ts";
 import { cnpgModuleVersion } from "./cnpg-module.ts";
 import { CNPG_OPERATOR, checkVendoredManifest, cnpgVendored, type VendoredManifest } from "./vendored.ts";
 

@@ -13,6 +13,8 @@ export interface DockerUpContext {
   containers: ContainerPlan[];
   /** The environment's network (and the prefix of all its names). */
   network: string;
+  /** Ranges the network must stay clear of: a Kind cluster's pod and Service ranges (kind/cluster.yaml). */
+  avoid: string[];
   labels: Record<string, string>;
   state: EnvState;
   progress: Progress;

@@ -2,7 +2,6 @@ import { docker } from "../../../docker/cli.ts";
 import { createNetworkAvoiding } from "../../../docker/network.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
-import { clusterRanges, loadClusterConfig } from "../../kind/cluster-config.ts";
 import type { DockerUpContext } from "./context.ts";
 
 /**
@@ -13,10 +12,10 @@ import type { DockerUpContext } from "./context.ts";
 export const network: Action<DockerUpContext> = {
   name: "network",
   plan: (ctx) => [
-    `docker network create --label ... --subnet <free /16 outside ${clusterRanges(loadClusterConfig()).join(", ")}> ${ctx.network}`,
+    `docker network create --label ... --subnet <free /16 outside ${ctx.avoid.join(", ")}> ${ctx.network}`,
   ],
   async execute(ctx) {
-    return `${ctx.network} on ${await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), clusterRanges(loadClusterConfig()))}`;
+    return `${ctx.network} on ${await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid)}`;
   },
   async undo(ctx) {
     await docker(["network", "rm", ctx.network], { reject: false });

@@ -3,8 +3,8 @@ import { bridgeOf, createNetworkAvoiding, requireRangesClear } from "../../../do
 import { applyEgressGuard, guardTable, removeEgressGuard } from "../../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../../firewall/runner.ts";
 import { labelArgs } from "../../../labels.ts";
+import { clusterRanges } from "../../../manifests/cluster-file.ts";
 import type { Action } from "../../actions.ts";
-import { clusterRanges } from "../cluster-config.ts";
 import type { KindUpContext } from "./context.ts";
 
 /**
