@@ -1,10 +1,11 @@
-// pnpm dev:up [--env dev] [--name NAME] [--runtime docker] [--with monitoring] [--dry-run]
+// pnpm dev:up [--env dev] [--name NAME] [--runtime docker|kind|cluster] [--with monitoring] [--dry-run]
+//             [--context CTX --registry HOST[:PORT]]   (the cluster runtime's cluster and registry)
 // Brings an environment up from envs/ENV.yaml (the kind/ manifests of its overlay, and the
 // components its `with:` or --with switch on) on a runtime, and prints how to reach it; --dry-run
 // prints every action it would take and starts nothing.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { envLabel, loadEnvFile, withComponents } from "../src/config/env-file.ts";
+import { envLabel, loadEnvFile, withCluster, withComponents } from "../src/config/env-file.ts";
 import { bringUp } from "../src/env/bring-up.ts";
 import { checkEnvName } from "../src/env/names.ts";
 import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
@@ -15,9 +16,11 @@ await runMain(async () => {
     name: { type: "string" },
     ...RUNTIME_FLAG,
     with: { type: "string" },
+    context: { type: "string" },
+    registry: { type: "string" },
     "dry-run": { type: "boolean", default: false },
   });
-  const envFile = withComponents(loadEnvFile(values.env ?? "dev"), values.with);
+  const envFile = withCluster(withComponents(loadEnvFile(values.env ?? "dev"), values.with), values);
   const name = checkEnvName(values.name ?? envFile.name);
   const runtime = chooseRuntime(values.runtime, { envFile });
 

@@ -47,6 +47,16 @@ export const envFileSchema = z.strictObject({
   startupTimeout: duration.default(120_000),
   /** The runtime `dev:up` uses for this env unless --runtime says otherwise. */
   runtime: z.enum(RUNTIME_NAMES, `one of: ${RUNTIME_NAMES.join(", ")}`).optional(),
+  /**
+   * On the cluster runtime: the kubeconfig context of the existing cluster, and the registry its
+   * nodes pull from (`dev:up --context`, `--registry` override them).
+   */
+  cluster: z
+    .strictObject({
+      context: z.string("a kubeconfig context's name").min(1, "a kubeconfig context's name").optional(),
+      registry: z.string("HOST[:PORT] of a registry").optional(),
+    })
+    .default({}),
   /** On the Kind runtime, worker nodes beside the control plane (default: kind/cluster.yaml's). */
   kindWorkers: z.number(WORKERS).int(WORKERS).min(1, WORKERS).max(MAX_WORKERS, WORKERS).optional(),
   /** Optional parts switched on (kustomize components in kind/components), e.g. `[monitoring]`. */
@@ -106,6 +116,18 @@ export function withComponents(envFile: EnvFile, flag: string | undefined): EnvF
     if (problem) throw new UserError(`--with: ${problem}`);
   }
   return { ...envFile, with: [...new Set([...envFile.with, ...asked])] };
+}
+
+/** An env file with the cluster runtime's target set by `--context` and `--registry`, where given. */
+export function withCluster(envFile: EnvFile, flags: { context?: string; registry?: string }): EnvFile {
+  return {
+    ...envFile,
+    cluster: {
+      ...envFile.cluster,
+      ...(flags.context !== undefined ? { context: flags.context } : {}),
+      ...(flags.registry !== undefined ? { registry: flags.registry } : {}),
+    },
+  };
 }
 
 /** How messages name an env file and its components: `env dev with monitoring`. */

@@ -1,5 +1,5 @@
 import { type EnvFile, envLabel } from "../config/env-file.ts";
-import { allRuntimes } from "../runtimes/index.ts";
+import { localRuntimes } from "../runtimes/index.ts";
 import type { Runtime } from "../runtimes/runtime.ts";
 import { LOAD_BALANCER_PREFIX } from "./endpoints.ts";
 import { checkCapacity, maxEnvironments } from "./lifetime.ts";
@@ -20,9 +20,10 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
     console.error(`\ninterrupted: removing the partly started environment '${name}' (its data volume stays)`);
     void runtime.abandon(name).finally(() => process.exit(130));
   };
-  // A new environment (not one being reused or repaired) must fit on the machine.
-  if (readEnvState(name)?.status !== "ready")
-    checkCapacity(name, (await Promise.all(allRuntimes().map((r) => r.list()))).flat(), maxEnvironments());
+  // A new environment (not one being reused or repaired) must fit on the machine; one on a shared
+  // cluster takes nothing of it.
+  if (readEnvState(name)?.status !== "ready" && runtime.name !== "cluster")
+    checkCapacity(name, (await Promise.all(localRuntimes().map((r) => r.list()))).flat(), maxEnvironments());
   process.on("SIGINT", onInterrupt);
   const began = performance.now();
   console.log(`environment '${name}' (${envLabel(envFile)}) on ${runtime.name}:`);

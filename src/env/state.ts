@@ -22,8 +22,11 @@ export const envStateSchema = z.object({
   expiresAt: z.string(),
   /** Host ports on 127.0.0.1, by workload (first replica) — nothing uses fixed host ports. */
   ports: z.record(z.string(), z.number()),
-  /** Kind: the namespace the overlay runs in (a record written before it was kept has none). */
+  /** Kind and cluster: the namespace the overlay runs in (a record written before it was kept has none). */
   namespace: z.string().optional(),
+  /** Cluster: the kubeconfig context and the registry its images were pushed to. */
+  context: z.string().optional(),
+  registry: z.string().optional(),
   /** Host-side URLs by workload: `postgres`, `redis` and each HTTP service. */
   endpoints: z.record(z.string(), z.string()).default({}),
   /** A digest of each pod's configuration (its files and init containers), by container name. */

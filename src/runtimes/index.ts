@@ -1,14 +1,22 @@
 import { oneOf } from "../cli/flags.ts";
 import type { EnvFile } from "../config/env-file.ts";
 import { readEnvState } from "../env/state.ts";
+import { clusterRuntime } from "./cluster/runtime.ts";
 import { dockerRuntime } from "./docker/runtime.ts";
 import { kindRuntime } from "./kind/runtime.ts";
 import { RUNTIME_NAMES, type Runtime, type RuntimeName } from "./runtime.ts";
 
-const RUNTIMES: Record<RuntimeName, Runtime> = { docker: dockerRuntime, kind: kindRuntime };
+const RUNTIMES: Record<RuntimeName, Runtime> = {
+  docker: dockerRuntime,
+  kind: kindRuntime,
+  cluster: clusterRuntime,
+};
 
 /** Every runtime, for commands that look across them (`env:list`, `env:gc`). */
 export const allRuntimes = (): Runtime[] => RUNTIME_NAMES.map((name) => RUNTIMES[name]);
+
+/** The runtimes whose environments run on this machine (what its capacity is counted against). */
+export const localRuntimes = (): Runtime[] => allRuntimes().filter((r) => r.name !== "cluster");
 
 /**
  * The runtime for a command: `--runtime` if given, else the env file's, else the one an existing

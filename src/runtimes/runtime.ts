@@ -288,5 +288,5 @@ export interface Runtime {
   readonly backups: Backups;
 }
 
-export const RUNTIME_NAMES = ["docker", "kind"] as const;
+export const RUNTIME_NAMES = ["docker", "kind", "cluster"] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];

@@ -53,6 +53,7 @@ describe("env files", () => {
       ttl: 7_200_000,
       seed: { size: "none", seed: 42 },
       startupTimeout: 120_000,
+      cluster: {},
       with: [],
       name: "review",
       file: join(root, "envs", "review.yaml"),
@@ -147,6 +148,15 @@ describe("env file fields", () => {
     expect(problemOf(`${ENV}runtime: podman\n`)).toEqual([
       expect.stringMatching(/^runtime: one of: docker(, [a-z]+)*$/),
     ]);
+  });
+
+  it("name the cluster runtime's context and registry, each a string", () => {
+    envsFolder({ "x.yaml": `${ENV}cluster:\n  context: staging\n  registry: r.example.com:5000\n` });
+    expect(loadEnvFile("x").cluster).toEqual({ context: "staging", registry: "r.example.com:5000" });
+    expect(problemOf(`${ENV}cluster:\n  context: 7\n`)).toEqual([
+      expect.stringMatching(/^cluster\.context: a kubeconfig context's name/),
+    ]);
+    expect(problemOf(`${ENV}cluster:\n  contxt: staging\n`)).toEqual([expect.stringMatching(/contxt/)]);
   });
 });
 

@@ -328,6 +328,7 @@ describe("preparing an environment", () => {
     ttl: 3_600_000,
     seed: { size: "none", seed: 42 },
     startupTimeout: 60_000,
+    cluster: {},
     with: [],
   });
   const support: RuntimeSupport = {

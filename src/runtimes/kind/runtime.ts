@@ -1,7 +1,5 @@
-import { execa } from "execa";
 import type { EnvFile } from "../../config/env-file.ts";
 import { docker, ensureEngine } from "../../docker/cli.ts";
-import { age } from "../../env/lifetime.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
 import { type EnvState, envFileOf, readEnvState, removeEnvState, startingState } from "../../env/state.ts";
 import { UserError } from "../../errors.ts";
@@ -21,7 +19,6 @@ import type {
   Progress,
   Runtime,
   UpResult,
-  WorkloadStatus,
 } from "../runtime.ts";
 import { decideAddOns, policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
@@ -32,12 +29,13 @@ import { kindFaults } from "./faults.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply, refuseComponents } from "./objects.ts";
 import { podNetworkNamespaces } from "./pod-netns.ts";
-import { listPods, podParts, podRefs, workloadOf } from "./pods.ts";
+import { listPods, podParts, podRefs } from "./pods.ts";
 import { POLICY_AGENT } from "./policy-agent/manifest.ts";
 import { type ApiPod, livePods } from "./policy-agent/model.ts";
 import { keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
+import { streamLogs, workloadRows } from "./views.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
   refuseComponents(
@@ -88,12 +86,6 @@ const running = new RunningUps<KindUpContext>();
 
 interface KubeList<T> {
   items: T[];
-}
-interface Workload {
-  kind: string;
-  metadata: { name: string; creationTimestamp: string };
-  spec: { replicas?: number; instances?: number };
-  status?: { readyReplicas?: number; readyInstances?: number };
 }
 /**
  * The Kind runtime: one Kind cluster per environment on a Docker network of its own, fenced by an
@@ -156,37 +148,7 @@ export const kindRuntime: Runtime = {
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
     const kubeconfig = kubeconfigFile(name);
-    const ns = await namespaceOfEnv(state);
-    const get = async <T>(args: string[]) =>
-      (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as KubeList<T>).items;
-    const [workloads, clusters, pods] = await Promise.all([
-      get<Workload>(["-n", ns, "get", "deployments,statefulsets"]),
-      get<Workload>(["-n", ns, "get", "clusters.postgresql.cnpg.io"]),
-      listPods(name, ns),
-    ]);
-    const rows: WorkloadStatus[] = [...clusters, ...workloads].map((w) => {
-      const desired = w.spec.instances ?? w.spec.replicas ?? 1;
-      const ready = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
-      const mine = pods.filter((p) => workloadOf(p) === w.metadata.name);
-      const statuses = mine.flatMap((p) =>
-        (p.status?.containerStatuses ?? []).map((c) => ({ pod: p.metadata.name, c })),
-      );
-      const last = statuses.flatMap(({ pod, c }) => {
-        const why = c.state?.waiting?.reason ?? c.lastState?.terminated?.reason;
-        return why ? [`${pod}: ${why}`] : [];
-      });
-      const port = state.ports[w.metadata.name] ?? (w.kind === "Cluster" ? state.ports.postgres : undefined);
-      return {
-        workload: w.metadata.name,
-        desired,
-        ready,
-        health: ready >= desired ? "ready" : ready > 0 ? "degraded" : "down",
-        ports: port ? `127.0.0.1:${port} (port-forward)` : "-",
-        age: age(w.metadata.creationTimestamp),
-        restarts: statuses.reduce((n, { c }) => n + c.restartCount, 0),
-        lastState: last.join(", ") || "-",
-      };
-    });
+    const rows = await workloadRows(state, await namespaceOfEnv(state));
     const engine =
       policyEngine() === "calico"
         ? { name: "Calico", daemonSet: "calico-node" }
@@ -208,32 +170,9 @@ export const kindRuntime: Runtime = {
     };
   },
 
-  async logs(name, { workload, follow, tail, line }) {
+  async logs(name, options) {
     const state = requireReady(name);
-    const ns = await namespaceOfEnv(state);
-    const selector = workload ? `app.kubernetes.io/name=${workload}` : "app.kubernetes.io/name";
-    const run = execa(
-      requireTool("kubectl"),
-      [
-        "--kubeconfig",
-        kubeconfigFile(name),
-        "-n",
-        ns,
-        "logs",
-        "-l",
-        selector,
-        "--all-containers",
-        "--prefix",
-        "--max-log-requests=50",
-        `--tail=${tail}`,
-        ...(follow ? ["--follow"] : []),
-      ],
-      { all: true, reject: false },
-    );
-    for await (const text of run.iterable({ from: "all" })) {
-      const m = /^\[pod\/([^/\]]+)\/[^\]]*\] ?(.*)$/.exec(String(text));
-      line(m?.[1] ?? "kubectl", m?.[2] ?? String(text));
-    }
+    await streamLogs(name, await namespaceOfEnv(state), options);
   },
 
   async open(name): Promise<EnvironmentHandle> {

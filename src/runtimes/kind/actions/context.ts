@@ -13,40 +13,50 @@ export interface ImageToLoad {
   logical: string;
 }
 
-/** What the Kind runtime's `up` actions share: the plan, then what each action made. */
-export interface KindUpContext {
+/**
+ * What the actions of a runtime on Kubernetes share (the Kind runtime's, and the cluster runtime's,
+ * which brings an environment up in a namespace of an existing cluster): the plan, then what each
+ * action made.
+ */
+export interface KubeUpContext {
   name: string;
   prepared: PreparedEnvironment;
-  cluster: string;
-  /** The cluster's own Docker network; its bridge carries the egress guard. */
-  network: string;
+  /** The kubeconfig every kubectl command is given (kind's, or a snapshot of the user's context). */
   kubeconfig: string;
-  configFile: string;
-  clusterConfig: ReturnType<typeof clusterConfigFor>;
   /** The namespace the overlay runs in. */
   namespace: string;
   /** Every object `kubectl apply` gets: the overlay's, Secrets filled with generated values. */
   objects: K8sObject[];
   images: ImageToLoad[];
-  /** The labels of the network (DevStack's Kind labels: env, owner, run, expiry). */
-  labels: Record<string, string>;
   state: EnvState;
   progress: Progress;
   /** Seconds each wait may take (the env file's startupTimeout). */
   timeoutSeconds: number;
-  /** Which add-ons this `up` installs (decideAddOns), decided once as it starts. */
-  addOns: { policyEngine: "calico" | "agent"; cnpgReleased: boolean };
+  /** Each image as the cluster's nodes run it, by image-map name. */
   resolved?: Map<string, ResolvedImage>;
-  /** The node image kind creates the nodes from (kindest/node, or the offline recipe). */
-  nodeImage?: ResolvedImage;
   /** What every kind command runs with besides its own variables (kindDockerEnv). */
   kindEnv?: Record<string, string>;
+  /** Set on Ctrl-C: no further action runs. */
+  interrupted: boolean;
+}
+
+/** What the Kind runtime's `up` actions share besides: the cluster it creates and its add-ons. */
+export interface KindUpContext extends KubeUpContext {
+  cluster: string;
+  /** The cluster's own Docker network; its bridge carries the egress guard. */
+  network: string;
+  configFile: string;
+  clusterConfig: ReturnType<typeof clusterConfigFor>;
+  /** The labels of the network (DevStack's Kind labels: env, owner, run, expiry). */
+  labels: Record<string, string>;
+  /** Which add-ons this `up` installs (decideAddOns), decided once as it starts. */
+  addOns: { policyEngine: "calico" | "agent"; cnpgReleased: boolean };
+  /** The node image kind creates the nodes from (kindest/node, or the offline recipe). */
+  nodeImage?: ResolvedImage;
   bridge?: string;
   /** The NetworkPolicy agent's image, where Calico is not vendored (its local reference). */
   policyAgentImage?: string;
   /** Where CloudNativePG's release manifest is not vendored: its operator image and objects. */
   operatorImage?: string;
   operatorObjects?: K8sObject[];
-  /** Set on Ctrl-C: no further action runs. */
-  interrupted: boolean;
 }

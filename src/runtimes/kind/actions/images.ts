@@ -1,6 +1,6 @@
 import { imagesRecord, resolveImages } from "../../../images/resolve.ts";
 import { type Command, placeholder } from "../tools.ts";
-import type { KindUpContext } from "./context.ts";
+import type { KindUpContext, KubeUpContext } from "./context.ts";
 import { commandAction } from "./run-commands.ts";
 
 /**
@@ -48,7 +48,7 @@ export const loadImage = (
 ];
 
 /** The runnable reference of an image-map entry once resolved; its name in a plan before. */
-const refOf = (ctx: KindUpContext, logical: string) =>
+const refOf = (ctx: KubeUpContext, logical: string) =>
   ctx.resolved?.get(logical)?.ref ?? placeholder(`${logical} image`);
 
 /**

@@ -1,21 +1,21 @@
 import type { Action } from "../../actions.ts";
 import { type Command, runCommand, showCommand } from "../tools.ts";
-import type { KindUpContext } from "./context.ts";
+import type { KindUpContext, KubeUpContext } from "./context.ts";
 
 /**
  * An action that is a list of commands: its plan shows them, its execution runs them in order, so
  * `--dry-run` cannot drift from what `up` does. `prepare` runs first (writing a file a command
  * reads); `line` makes the status line from the commands' outputs.
  */
-export function commandAction(spec: {
+export function commandAction<C extends KubeUpContext = KindUpContext>(spec: {
   name: string;
-  commands: (ctx: KindUpContext) => Command[];
+  commands: (ctx: C) => Command[];
   /** Plan lines after the commands: what they are given that the command line does not show. */
-  notes?: (ctx: KindUpContext) => string[];
-  line: (ctx: KindUpContext, outputs: string[]) => string;
-  prepare?: (ctx: KindUpContext) => void | Promise<void>;
-  undo?: (ctx: KindUpContext) => Promise<void>;
-}): Action<KindUpContext> {
+  notes?: (ctx: C) => string[];
+  line: (ctx: C, outputs: string[]) => string;
+  prepare?: (ctx: C) => void | Promise<void>;
+  undo?: (ctx: C) => Promise<void>;
+}): Action<C> {
   return {
     name: spec.name,
     plan: (ctx) => [...spec.commands(ctx).map(showCommand), ...(spec.notes?.(ctx) ?? [])],
@@ -39,4 +39,4 @@ export function commandAction(spec: {
 }
 
 /** `--timeout=Ns` for kubectl's waits: the env file's startupTimeout. */
-export const timeout = (ctx: KindUpContext) => `--timeout=${ctx.timeoutSeconds}s`;
+export const timeout = (ctx: KubeUpContext) => `--timeout=${ctx.timeoutSeconds}s`;

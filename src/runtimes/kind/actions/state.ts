@@ -13,7 +13,7 @@ import {
 import { removeEnvironment } from "../remove.ts";
 import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
 import { deleteCluster } from "./cluster.ts";
-import type { KindUpContext } from "./context.ts";
+import type { KindUpContext, KubeUpContext } from "./context.ts";
 
 /** Whatever an earlier, interrupted run of the environment left: its cluster, network and guard (remove.ts). */
 export const leftovers: Action<KindUpContext> = {
@@ -29,10 +29,10 @@ export const leftovers: Action<KindUpContext> = {
 };
 
 /** The environment's record, `starting` until the last action (its secrets kept from here on). */
-export const recordState: Action<KindUpContext> = {
+export const recordState: Action<KubeUpContext> = {
   name: "state",
   plan: (ctx) => [
-    `write ${stateFile(ctx.name)} (mode 0600): runtime kind, status starting, generated secrets`,
+    `write ${stateFile(ctx.name)} (mode 0600): runtime ${ctx.state.runtime}, status starting, generated secrets`,
   ],
   async execute(ctx) {
     writeEnvState(ctx.state);
@@ -48,7 +48,7 @@ export const recordState: Action<KindUpContext> = {
  * (reconnecting when a pod goes), and their URLs recorded, the database's with the operator's
  * application credentials.
  */
-export const endpoints: Action<KindUpContext> = {
+export const endpoints: Action<KubeUpContext> = {
   name: "endpoints",
   plan: (ctx) => [
     ...forwardsOf(ctx.prepared).map(
@@ -103,7 +103,7 @@ export const endpoints: Action<KindUpContext> = {
 };
 
 /** The last action: the environment is recorded ready with its endpoints. */
-export const markReady: Action<KindUpContext> = {
+export const markReady: Action<KubeUpContext> = {
   name: "ready",
   plan: () => ["record the environment ready with its endpoints"],
   async execute(ctx) {

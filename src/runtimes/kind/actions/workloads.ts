@@ -2,7 +2,7 @@ import { stringify } from "yaml";
 import type { K8sObject } from "../../../manifests/render.ts";
 import { dbInitJob } from "../objects.ts";
 import { type Command, kubectl } from "../tools.ts";
-import type { KindUpContext } from "./context.ts";
+import type { KubeUpContext } from "./context.ts";
 import { refOf } from "./images.ts";
 import { commandAction, timeout } from "./run-commands.ts";
 
@@ -16,7 +16,7 @@ export const applyObjects = (kubeconfig: string, objects: K8sObject[], shown: st
   });
 
 /** The overlay, NetworkPolicies included, as production gets it (Secrets filled with generated values). */
-export const manifests = commandAction({
+export const manifests = commandAction<KubeUpContext>({
   name: "manifests",
   commands: (ctx) => [
     applyObjects(
@@ -29,10 +29,10 @@ export const manifests = commandAction({
     `${ctx.objects.length} objects applied in ${ctx.namespace} (${(out ?? "").split("\n").filter((l) => l.includes("serverside-applied")).length} changed)`,
 });
 
-const clusters = (ctx: KindUpContext) => ctx.objects.filter((o) => o.kind === "Cluster");
+const clusters = (ctx: KubeUpContext) => ctx.objects.filter((o) => o.kind === "Cluster");
 
 /** The CloudNativePG Cluster Ready: its primary accepts writes, its replicas stream. */
-export const database = commandAction({
+export const database = commandAction<KubeUpContext>({
   name: "database",
   commands: (ctx) =>
     clusters(ctx).map((c) =>
@@ -51,11 +51,11 @@ export const database = commandAction({
       .join(", "),
 });
 
-const jobOf = (ctx: KindUpContext) =>
+const jobOf = (ctx: KubeUpContext) =>
   dbInitJob(ctx.prepared, ctx.prepared.envFile, refOf(ctx, "db-init"), ctx.namespace);
 
 /** Migrations and seed as a Job of the db-init image (a new one each `up`: Jobs are immutable). */
-export const migrationsAndSeed = commandAction({
+export const migrationsAndSeed = commandAction<KubeUpContext>({
   name: "migrations and seed",
   commands: (ctx) => [
     kubectl(ctx.kubeconfig, ["-n", ctx.namespace, "delete", "job", "db-init", "--ignore-not-found"]),
@@ -89,11 +89,11 @@ export const migrationsAndSeed = commandAction({
   },
 });
 
-const workloads = (ctx: KindUpContext) =>
+const workloads = (ctx: KubeUpContext) =>
   ctx.objects.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet");
 
 /** Every Deployment and StatefulSet rolled out: all replicas updated and ready. */
-export const rollouts = commandAction({
+export const rollouts = commandAction<KubeUpContext>({
   name: "rollouts",
   commands: (ctx) =>
     workloads(ctx).map((w) =>

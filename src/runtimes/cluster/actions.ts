@@ -1,0 +1,194 @@
+import { rmSync } from "node:fs";
+import { UserError } from "../../errors.ts";
+import { type PushedImage, pushImages, registryRef } from "../../images/registry.ts";
+import { imagesRecord, type ResolvedImage, resolveImages } from "../../images/resolve.ts";
+import { LABEL, recordsId } from "../../labels.ts";
+import type { Action } from "../actions.ts";
+import type { KubeUpContext } from "../kind/actions/context.ts";
+import { withImages } from "../kind/objects.ts";
+import { POLICY_AGENT } from "../kind/policy-agent/manifest.ts";
+import { kubectl, placeholder, runCommand, showCommand } from "../kind/tools.ts";
+import { snapshotContext } from "./kubeconfig.ts";
+import { deleteNamespace, getNamespace } from "./namespace.ts";
+
+/** What the cluster runtime's `up` actions share besides the Kubernetes ones. */
+export interface ClusterUpContext extends KubeUpContext {
+  /** The user's kubeconfig context the environment runs on. */
+  context: string;
+  /** HOST[:PORT] of the registry the cluster's nodes pull from. */
+  registry: string;
+  /** What the prerequisites action found: the NetworkPolicy engine, in words. */
+  policyEngine?: string;
+  /** Set once the namespace is this `up`'s: only then does an undo delete it. */
+  namespaceClaimed?: boolean;
+}
+
+/** The kubeconfig every later command uses: the user's context, cut down and kept with the record. */
+export const kubeconfig: Action<ClusterUpContext> = {
+  name: "kubeconfig",
+  plan: (ctx) => [
+    `kubectl config view --minify --flatten --context ${ctx.context} > ${ctx.kubeconfig} (mode 0600)`,
+  ],
+  async execute(ctx) {
+    await snapshotContext(ctx.context, ctx.kubeconfig);
+    const server = (
+      await runCommand(
+        kubectl(ctx.kubeconfig, ["config", "view", "-o", "jsonpath={.clusters[0].cluster.server}"]),
+      )
+    ).trim();
+    return `context ${ctx.context} (API server ${server})`;
+  },
+  async undo(ctx) {
+    rmSync(ctx.kubeconfig, { force: true });
+  },
+};
+
+/** NetworkPolicy engines by the DaemonSet that runs them on every node. */
+const POLICY_ENGINES: Record<string, string> = {
+  "calico-node": "Calico",
+  cilium: "Cilium",
+  "antrea-agent": "Antrea",
+  "kube-router": "kube-router",
+  "kube-network-policies": "kube-network-policies",
+  [POLICY_AGENT.daemonSet]: "DevStack's NetworkPolicy agent",
+};
+
+interface DaemonSetList {
+  items: {
+    metadata: { name: string; namespace: string };
+    status?: { numberReady?: number; desiredNumberScheduled?: number };
+  }[];
+}
+
+/**
+ * What an environment needs of the cluster and does not install (a cluster admin does, once):
+ * CloudNativePG's API, which it refuses to go on without, and a NetworkPolicy engine, which it
+ * reports (listing DaemonSets cluster-wide may not be allowed: then it says it could not look).
+ */
+export async function findPrerequisites(kubeconfigFile: string): Promise<{ policyEngine: string }> {
+  const cnpg = await runCommand(
+    kubectl(kubeconfigFile, ["api-resources", "--api-group=postgresql.cnpg.io", "-o", "name"]),
+  );
+  if (!cnpg.split("\n").includes("clusters.postgresql.cnpg.io"))
+    throw new UserError(
+      "the cluster does not serve CloudNativePG's API (no clusters.postgresql.cnpg.io): its operator is not installed",
+      "A cluster admin installs it once (the release manifest the Kind runtime applies: kind/cnpg); DevStack never installs cluster-wide parts into a cluster it did not make.",
+    );
+  const listed = await runCommand(
+    kubectl(kubeconfigFile, ["get", "daemonsets", "--all-namespaces", "-o", "json"]),
+  ).then(
+    (out) => JSON.parse(out) as DaemonSetList,
+    (error: Error) => error,
+  );
+  if (listed instanceof Error)
+    return {
+      policyEngine: `not looked for (listing DaemonSets is not allowed: ${listed.message.split("\n").at(-1)})`,
+    };
+  const engines = listed.items.flatMap((d) => {
+    const engine = POLICY_ENGINES[d.metadata.name];
+    return engine
+      ? [
+          `${engine} (${d.metadata.namespace}/${d.metadata.name} ready on ${d.status?.numberReady ?? 0}/${d.status?.desiredNumberScheduled ?? 0} nodes)`,
+        ]
+      : [];
+  });
+  return {
+    policyEngine:
+      engines.join(", ") ||
+      `none found (no DaemonSet ${Object.keys(POLICY_ENGINES).join(", ")}): the NetworkPolicies are applied but may not be enforced`,
+  };
+}
+
+export const prerequisites: Action<ClusterUpContext> = {
+  name: "prerequisites",
+  plan: (ctx) => [
+    `${showCommand(kubectl(ctx.kubeconfig, ["api-resources", "--api-group=postgresql.cnpg.io", "-o", "name"]))}: CloudNativePG's API, else refused (never installed)`,
+    `${showCommand(kubectl(ctx.kubeconfig, ["get", "daemonsets", "--all-namespaces", "-o", "json"]))}: which NetworkPolicy engine runs, reported`,
+  ],
+  async execute(ctx) {
+    ctx.policyEngine = (await findPrerequisites(ctx.kubeconfig)).policyEngine;
+    return `CloudNativePG API served; NetworkPolicy engine: ${ctx.policyEngine}`;
+  },
+};
+
+/**
+ * The environment's namespace, labelled as its own. One left by an interrupted `up` of this
+ * environment (same name, same state folder) is deleted first; any other namespace of that name is
+ * refused: it may be another machine's environment, or nobody's.
+ */
+export const namespace: Action<ClusterUpContext> = {
+  name: "namespace",
+  plan: (ctx) => [
+    `refuse if namespace ${ctx.namespace} exists and is not environment ${ctx.name}'s of this state folder; delete it if it is (an interrupted up)`,
+    `${showCommand(kubectl(ctx.kubeconfig, ["create", "-f", "-"]))} < Namespace ${ctx.namespace} (DevStack's labels and annotations; create, not apply: of two machines claiming it at once, one is refused)`,
+  ],
+  async execute(ctx) {
+    const found = await getNamespace(ctx.kubeconfig, ctx.namespace);
+    let replaced = false;
+    if (found) {
+      if (found.devstack[LABEL.env] !== ctx.name || found.devstack[LABEL.records] !== recordsId())
+        throw new UserError(
+          `namespace ${ctx.namespace} already exists and is not this environment's (${describeOwner(found.devstack)})`,
+          `Choose another --name, or remove it with \`kubectl --context ${ctx.context} delete namespace ${ctx.namespace}\` if it is nobody's.`,
+        );
+      replaced = await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
+    }
+    const object = ctx.objects.find((o) => o.kind === "Namespace");
+    if (!object) throw new Error(`internal: the overlay has no Namespace ${ctx.namespace}`);
+    await runCommand(
+      kubectl(ctx.kubeconfig, ["create", "-f", "-"], {
+        text: JSON.stringify(object),
+        shown: `Namespace ${ctx.namespace}`,
+      }),
+    );
+    ctx.namespaceClaimed = true;
+    return `${ctx.namespace}${replaced ? " (an interrupted up's deleted first)" : ""}`;
+  },
+  async undo(ctx) {
+    // A namespace this `up` refused is someone else's: it stays.
+    if (ctx.namespaceClaimed) await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
+  },
+};
+
+const describeOwner = (devstack: Record<string, string>) =>
+  devstack[LABEL.env]
+    ? `DevStack environment ${devstack[LABEL.env]} of ${devstack[LABEL.owner] ?? "someone"}, run ${devstack[LABEL.run] ?? "?"}`
+    : "not made by DevStack";
+
+/**
+ * Every image the manifests name, resolved through the image map and pushed to the registry (only
+ * what it lacks); the objects then name each image there, as the nodes pull it.
+ */
+export const images: Action<ClusterUpContext> = {
+  name: "images",
+  plan: (ctx) => [
+    ...[...new Set([...ctx.images.map((i) => i.logical), "db-init"])].map(
+      (logical) =>
+        `push ${logical} as ${registryRef(ctx.registry, logical, placeholder("image id"))} (unless the registry has it)`,
+    ),
+    "the objects name each image in the registry",
+  ],
+  async execute(ctx) {
+    const names = [...new Set([...ctx.images.map((i) => i.logical), "db-init"])];
+    const local = await resolveImages({ names, silent: true });
+    const pushed = await pushImages(
+      names.map((n) => local.get(n) as ResolvedImage),
+      ctx.registry,
+      { silent: true },
+    );
+    const inRegistry = new Map(pushed.map((p) => [p.name, p.ref]));
+    // As the nodes run them: the registry's reference, with the local image's id and origin.
+    ctx.resolved = new Map(
+      names.map((n) => [n, { ...(local.get(n) as ResolvedImage), ref: inRegistry.get(n) as string }]),
+    );
+    ctx.state.images = imagesRecord(ctx.resolved.values());
+    const byReference = new Map(ctx.images.map((i) => [i.reference, inRegistry.get(i.logical)]));
+    ctx.objects = withImages(ctx.objects, (reference) => byReference.get(reference));
+    return pushedLine(pushed, ctx.registry);
+  },
+};
+
+const pushedLine = (pushed: PushedImage[], registry: string) => {
+  const sent = pushed.filter((p) => p.pushed);
+  return `${pushed.length} image(s) in ${registry}, ${sent.length} pushed${sent.length > 0 ? ` (${sent.map((p) => p.name).join(", ")})` : ""}`;
+};

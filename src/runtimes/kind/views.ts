@@ -1,0 +1,85 @@
+import { execa } from "execa";
+import { age } from "../../env/lifetime.ts";
+import type { EnvState } from "../../env/state.ts";
+import type { LogOptions, WorkloadStatus } from "../runtime.ts";
+import { kubeconfigFile } from "./names.ts";
+import { listPods, workloadOf } from "./pods.ts";
+import { kubectl, requireTool, runCommand } from "./tools.ts";
+
+interface Workload {
+  kind: string;
+  metadata: { name: string; creationTimestamp: string };
+  spec: { replicas?: number; instances?: number };
+  status?: { readyReplicas?: number; readyInstances?: number };
+}
+
+/**
+ * `dev:status`'s rows for an environment on Kubernetes (a Kind cluster or a namespace of another
+ * cluster): each database Cluster, Deployment and StatefulSet of its namespace, with its pods'
+ * restarts and last reasons, and the port-forward that reaches it.
+ */
+export async function workloadRows(state: EnvState, namespace: string): Promise<WorkloadStatus[]> {
+  const kubeconfig = kubeconfigFile(state.name);
+  const get = async (args: string[]) =>
+    (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as { items: Workload[] })
+      .items;
+  const [workloads, clusters, pods] = await Promise.all([
+    get(["-n", namespace, "get", "deployments,statefulsets"]),
+    get(["-n", namespace, "get", "clusters.postgresql.cnpg.io"]),
+    listPods(state.name, namespace),
+  ]);
+  return [...clusters, ...workloads].map((w) => {
+    const desired = w.spec.instances ?? w.spec.replicas ?? 1;
+    const ready = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
+    const mine = pods.filter((p) => workloadOf(p) === w.metadata.name);
+    const statuses = mine.flatMap((p) =>
+      (p.status?.containerStatuses ?? []).map((c) => ({ pod: p.metadata.name, c })),
+    );
+    const last = statuses.flatMap(({ pod, c }) => {
+      const why = c.state?.waiting?.reason ?? c.lastState?.terminated?.reason;
+      return why ? [`${pod}: ${why}`] : [];
+    });
+    const port = state.ports[w.metadata.name] ?? (w.kind === "Cluster" ? state.ports.postgres : undefined);
+    return {
+      workload: w.metadata.name,
+      desired,
+      ready,
+      health: ready >= desired ? "ready" : ready > 0 ? "degraded" : "down",
+      ports: port ? `127.0.0.1:${port} (port-forward)` : "-",
+      age: age(w.metadata.creationTimestamp),
+      restarts: statuses.reduce((n, { c }) => n + c.restartCount, 0),
+      lastState: last.join(", ") || "-",
+    };
+  });
+}
+
+/** `dev:logs` of an environment's namespace: its workloads' pods (or one workload's), line by line. */
+export async function streamLogs(
+  env: string,
+  namespace: string,
+  { workload, follow, tail, line }: LogOptions,
+) {
+  const selector = workload ? `app.kubernetes.io/name=${workload}` : "app.kubernetes.io/name";
+  const run = execa(
+    requireTool("kubectl"),
+    [
+      "--kubeconfig",
+      kubeconfigFile(env),
+      "-n",
+      namespace,
+      "logs",
+      "-l",
+      selector,
+      "--all-containers",
+      "--prefix",
+      "--max-log-requests=50",
+      `--tail=${tail}`,
+      ...(follow ? ["--follow"] : []),
+    ],
+    { all: true, reject: false },
+  );
+  for await (const text of run.iterable({ from: "all" })) {
+    const m = /^\[pod\/([^/\]]+)\/[^\]]*\] ?(.*)$/.exec(String(text));
+    line(m?.[1] ?? "kubectl", m?.[2] ?? String(text));
+  }
+}
