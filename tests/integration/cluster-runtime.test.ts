@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -16,16 +16,20 @@ import { OPENS } from "../support/outside-target.ts";
 // for the team's cluster (its context in a kubeconfig of its own, as a user's would be), with a
 // registry on its network that its nodes pull from (containerd's hosts.toml, as a cluster's nodes
 // are configured for a team's registry). The PR environment is a namespace beside the Kind
-// environment's own `azora`, its images pushed to that registry and pulled from it.
+// environment's own `azora`, its images pushed to that registry and pulled from it. DevStack runs
+// as the least-privileged ServiceAccount of kind/cluster-access, in a kubeconfig of its own.
 
 const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const id = process.pid % 100_000;
 const host = `clhost-${id}`;
 const name = `pr-${id}`;
 const ns = `azora-${name}`;
+/** The Kind environment's own kubeconfig: the cluster admin's. */
 const kubeconfig = join(stateDir, "kind", `${host}.kubeconfig`);
-const context = `kind-azora-${host}`;
-const env = { DEVSTACK_STATE_DIR: stateDir, KUBECONFIG: kubeconfig };
+/** The ServiceAccount's, the user's kubeconfig for DevStack here. */
+const restricted = join(stateDir, "devstack.kubeconfig");
+const context = "devstack";
+const env = { DEVSTACK_STATE_DIR: stateDir, KUBECONFIG: restricted };
 process.env.DEVSTACK_STATE_DIR = stateDir;
 let registry: LocalRegistry | undefined;
 const endpoint = (out: string, what: string) => new RegExp(`${what}\\s+(\\S+://\\S+)`).exec(out)?.[1];
@@ -33,6 +37,11 @@ const kubectl = async (...args: string[]) =>
   (
     await execa(requireTool("kubectl"), ["--kubeconfig", kubeconfig, ...args], { reject: false })
   ).stdout.trim();
+/** kubectl as DevStack's ServiceAccount: what it printed, error or not. */
+const asDevstack = async (...args: string[]) =>
+  (
+    await execa(requireTool("kubectl"), ["--kubeconfig", restricted, ...args], { reject: false, all: true })
+  ).all.trim();
 const up = (...more: string[]) =>
   runScript(
     "dev-up",
@@ -64,6 +73,38 @@ beforeAll(async () => {
     await docker(["exec", node, "mkdir", "-p", dir]);
     await execa("docker", ["exec", "-i", node, "sh", "-c", `cat > ${dir}/hosts.toml`], { input: hostsToml });
   }
+  // What a cluster admin applies once, then a kubeconfig with the ServiceAccount's token.
+  await execa(requireTool("kubectl"), [
+    "--kubeconfig",
+    kubeconfig,
+    "apply",
+    "-f",
+    "kind/cluster-access/devstack-access.yaml",
+  ]);
+  const server = await kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}");
+  const ca = await kubectl(
+    ...[
+      "config",
+      "view",
+      "--minify",
+      "--raw",
+      "-o",
+      "jsonpath={.clusters[0].cluster.certificate-authority-data}",
+    ],
+  );
+  const token = await kubectl("-n", "devstack-system", "create", "token", "devstack", "--duration=2h");
+  writeFileSync(
+    restricted,
+    JSON.stringify({
+      apiVersion: "v1",
+      kind: "Config",
+      clusters: [{ name: "kind", cluster: { server, "certificate-authority-data": ca } }],
+      users: [{ name: "devstack", user: { token } }],
+      contexts: [{ name: context, context: { cluster: "kind", user: "devstack" } }],
+      "current-context": context,
+    }),
+    { mode: 0o600 },
+  );
 }, 900_000);
 
 afterAll(async () => {
@@ -82,7 +123,7 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     );
     expect(refused.exitCode).toBe(1);
     expect(refused.all).toMatch(
-      `kubeconfig: --context: no context 'staging' in the kubeconfig (${kubeconfig})`,
+      `kubeconfig: --context: no context 'staging' in the kubeconfig (${restricted})`,
     );
     expect(refused.all).toMatch(`known contexts: ${context}`);
     expect(readEnvState(name)).toBeUndefined();
@@ -108,8 +149,12 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     const result = await up();
     out = result.stdout;
     expect(result.exitCode, result.all).toBe(0);
+    // Least privilege: it may not list DaemonSets, so it says it could not look.
     expect(out).toMatch(
-      "prerequisites: CloudNativePG API served; NetworkPolicy engine: DevStack's NetworkPolicy agent (kube-system/devstack-policy-agent ready on 2/2 nodes)",
+      "prerequisites: CloudNativePG API served; NetworkPolicy engine: not looked for (listing DaemonSets is not allowed",
+    );
+    expect(out).toMatch(
+      `access: system:serviceaccount:devstack-system:devstack bound to devstack-environment in ${ns}`,
     );
     expect(out).toMatch(`images: 9 image(s) in ${registry?.address}, 9 pushed`);
     expect(out).toMatch(/migrations and seed: applied \d+_platform-schema; seed small loaded/);
@@ -147,6 +192,27 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     });
     expect(login.status).toBe(201);
   }, 900_000);
+
+  it("runs as an identity that can do nothing outside DevStack's namespaces", async () => {
+    expect(await asDevstack("auth", "can-i", "create", "deployments.apps", "-n", ns)).toBe("yes");
+    expect(await asDevstack("auth", "can-i", "get", "secrets", "-n", "azora")).toBe("no");
+    expect(await asDevstack("auth", "can-i", "list", "daemonsets", "--all-namespaces")).toBe("no");
+    // The verbs RBAC grants cluster-wide, held to DevStack's namespaces by the admission policy.
+    expect(await asDevstack("delete", "namespace", "azora", "--dry-run=server")).toMatch(
+      "DevStack deletes only namespaces labelled dev.azora.devstack=true",
+    );
+    expect(await asDevstack("create", "namespace", "loose", "--dry-run=server")).toMatch(
+      "a namespace DevStack creates carries the label dev.azora.devstack=true",
+    );
+    expect(
+      await asDevstack(
+        ...["create", "rolebinding", "grab", "--clusterrole=devstack-environment"],
+        ...["--user=system:serviceaccount:devstack-system:devstack", "-n", "azora", "--dry-run=server"],
+      ),
+    ).toMatch(
+      "DevStack binds only devstack-environment, and only in a namespace labelled dev.azora.devstack=true",
+    );
+  });
 
   it("keeps its pods from the other environment's database and lets them reach their own", async () => {
     const from = async (target: string) =>

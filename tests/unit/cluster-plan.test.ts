@@ -43,6 +43,7 @@ describe("the cluster runtime's plan", () => {
       "kubeconfig",
       "prerequisites",
       "namespace",
+      "access",
       "images",
       "manifests",
       "database",

@@ -3,6 +3,7 @@ import { UserError } from "../../errors.ts";
 import { type PushedImage, pushImages, registryRef } from "../../images/registry.ts";
 import { imagesRecord, type ResolvedImage, resolveImages } from "../../images/resolve.ts";
 import { LABEL, recordsId } from "../../labels.ts";
+import type { K8sObject } from "../../manifests/render.ts";
 import type { Action } from "../actions.ts";
 import type { KubeUpContext } from "../kind/actions/context.ts";
 import { withImages } from "../kind/objects.ts";
@@ -19,6 +20,8 @@ export interface ClusterUpContext extends KubeUpContext {
   registry: string;
   /** What the prerequisites action found: the NetworkPolicy engine, in words. */
   policyEngine?: string;
+  /** The overlay's Namespace with DevStack's ownership; created once, never applied again. */
+  namespaceObject: K8sObject;
   /** Set once the namespace is this `up`'s: only then does an undo delete it. */
   namespaceClaimed?: boolean;
 }
@@ -133,11 +136,9 @@ export const namespace: Action<ClusterUpContext> = {
         );
       replaced = await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
     }
-    const object = ctx.objects.find((o) => o.kind === "Namespace");
-    if (!object) throw new Error(`internal: the overlay has no Namespace ${ctx.namespace}`);
     await runCommand(
       kubectl(ctx.kubeconfig, ["create", "-f", "-"], {
-        text: JSON.stringify(object),
+        text: JSON.stringify(ctx.namespaceObject),
         shown: `Namespace ${ctx.namespace}`,
       }),
     );
@@ -147,6 +148,57 @@ export const namespace: Action<ClusterUpContext> = {
   async undo(ctx) {
     // A namespace this `up` refused is someone else's: it stays.
     if (ctx.namespaceClaimed) await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
+  },
+};
+
+/** The ClusterRole a cluster admin installs (kind/cluster-access) for what an environment does in its namespace. */
+export const ENVIRONMENT_ROLE = "devstack-environment";
+const ACCESS_FILE = "kind/cluster-access/devstack-access.yaml";
+
+/** `kubectl auth can-i`: whether the context may do `verb` on `resource` in the namespace. */
+async function canI(ctx: ClusterUpContext, verb: string, resource: string): Promise<boolean> {
+  const answer = await runCommand(
+    kubectl(ctx.kubeconfig, ["auth", "can-i", verb, resource, "-n", ctx.namespace]),
+  ).catch((error: Error) => error.message);
+  return answer.trim() === "yes";
+}
+
+/**
+ * The context's rights inside its new namespace. An identity that may already manage it (a cluster
+ * admin) gets nothing more; a least-privileged one (kind/cluster-access) binds itself the
+ * devstack-environment role there, which is all the admission policy lets it bind.
+ */
+export const access: Action<ClusterUpContext> = {
+  name: "access",
+  plan: (ctx) => [
+    `${showCommand(kubectl(ctx.kubeconfig, ["auth", "can-i", "create", "deployments.apps", "-n", ctx.namespace]))}; if not:`,
+    `${showCommand(kubectl(ctx.kubeconfig, ["create", "rolebinding", ENVIRONMENT_ROLE, `--clusterrole=${ENVIRONMENT_ROLE}`, `--user=${placeholder("the context's user")}`, "-n", ctx.namespace]))}`,
+  ],
+  async execute(ctx) {
+    if (await canI(ctx, "create", "deployments.apps")) return "the context may manage the namespace already";
+    const user = (
+      await runCommand(
+        kubectl(ctx.kubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]),
+      )
+    ).trim();
+    await runCommand(
+      kubectl(ctx.kubeconfig, [
+        ...["create", "rolebinding", ENVIRONMENT_ROLE, `--clusterrole=${ENVIRONMENT_ROLE}`],
+        ...[`--user=${user}`, "-n", ctx.namespace],
+      ]),
+    ).catch((error: Error) => {
+      throw new UserError(
+        `context ${ctx.context} (${user}) may not manage namespace ${ctx.namespace}, nor bind itself ${ENVIRONMENT_ROLE} there: ${error.message.split("\n").at(-1)}`,
+        `A cluster admin applies ${ACCESS_FILE} once and binds ClusterRole devstack-namespaces to ${user}.`,
+      );
+    });
+    // RBAC is cached by the API server for a moment: ready when it says so.
+    for (const until = Date.now() + 15_000; !(await canI(ctx, "create", "deployments.apps")); ) {
+      if (Date.now() > until)
+        throw new UserError(`the RoleBinding ${ENVIRONMENT_ROLE} in ${ctx.namespace} took no effect in 15 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    return `${user} bound to ${ENVIRONMENT_ROLE} in ${ctx.namespace}`;
   },
 };
 

@@ -36,6 +36,7 @@ import type {
   UpResult,
 } from "../runtime.ts";
 import {
+  access,
   type ClusterUpContext,
   findPrerequisites,
   images,
@@ -64,6 +65,7 @@ export const CLUSTER_UP_ACTIONS: readonly Action<ClusterUpContext>[] = [
   kubeconfig,
   prerequisites,
   namespace,
+  access,
   images,
   ...IN_CLUSTER_ACTIONS,
 ];
@@ -89,7 +91,14 @@ async function newContext(name: string, envFile: EnvFile, progress: (line: strin
   const ns = namespaceFor(name);
   const prepared = await prepareEnvironment(envFile, SUPPORT, readEnvState(name)?.secrets, { namespace: ns });
   const owned = ownershipMetadata(devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }));
-  const objects = withOwnership(objectsToApply(prepared), owned);
+  // The namespace is created once by its action (the objects would patch it, a right a
+  // least-privileged context does not have).
+  const [namespaceObject] = withOwnership(objectsToApply(prepared), owned).filter(
+    (o) => o.kind === "Namespace",
+  );
+  if (!namespaceObject)
+    throw new UserError(`kind/overlays/${envFile.overlay}: no Namespace object for ${ns}`);
+  const objects = objectsToApply(prepared).filter((o) => o.kind !== "Namespace");
   const ctx: ClusterUpContext = {
     name,
     prepared,
@@ -103,14 +112,12 @@ async function newContext(name: string, envFile: EnvFile, progress: (line: strin
     interrupted: false,
     context,
     registry,
+    namespaceObject,
   };
   return ctx;
 }
 
-/**
- * The overlay's Namespace with the ownership labels and annotations: applied again by every `up`, it
- * keeps them (a reused environment's as they are: its run and expiry do not move).
- */
+/** The overlay's Namespace with the ownership labels and annotations. */
 const withOwnership = (
   objects: K8sObject[],
   owned: { labels: Record<string, string>; annotations: Record<string, string> },
@@ -206,7 +213,6 @@ export const clusterRuntime: Runtime = {
         : undefined;
     if (live && existing) {
       // Healthy: the overlay applied again (only what changed changes), images pushed if new.
-      ctx.objects = withOwnership(ctx.objects, ownershipMetadata(live.devstack));
       await runActions([images, manifests, rollouts], ctx, progress);
       if (!keeperRunning(name))
         progress(

@@ -18,25 +18,37 @@ const read = (file: string, how: (f: string) => string) => {
  */
 export async function podNetworkNamespaces(nodes: readonly string[]): Promise<Map<string, number>> {
   const ids = (await docker(["inspect", "--format", "{{.Id}}", ...nodes])).split("\n").filter(Boolean);
-  const namespaces = new Map<string, number>();
+  const namespaces = new Map<string, { pid: number; started: number }[]>();
   for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
     const cgroup = read(`/proc/${pid}/cgroup`, (f) => readFileSync(f, "utf8"));
     if (!cgroup || !ids.some((id) => cgroup.includes(id))) continue;
     const netns = read(`/proc/${pid}/ns/net`, readlinkSync);
-    if (netns && !namespaces.has(netns)) namespaces.set(netns, Number(pid));
+    const started = Number(
+      read(`/proc/${pid}/stat`, (f) => readFileSync(f, "utf8"))
+        ?.split(") ")[1]
+        ?.split(" ")[19],
+    );
+    if (netns && Number.isFinite(started))
+      namespaces.set(netns, [...(namespaces.get(netns) ?? []), { pid: Number(pid), started }]);
   }
   const byAddress = new Map<string, number>();
   await Promise.all(
-    [...namespaces.values()].map(async (pid) => {
-      const listed = await execa(
-        "nsenter",
-        [`--target=${pid}`, "--net", "--", "ip", "-4", "-o", "addr", "show"],
-        {
-          reject: false,
-        },
-      );
-      for (const [, address] of String(listed.stdout).matchAll(/ inet (\d+\.\d+\.\d+\.\d+)\//g))
-        if (address && !address.startsWith("127.")) byAddress.set(address, pid);
+    [...namespaces.values()].map(async (processes) => {
+      // The oldest process first (the pod's sandbox, alive as long as the pod): a probe's or an
+      // exec's process may be gone by the time it is entered, here or by the prober later.
+      for (const { pid } of processes.sort((a, b) => a.started - b.started)) {
+        const listed = await execa(
+          "nsenter",
+          [`--target=${pid}`, "--net", "--", "ip", "-4", "-o", "addr", "show"],
+          {
+            reject: false,
+          },
+        );
+        if (listed.exitCode !== 0) continue;
+        for (const [, address] of String(listed.stdout).matchAll(/ inet (\d+\.\d+\.\d+\.\d+)\//g))
+          if (address && !address.startsWith("127.")) byAddress.set(address, pid);
+        return;
+      }
     }),
   );
   return byAddress;
