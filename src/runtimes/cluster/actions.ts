@@ -2,7 +2,7 @@ import { rmSync } from "node:fs";
 import { UserError } from "../../errors.ts";
 import { type PushedImage, pushImages, registryRef } from "../../images/registry.ts";
 import { imagesRecord, type ResolvedImage, resolveImages } from "../../images/resolve.ts";
-import { LABEL, recordsId } from "../../labels.ts";
+import { LABEL } from "../../labels.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import type { Action } from "../actions.ts";
 import type { KubeUpContext } from "../kind/actions/context.ts";
@@ -10,7 +10,7 @@ import { withImages } from "../kind/objects.ts";
 import { POLICY_AGENT } from "../kind/policy-agent/manifest.ts";
 import { kubectl, placeholder, runCommand, showCommand } from "../kind/tools.ts";
 import { snapshotContext } from "./kubeconfig.ts";
-import { deleteNamespace, getNamespace } from "./namespace.ts";
+import { deleteNamespace, getNamespace, ownedBy } from "./namespace.ts";
 
 /** What the cluster runtime's `up` actions share besides the Kubernetes ones. */
 export interface ClusterUpContext extends KubeUpContext {
@@ -129,12 +129,12 @@ export const namespace: Action<ClusterUpContext> = {
     const found = await getNamespace(ctx.kubeconfig, ctx.namespace);
     let replaced = false;
     if (found) {
-      if (found.devstack[LABEL.env] !== ctx.name || found.devstack[LABEL.records] !== recordsId())
+      if (!ownedBy(found, ctx.name))
         throw new UserError(
           `namespace ${ctx.namespace} already exists and is not this environment's (${describeOwner(found.devstack)})`,
           `Choose another --name, or remove it with \`kubectl --context ${ctx.context} delete namespace ${ctx.namespace}\` if it is nobody's.`,
         );
-      replaced = await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
+      replaced = await deleteNamespace(ctx.kubeconfig, ctx.namespace, ctx.timeoutSeconds);
     }
     await runCommand(
       kubectl(ctx.kubeconfig, ["create", "-f", "-"], {
@@ -147,7 +147,7 @@ export const namespace: Action<ClusterUpContext> = {
   },
   async undo(ctx) {
     // A namespace this `up` refused is someone else's: it stays.
-    if (ctx.namespaceClaimed) await deleteNamespace(ctx.name, ctx.namespace, ctx.timeoutSeconds);
+    if (ctx.namespaceClaimed) await deleteNamespace(ctx.kubeconfig, ctx.namespace, ctx.timeoutSeconds);
   },
 };
 

@@ -1,5 +1,4 @@
-import { LABEL } from "../../labels.ts";
-import { kubeconfigFile } from "../kind/names.ts";
+import { LABEL, recordsId } from "../../labels.ts";
 import { kubectl, runCommand } from "../kind/tools.ts";
 
 /** The namespace of an environment on a shared cluster: `azora-pr-123` for environment `pr-123`. */
@@ -40,6 +39,10 @@ const viewOf = (ns: ApiNamespace): NamespaceView => ({
   createdAt: ns.metadata.creationTimestamp,
 });
 
+/** Whether a namespace says it is environment `env`'s of this state folder (not another machine's, or nobody's). */
+export const ownedBy = (view: NamespaceView | undefined, env: string) =>
+  view?.devstack[LABEL.env] === env && view.devstack[LABEL.records] === recordsId();
+
 /** The namespace as the cluster has it now; undefined when there is none. */
 export async function getNamespace(kubeconfig: string, name: string): Promise<NamespaceView | undefined> {
   const out = (
@@ -60,9 +63,13 @@ export async function devstackNamespaces(kubeconfig: string): Promise<NamespaceV
  * Deletes the namespace (everything in it goes with it) and waits until it is gone: the next `up`
  * of the same environment would otherwise find it Terminating. Resolves to whether there was one.
  */
-export async function deleteNamespace(env: string, name: string, timeoutSeconds = 300): Promise<boolean> {
+export async function deleteNamespace(
+  kubeconfig: string,
+  name: string,
+  timeoutSeconds = 300,
+): Promise<boolean> {
   const out = await runCommand(
-    kubectl(kubeconfigFile(env), [
+    kubectl(kubeconfig, [
       "delete",
       "namespace",
       name,

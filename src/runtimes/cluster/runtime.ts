@@ -12,7 +12,7 @@ import {
 import { UserError } from "../../errors.ts";
 import { loadImageMap } from "../../images/image-map.ts";
 import { parseRegistry } from "../../images/registry.ts";
-import { devstackLabels, LABEL, recordsId } from "../../labels.ts";
+import { devstackLabels, LABEL } from "../../labels.ts";
 import { prepareEnvironment } from "../../manifests/prepare.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import { type Action, planActions, RunningUps, runActions } from "../actions.ts";
@@ -49,6 +49,7 @@ import {
   devstackNamespaces,
   getNamespace,
   namespaceFor,
+  ownedBy,
   ownershipMetadata,
 } from "./namespace.ts";
 
@@ -93,12 +94,12 @@ async function newContext(name: string, envFile: EnvFile, progress: (line: strin
   const owned = ownershipMetadata(devstackLabels({ purpose: "env", env: name, ttlMs: envFile.ttl }));
   // The namespace is created once by its action (the objects would patch it, a right a
   // least-privileged context does not have).
-  const [namespaceObject] = withOwnership(objectsToApply(prepared), owned).filter(
-    (o) => o.kind === "Namespace",
-  );
-  if (!namespaceObject)
+  const applied = objectsToApply(prepared);
+  const overlayNamespace = applied.find((o) => o.kind === "Namespace");
+  if (!overlayNamespace)
     throw new UserError(`kind/overlays/${envFile.overlay}: no Namespace object for ${ns}`);
-  const objects = objectsToApply(prepared).filter((o) => o.kind !== "Namespace");
+  const namespaceObject = withOwnership(overlayNamespace, owned);
+  const objects = applied.filter((o) => o.kind !== "Namespace");
   const ctx: ClusterUpContext = {
     name,
     prepared,
@@ -119,21 +120,16 @@ async function newContext(name: string, envFile: EnvFile, progress: (line: strin
 
 /** The overlay's Namespace with the ownership labels and annotations. */
 const withOwnership = (
-  objects: K8sObject[],
+  namespace: K8sObject,
   owned: { labels: Record<string, string>; annotations: Record<string, string> },
-) =>
-  objects.map((o) =>
-    o.kind === "Namespace"
-      ? {
-          ...o,
-          metadata: {
-            ...o.metadata,
-            labels: { ...o.metadata.labels, ...owned.labels },
-            annotations: { ...o.metadata.annotations, ...owned.annotations },
-          },
-        }
-      : o,
-  );
+): K8sObject => ({
+  ...namespace,
+  metadata: {
+    ...namespace.metadata,
+    labels: { ...namespace.metadata.labels, ...owned.labels },
+    annotations: { ...namespace.metadata.annotations, ...owned.annotations },
+  },
+});
 
 function requireReady(name: string): EnvState & { namespace: string } {
   const state = readEnvState(name);
@@ -153,8 +149,7 @@ function requireReady(name: string): EnvState & { namespace: string } {
 async function removeEnvironment(env: string, ns: string, timeoutSeconds?: number): Promise<number> {
   let removed = stopKeeper(env) ? 1 : 0;
   const found = existsSync(kubeconfigFile(env)) ? await getNamespace(kubeconfigFile(env), ns) : undefined;
-  const ours = found?.devstack[LABEL.env] === env && found.devstack[LABEL.records] === recordsId();
-  if (ours && (await deleteNamespace(env, ns, timeoutSeconds))) removed += 1;
+  if (ownedBy(found, env) && (await deleteNamespace(kubeconfigFile(env), ns, timeoutSeconds))) removed += 1;
   rmSync(kubeconfigFile(env), { force: true });
   rmSync(keeperLogFile(env), { force: true });
   return removed;
@@ -292,12 +287,7 @@ export const clusterRuntime: Runtime = {
       collected.push({ what: `env ${listing.name}`, reason: listing.stale, removed: [listing.holds] });
       if (dryRun) continue;
       // Another machine's env:gc may take it at the same time: a namespace already gone is no error.
-      await runCommand(
-        kubectl(via, ["delete", "namespace", ns, "--ignore-not-found", "--wait", "--timeout=300s"]),
-        {
-          timeoutMs: 330_000,
-        },
-      );
+      await deleteNamespace(via, ns);
       const record = readEnvState(listing.name);
       if (record?.runtime === "cluster" && record.namespace === ns) {
         stopKeeper(listing.name);
