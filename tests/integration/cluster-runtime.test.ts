@@ -1,46 +1,46 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { docker } from "../../src/docker/cli.ts";
 import { readEnvState } from "../../src/env/state.ts";
-import { type LocalRegistry, startLocalRegistry } from "../../src/images/local-registry.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { OPENS } from "../support/outside-target.ts";
+import { type StandInCluster, startStandInCluster } from "../support/stand-in-cluster.ts";
 
 // `dev:up --runtime cluster` against an existing cluster: a Kind environment of this machine stands
-// for the team's cluster (its context in a kubeconfig of its own, as a user's would be), with a
-// registry on its network that its nodes pull from (containerd's hosts.toml, as a cluster's nodes
-// are configured for a team's registry). The PR environment is a namespace beside the Kind
-// environment's own `azora`, its images pushed to that registry and pulled from it. DevStack runs
-// as the least-privileged ServiceAccount of kind/cluster-access, in a kubeconfig of its own.
+// for the team's cluster (tests/support/stand-in-cluster.ts: a registry its nodes pull from, the
+// access file applied, DevStack running as its least-privileged ServiceAccount). The PR environment
+// is a namespace beside the Kind environment's own `azora`, its images pushed to that registry and
+// pulled from it.
 
 const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const id = process.pid % 100_000;
-const host = `clhost-${id}`;
 const name = `pr-${id}`;
 const ns = `azora-${name}`;
-/** The Kind environment's own kubeconfig: the cluster admin's. */
-const kubeconfig = join(stateDir, "kind", `${host}.kubeconfig`);
-/** The ServiceAccount's, the user's kubeconfig for DevStack here. */
-const restricted = join(stateDir, "devstack.kubeconfig");
-const context = "devstack";
-const env = { DEVSTACK_STATE_DIR: stateDir, KUBECONFIG: restricted };
 process.env.DEVSTACK_STATE_DIR = stateDir;
-let registry: LocalRegistry | undefined;
+let cluster: StandInCluster | undefined;
+/** DevStack's environment: its kubeconfig is the ServiceAccount's. */
+const env = () => ({ DEVSTACK_STATE_DIR: stateDir, KUBECONFIG: cluster?.kubeconfig ?? "" });
+const registryAddress = () => cluster?.registry.address ?? "";
 const endpoint = (out: string, what: string) => new RegExp(`${what}\\s+(\\S+://\\S+)`).exec(out)?.[1];
+/** kubectl as the cluster's admin. */
 const kubectl = async (...args: string[]) =>
   (
-    await execa(requireTool("kubectl"), ["--kubeconfig", kubeconfig, ...args], { reject: false })
+    await execa(requireTool("kubectl"), ["--kubeconfig", cluster?.adminKubeconfig ?? "", ...args], {
+      reject: false,
+    })
   ).stdout.trim();
 /** kubectl as DevStack's ServiceAccount: what it printed, error or not. */
 const asDevstack = async (...args: string[]) =>
   (
-    await execa(requireTool("kubectl"), ["--kubeconfig", restricted, ...args], { reject: false, all: true })
+    await execa(requireTool("kubectl"), ["--kubeconfig", cluster?.kubeconfig ?? "", ...args], {
+      reject: false,
+      all: true,
+    })
   ).all.trim();
 const up = (...more: string[]) =>
   runScript(
@@ -51,66 +51,27 @@ const up = (...more: string[]) =>
       "--name",
       name,
       "--context",
-      context,
+      "devstack",
       "--registry",
-      registry?.address ?? "",
+      registryAddress(),
       ...more,
     ],
-    { env },
+    { env: env() },
   );
 
 beforeAll(async () => {
-  const kind = await runScript("dev-up", ["--runtime", "kind", "--name", host], { env });
-  expect(kind.exitCode, kind.all).toBe(0);
-  registry = await startLocalRegistry(image("registry"), testLabels(), { network: `azora-${host}-kind` });
-  // Each node pulls the registry's 127.0.0.1 name from its address on the cluster's network.
-  const hostsToml = `server = "http://${registry.address}"\n\n[host."http://${registry.inNetwork}"]\n  capabilities = ["pull", "resolve"]\n`;
-  const nodes = (
-    await docker(["ps", "--quiet", "--filter", `label=io.x-k8s.kind.cluster=azora-${host}`])
-  ).split("\n");
-  for (const node of nodes.filter(Boolean)) {
-    const dir = `/etc/containerd/certs.d/${registry.address}`;
-    await docker(["exec", node, "mkdir", "-p", dir]);
-    await execa("docker", ["exec", "-i", node, "sh", "-c", `cat > ${dir}/hosts.toml`], { input: hostsToml });
-  }
-  // What a cluster admin applies once, then a kubeconfig with the ServiceAccount's token.
-  await execa(requireTool("kubectl"), [
-    "--kubeconfig",
-    kubeconfig,
-    "apply",
-    "-f",
-    "kind/cluster-access/devstack-access.yaml",
-  ]);
-  const server = await kubectl("config", "view", "--minify", "-o", "jsonpath={.clusters[0].cluster.server}");
-  const ca = await kubectl(
-    ...[
-      "config",
-      "view",
-      "--minify",
-      "--raw",
-      "-o",
-      "jsonpath={.clusters[0].cluster.certificate-authority-data}",
-    ],
-  );
-  const token = await kubectl("-n", "devstack-system", "create", "token", "devstack", "--duration=2h");
-  writeFileSync(
-    restricted,
-    JSON.stringify({
-      apiVersion: "v1",
-      kind: "Config",
-      clusters: [{ name: "kind", cluster: { server, "certificate-authority-data": ca } }],
-      users: [{ name: "devstack", user: { token } }],
-      contexts: [{ name: context, context: { cluster: "kind", user: "devstack" } }],
-      "current-context": context,
-    }),
-    { mode: 0o600 },
-  );
+  cluster = await startStandInCluster({
+    host: `clhost-${id}`,
+    stateDir,
+    env: { DEVSTACK_STATE_DIR: stateDir },
+    registryImage: image("registry"),
+    labels: testLabels(),
+  });
 }, 900_000);
 
 afterAll(async () => {
-  await runScript("dev-down", ["--name", name], { env });
-  await registry?.remove();
-  await runScript("dev-down", ["--name", host], { env });
+  await runScript("dev-down", ["--name", name], { env: env() });
+  await cluster?.remove();
   rmSync(stateDir, { recursive: true, force: true });
 }, 600_000);
 
@@ -118,14 +79,14 @@ describe("a PR environment as a namespace of an existing cluster", () => {
   it("refuses a context the kubeconfig does not have, naming the ones it has, and leaves nothing", async () => {
     const refused = await runScript(
       "dev-up",
-      ["--runtime", "cluster", "--name", name, "--context", "staging", "--registry", registry?.address ?? ""],
-      { env },
+      ["--runtime", "cluster", "--name", name, "--context", "staging", "--registry", registryAddress()],
+      { env: env() },
     );
     expect(refused.exitCode).toBe(1);
     expect(refused.all).toMatch(
-      `kubeconfig: --context: no context 'staging' in the kubeconfig (${restricted})`,
+      `kubeconfig: --context: no context 'staging' in the kubeconfig (${cluster?.kubeconfig})`,
     );
-    expect(refused.all).toMatch(`known contexts: ${context}`);
+    expect(refused.all).toMatch("known contexts: devstack");
     expect(readEnvState(name)).toBeUndefined();
   });
 
@@ -156,9 +117,15 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     expect(out).toMatch(
       `access: system:serviceaccount:devstack-system:devstack bound to devstack-environment in ${ns}`,
     );
-    expect(out).toMatch(`images: 9 image(s) in ${registry?.address}, 9 pushed`);
+    expect(out).toMatch(/quota: \d+ pods, requests \d+m CPU \d+Mi, limits \d+m CPU \d+Mi, 2 claims 6144Mi/);
+    expect(out).toMatch(`images: 9 image(s) in ${registryAddress()}, 9 pushed`);
     expect(out).toMatch(/migrations and seed: applied \d+_platform-schema; seed small loaded/);
-    expect(readEnvState(name)).toMatchObject({ runtime: "cluster", namespace: ns, context, status: "ready" });
+    expect(readEnvState(name)).toMatchObject({
+      runtime: "cluster",
+      namespace: ns,
+      context: "devstack",
+      status: "ready",
+    });
 
     // Every container of the namespace runs an image from the registry.
     const images = (
@@ -167,7 +134,7 @@ describe("a PR environment as a namespace of an existing cluster", () => {
       .split(" ")
       .filter(Boolean);
     expect(images.length).toBeGreaterThan(8);
-    for (const ref of images) expect(ref.startsWith(`${registry?.address}/azora-devstack/`), ref).toBe(true);
+    for (const ref of images) expect(ref.startsWith(`${registryAddress()}/azora-devstack/`), ref).toBe(true);
     // Labelled as DevStack's, with what a label cannot hold as annotations.
     const namespace = JSON.parse(await kubectl("get", "namespace", ns, "-o", "json")) as {
       metadata: { labels: Record<string, string>; annotations: Record<string, string> };
@@ -214,6 +181,66 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     );
   });
 
+  it("cannot take more than its quota, nor raise it", async () => {
+    const replicas = (n: number) =>
+      asDevstack("-n", ns, "patch", "deploy/tyk-gateway", "-p", JSON.stringify({ spec: { replicas: n } }));
+    // What the environment runs is within it; a Deployment scaled past it (the gateway: no autoscaler
+    // to scale it back) gets no more pods.
+    const hard = JSON.parse(await kubectl("-n", ns, "get", "resourcequota", "devstack", "-o", "json")) as {
+      status: { hard: Record<string, string>; used: Record<string, string> };
+    };
+    expect(Number(hard.status.used.pods)).toBeGreaterThan(8);
+    expect(await replicas(40)).toMatch("patched");
+    try {
+      let refusal = "";
+      for (const until = Date.now() + 60_000; !refusal && Date.now() < until; ) {
+        const conditions = await kubectl(
+          ...["-n", ns, "get", "replicasets", "-l", "app.kubernetes.io/name=tyk-gateway"],
+          ...["-o", "jsonpath={.items[*].status.conditions[*].message}"],
+        );
+        if (conditions.includes("exceeded quota")) refusal = conditions;
+        else await new Promise((r) => setTimeout(r, 1000));
+      }
+      expect(refusal).toMatch("exceeded quota: devstack");
+      const pods = await kubectl(
+        "-n",
+        ns,
+        "get",
+        "pods",
+        "-l",
+        "app.kubernetes.io/name=tyk-gateway",
+        "-o",
+        "name",
+      );
+      expect(pods.split("\n").length).toBeLessThan(40);
+    } finally {
+      await replicas(1);
+    }
+    // One container may not ask for more than the environment's largest.
+    expect(
+      await asDevstack(
+        ...["-n", ns, "run", "greedy", "--image", image("registry"), "--dry-run=server"],
+        ...[
+          "--overrides",
+          JSON.stringify({
+            spec: {
+              containers: [
+                { name: "greedy", image: image("registry"), resources: { limits: { cpu: "16" } } },
+              ],
+            },
+          }),
+        ],
+      ),
+    ).toMatch("maximum cpu usage per Container is 1");
+    // The identity that made the quota may not change or remove it.
+    expect(await asDevstack("auth", "can-i", "patch", "resourcequotas", "-n", ns)).toBe("no");
+    expect(await asDevstack("auth", "can-i", "delete", "limitranges", "-n", ns)).toBe("no");
+    expect(await asDevstack("auth", "can-i", "create", "resourcequotas", "-n", "azora")).toBe("yes");
+    expect(
+      await asDevstack(...["-n", "azora", "create", "quota", "squeeze", "--hard=pods=0", "--dry-run=server"]),
+    ).toMatch("DevStack sets quotas and limits only in a namespace labelled dev.azora.devstack=true");
+  }, 120_000);
+
   it("keeps its pods from the other environment's database and lets them reach their own", async () => {
     const from = async (target: string) =>
       kubectl(
@@ -225,17 +252,42 @@ describe("a PR environment as a namespace of an existing cluster", () => {
   });
 
   it("is listed with its namespace and reused as it is, with nothing pushed again", async () => {
-    const list = await runScript("env-list", [], { env });
+    const list = await runScript("env-list", [], { env: env() });
     expect(list.exitCode, list.all).toBe(0);
-    expect(list.stdout).toMatch(new RegExp(`${name}\\s+cluster\\s.*namespace ${ns} on ${context}`));
+    expect(list.stdout).toMatch(new RegExp(`${name}\\s+cluster\\s.*namespace ${ns} on devstack`));
     const again = await up();
     expect(again.exitCode, again.all).toBe(0);
-    expect(again.stdout).toMatch(`images: 9 image(s) in ${registry?.address}, 0 pushed`);
+    expect(again.stdout).toMatch(`images: 9 image(s) in ${registryAddress()}, 0 pushed`);
     expect(again.stdout).toMatch(`environment '${name}' is already up and healthy`);
+    // Reused with an overlay that needs more than its quota: refused before anything is applied.
+    const bigger = await up("--env", "nightly");
+    expect(bigger.exitCode).toBe(1);
+    expect(bigger.all).toMatch(
+      `quota: kind/overlays/nightly now needs more than namespace ${ns}'s quota: pods`,
+    );
+    expect(await kubectl("-n", ns, "get", "deploy", "tyk-gateway", "-o", "jsonpath={.spec.replicas}")).toBe(
+      "1",
+    );
   }, 300_000);
 
+  it("shows its workloads and their logs, and says it could not see what enforces its policies", async () => {
+    const status = await runScript("dev-status", ["--name", name], { env: env() });
+    // Exit 1: the ServiceAccount may not list DaemonSets, so enforcement is not proven.
+    expect(status.exitCode, status.all).toBe(1);
+    expect(status.stdout).toMatch(/azora-db\s+1\/1\s+ready/);
+    expect(status.stdout).toMatch(/course-service\s+1\/1\s+ready/);
+    expect(status.stdout).toMatch(
+      "network policies: NetworkPolicy engine of context devstack: not looked for (listing DaemonSets is not allowed",
+    );
+    const logs = await runScript("dev-logs", ["course-service", "--name", name, "--tail", "3"], {
+      env: env(),
+    });
+    expect(logs.exitCode, logs.all).toBe(0);
+    expect(logs.stdout).toMatch(/course-service-\S+/);
+  }, 120_000);
+
   it("dev:down deletes the namespace and waits for it to go, leaving no record or kubeconfig", async () => {
-    const down = await runScript("dev-down", ["--name", name], { env });
+    const down = await runScript("dev-down", ["--name", name], { env: env() });
     expect(down.exitCode, down.all).toBe(0);
     expect(await kubectl("get", "namespace", ns, "--ignore-not-found", "-o", "name")).toBe("");
     expect(readEnvState(name)).toBeUndefined();

@@ -23,8 +23,13 @@ export function runScript(
   });
 }
 
-/** The integration run's id (its global setup provides it; unit tests have none). */
+/** The integration run's id (its global setup provides it; unit tests and benches have none). */
 function testRunEnv(): Record<string, string> {
-  const run = inject("testRun");
+  let run: string | undefined;
+  try {
+    run = inject("testRun");
+  } catch {
+    // Outside vitest (a bench): no test run to mark.
+  }
   return run ? { DEVSTACK_TEST_RUN: run } : {};
 }

@@ -6,11 +6,12 @@ import { LABEL } from "../../labels.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 import type { Action } from "../actions.ts";
 import type { KubeUpContext } from "../kind/actions/context.ts";
-import { withImages } from "../kind/objects.ts";
+import { imageNames, withImages } from "../kind/objects.ts";
 import { POLICY_AGENT } from "../kind/policy-agent/manifest.ts";
 import { kubectl, placeholder, runCommand, showCommand } from "../kind/tools.ts";
 import { snapshotContext } from "./kubeconfig.ts";
 import { deleteNamespace, getNamespace, ownedBy } from "./namespace.ts";
+import { describeBudget, type NamespaceBudget, quotaHard, quotaObjects, shortfall } from "./quota.ts";
 
 /** What the cluster runtime's `up` actions share besides the Kubernetes ones. */
 export interface ClusterUpContext extends KubeUpContext {
@@ -24,6 +25,8 @@ export interface ClusterUpContext extends KubeUpContext {
   namespaceObject: K8sObject;
   /** Set once the namespace is this `up`'s: only then does an undo delete it. */
   namespaceClaimed?: boolean;
+  /** The most the namespace may hold: its ResourceQuota and LimitRange (namespaceBudget). */
+  budget: NamespaceBudget;
 }
 
 /** The kubeconfig every later command uses: the user's context, cut down and kept with the record. */
@@ -151,6 +154,51 @@ export const namespace: Action<ClusterUpContext> = {
   },
 };
 
+/**
+ * The namespace's ResourceQuota and LimitRange, sized by what its overlay runs at its peak: one
+ * environment cannot take what another needs. Created, never updated: the least-privileged identity
+ * may create them but not raise them. An environment reused with an overlay that now needs more is
+ * refused before anything is applied.
+ */
+export const quota: Action<ClusterUpContext> = {
+  name: "quota",
+  plan: (ctx) => [
+    `${showCommand(kubectl(ctx.kubeconfig, ["create", "-f", "-"]))} < ResourceQuota and LimitRange devstack in ${ctx.namespace}: ${describeBudget(ctx.budget)}`,
+    "(an environment reused: refused if its quota is below that)",
+  ],
+  async execute(ctx) {
+    // A namespace this `up` made holds none yet (and its identity may not read one before access).
+    const live = ctx.namespaceClaimed
+      ? ""
+      : await runCommand(
+          kubectl(ctx.kubeconfig, [
+            ...["-n", ctx.namespace, "get", "resourcequota", "devstack"],
+            ...["--ignore-not-found", "-o", "json"],
+          ]),
+        );
+    if (live.trim()) {
+      const lacking = shortfall((JSON.parse(live) as K8sObject).spec?.hard ?? {}, quotaHard(ctx.budget));
+      if (lacking.length > 0)
+        throw new UserError(
+          `kind/overlays/${ctx.prepared.envFile.overlay} now needs more than namespace ${ctx.namespace}'s quota: ${lacking.join(", ")}`,
+          `Run \`pnpm dev:down --name ${ctx.name}\` and \`dev:up\` again: a new namespace gets a quota sized for it.`,
+        );
+      return `within ResourceQuota devstack (${describeBudget(ctx.budget)})`;
+    }
+    await runCommand(
+      kubectl(ctx.kubeconfig, ["create", "-f", "-"], {
+        text: JSON.stringify({
+          apiVersion: "v1",
+          kind: "List",
+          items: quotaObjects(ctx.namespace, ctx.budget),
+        }),
+        shown: "ResourceQuota and LimitRange devstack",
+      }),
+    );
+    return describeBudget(ctx.budget);
+  },
+};
+
 /** The ClusterRole a cluster admin installs (kind/cluster-access) for what an environment does in its namespace. */
 export const ENVIRONMENT_ROLE = "devstack-environment";
 const ACCESS_FILE = "kind/cluster-access/devstack-access.yaml";
@@ -214,14 +262,14 @@ const describeOwner = (devstack: Record<string, string>) =>
 export const images: Action<ClusterUpContext> = {
   name: "images",
   plan: (ctx) => [
-    ...[...new Set([...ctx.images.map((i) => i.logical), "db-init"])].map(
+    ...imageNames(ctx.images).map(
       (logical) =>
         `push ${logical} as ${registryRef(ctx.registry, logical, placeholder("image id"))} (unless the registry has it)`,
     ),
     "the objects name each image in the registry",
   ],
   async execute(ctx) {
-    const names = [...new Set([...ctx.images.map((i) => i.logical), "db-init"])];
+    const names = imageNames(ctx.images);
     const local = await resolveImages({ names, silent: true });
     const pushed = await pushImages(
       names.map((n) => local.get(n) as ResolvedImage),

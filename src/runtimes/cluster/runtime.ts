@@ -21,7 +21,7 @@ import { recordState } from "../kind/actions/state.ts";
 import { manifests, rollouts } from "../kind/actions/workloads.ts";
 import { cnpgDatabase } from "../kind/database.ts";
 import { kubeconfigFile } from "../kind/names.ts";
-import { imagesToLoad, KIND_SUPPORT, objectsToApply, refuseComponents } from "../kind/objects.ts";
+import { dbInitJob, imagesToLoad, KIND_SUPPORT, objectsToApply, refuseComponents } from "../kind/objects.ts";
 import { listPods, podParts, podRefs } from "../kind/pods.ts";
 import { keeperLogFile, keeperRunning, stopKeeper } from "../kind/port-forwards.ts";
 import { kubectl, requireTool, runCommand } from "../kind/tools.ts";
@@ -43,6 +43,7 @@ import {
   kubeconfig,
   namespace,
   prerequisites,
+  quota,
 } from "./actions.ts";
 import {
   deleteNamespace,
@@ -52,6 +53,7 @@ import {
   ownedBy,
   ownershipMetadata,
 } from "./namespace.ts";
+import { namespaceBudget } from "./quota.ts";
 
 const SUPPORT = { ...KIND_SUPPORT, runtime: "cluster" };
 
@@ -66,6 +68,7 @@ export const CLUSTER_UP_ACTIONS: readonly Action<ClusterUpContext>[] = [
   kubeconfig,
   prerequisites,
   namespace,
+  quota,
   access,
   images,
   ...IN_CLUSTER_ACTIONS,
@@ -114,6 +117,8 @@ async function newContext(name: string, envFile: EnvFile, progress: (line: strin
     context,
     registry,
     namespaceObject,
+    // What the overlay runs, and the migrations Job the up starts.
+    budget: namespaceBudget([...objects, dbInitJob(prepared, envFile, "db-init", ns)]),
   };
   return ctx;
 }
@@ -207,8 +212,9 @@ export const clusterRuntime: Runtime = {
         ? await getNamespace(ctx.kubeconfig, ctx.namespace)
         : undefined;
     if (live && existing) {
-      // Healthy: the overlay applied again (only what changed changes), images pushed if new.
-      await runActions([images, manifests, rollouts], ctx, progress);
+      // Healthy: the quota must still cover the overlay, which is applied again (only what changed
+      // changes), images pushed if new.
+      await runActions([quota, images, manifests, rollouts], ctx, progress);
       if (!keeperRunning(name))
         progress(
           "endpoints: the port-forward keeper was not running; run `pnpm dev:down` and `dev:up` again",

@@ -1,5 +1,6 @@
 import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
+import { memoryBytes, nanoCpus } from "../../manifests/quantities.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
 import { serviceSelects } from "../../netpol/selector.ts";
 import { type BackupSchedule, backupSchedules } from "./backup-schedule.ts";
@@ -11,7 +12,6 @@ import {
   type PodFile,
   type PodVolume,
 } from "./pod-volumes.ts";
-import { memoryBytes, nanoCpus } from "./quantities.ts";
 
 export type Probe = (
   | { kind: "http"; path: string; port: number }

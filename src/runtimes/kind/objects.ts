@@ -97,6 +97,11 @@ export function imagesToLoad(prepared: PreparedEnvironment, map: ImageMap): Imag
   return [...seen.values()];
 }
 
+/** The image-map names an environment's nodes run: its manifests' images and the migrations Job's. */
+export const imageNames = (images: ImageToLoad[]) => [
+  ...new Set([...images.map((i) => i.logical), "db-init"]),
+];
+
 /**
  * The objects with every image the manifests name replaced as `replace` says (e.g. by its pushed
  * reference in a registry); an image it does not know is an error, never left as it was.
@@ -231,6 +236,8 @@ export function dbInitJob(
               name: "db-init",
               image,
               imagePullPolicy: "IfNotPresent",
+              // Stated, so a namespace's quota counts what it takes (the large seed's generator included).
+              resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "1", memory: "1Gi" } },
               env: [
                 {
                   name: "DATABASE_URL",

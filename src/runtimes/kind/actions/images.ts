@@ -1,4 +1,5 @@
 import { imagesRecord, resolveImages } from "../../../images/resolve.ts";
+import { imageNames } from "../objects.ts";
 import { type Command, placeholder } from "../tools.ts";
 import type { KindUpContext, KubeUpContext } from "./context.ts";
 import { commandAction } from "./run-commands.ts";
@@ -64,7 +65,7 @@ export const images = commandAction({
   ],
   async prepare(ctx) {
     ctx.resolved = await resolveImages({
-      names: [...new Set([...ctx.images.map((i) => i.logical), "db-init"])],
+      names: imageNames(ctx.images),
       silent: true,
     });
     ctx.state.images = imagesRecord(ctx.resolved.values());
