@@ -1,4 +1,4 @@
-// pnpm bench:cluster-envs [--envs 3] [--runs 3] [--env pr]
+// pnpm bench:cluster-envs [--envs 3] [--runs 3] [--env pr] [--workers N (default: one per env, up to 5)]
 // PR environments as namespaces of a stand-in cluster: a Kind environment of this machine with a
 // registry its nodes pull from, DevStack running as the least-privileged ServiceAccount
 // (tests/support/stand-in-cluster.ts). Every image is pushed first, so each `up` finds them in the
@@ -16,7 +16,7 @@ import { execa } from "execa";
 import { entryPointCommand } from "../src/cli/entry-point.ts";
 import { parseFlags, wholeNumber } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
-import { loadEnvFile } from "../src/config/env-file.ts";
+import { loadEnvFile, MAX_WORKERS } from "../src/config/env-file.ts";
 import { ensureEngine } from "../src/docker/cli.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { loadImageMap } from "../src/images/image-map.ts";
@@ -37,10 +37,17 @@ await runMain(async () => {
     envs: { type: "string", default: "3" },
     runs: { type: "string", default: "3" },
     env: { type: "string", default: "pr" },
+    workers: { type: "string" },
   });
   const envs = wholeNumber("envs", values.envs, 1);
   const envFile = loadEnvFile(values.env);
   const runs = wholeNumber("runs", values.runs, 1);
+  // Each Kind node offers this machine's CPUs to the scheduler: a worker per environment gives the
+  // stand-in the room a team's cluster would have for their requests.
+  const workers =
+    values.workers === undefined
+      ? Math.min(envs, MAX_WORKERS)
+      : wholeNumber("workers", values.workers, 1, MAX_WORKERS);
   await ensureEngine();
   const stateDir = mkdtempSync(join(tmpdir(), "devstack-cluster-envs-"));
   process.env.DEVSTACK_STATE_DIR = stateDir;
@@ -54,6 +61,7 @@ await runMain(async () => {
     env: { DEVSTACK_STATE_DIR: stateDir },
     registryImage: registryImage.ref,
     labels: devstackLabels({ purpose: "test", ttlMs: 2 * 3600_000 }),
+    workers,
   }).catch((error: unknown) => {
     rmSync(stateDir, { recursive: true, force: true });
     throw error;
@@ -90,7 +98,9 @@ await runMain(async () => {
     return timed("dev-up", ["--env", values.env, "--name", name, ...onCluster]);
   };
   try {
-    console.log(`stand-in cluster and registry ${cluster.registry.address} up in ${seconds(began)} s`);
+    console.log(
+      `stand-in cluster (${workers} worker node(s)) and registry ${cluster.registry.address} up in ${seconds(began)} s`,
+    );
     const envImages = imageNames(
       imagesToLoad(await prepareEnvironment(envFile, KIND_SUPPORT), loadImageMap()),
     );

@@ -33,7 +33,7 @@ const SEED = `an integer from 0 to ${SEED_MAX}`;
 const COMPONENT = "the name of a folder in kind/components";
 const COMPONENTS = `a list of component names (folders in kind/components)`;
 
-const MAX_WORKERS = 5;
+export const MAX_WORKERS = 5;
 const WORKERS = `a whole number of worker nodes from 1 to ${MAX_WORKERS}`;
 
 /** An env file chooses an overlay and sizes, nothing more: the stack itself lives in kind/. */
@@ -129,6 +129,10 @@ export function withCluster(envFile: EnvFile, flags: { context?: string; registr
     },
   };
 }
+
+/** The env file with its Kind worker count replaced by `--kind-workers` (already checked), when given. */
+export const withKindWorkers = (envFile: EnvFile, workers: number | undefined): EnvFile =>
+  workers === undefined ? envFile : { ...envFile, kindWorkers: workers };
 
 /** How messages name an env file and its components: `env dev with monitoring`. */
 export const envLabel = (envFile: Pick<EnvFile, "name" | "with">) =>

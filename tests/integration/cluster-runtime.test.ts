@@ -5,6 +5,8 @@ import { execa } from "execa";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readEnvState } from "../../src/env/state.ts";
+import { devstackLabels, LABEL } from "../../src/labels.ts";
+import { ownershipMetadata } from "../../src/runtimes/cluster/namespace.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
 import { image, testLabels } from "../support/labels.ts";
@@ -182,56 +184,39 @@ describe("a PR environment as a namespace of an existing cluster", () => {
   });
 
   it("cannot take more than its quota, nor raise it", async () => {
-    const replicas = (n: number) =>
-      asDevstack("-n", ns, "patch", "deploy/tyk-gateway", "-p", JSON.stringify({ spec: { replicas: n } }));
-    // What the environment runs is within it; a Deployment scaled past it (the gateway: no autoscaler
-    // to scale it back) gets no more pods.
     const hard = JSON.parse(await kubectl("-n", ns, "get", "resourcequota", "devstack", "-o", "json")) as {
       status: { hard: Record<string, string>; used: Record<string, string> };
     };
     expect(Number(hard.status.used.pods)).toBeGreaterThan(8);
-    expect(await replicas(40)).toMatch("patched");
-    try {
-      let refusal = "";
-      for (const until = Date.now() + 60_000; !refusal && Date.now() < until; ) {
-        const conditions = await kubectl(
-          ...["-n", ns, "get", "replicasets", "-l", "app.kubernetes.io/name=tyk-gateway"],
-          ...["-o", "jsonpath={.items[*].status.conditions[*].message}"],
-        );
-        if (conditions.includes("exceeded quota")) refusal = conditions;
-        else await new Promise((r) => setTimeout(r, 1000));
-      }
-      expect(refusal).toMatch("exceeded quota: devstack");
-      const pods = await kubectl(
-        "-n",
-        ns,
-        "get",
-        "pods",
-        "-l",
-        "app.kubernetes.io/name=tyk-gateway",
-        "-o",
-        "name",
-      );
-      expect(pods.split("\n").length).toBeLessThan(40);
-    } finally {
-      await replicas(1);
-    }
-    // One container may not ask for more than the environment's largest.
-    expect(
-      await asDevstack(
-        ...["-n", ns, "run", "greedy", "--image", image("registry"), "--dry-run=server"],
+    // A pod of a dozen containers, each within the LimitRange, together past what is left of the
+    // quota's memory: refused at admission (no pod starts, so nothing else on the machine slows).
+    const pod = (name: string, containers: number, limits: Record<string, string>) =>
+      asDevstack(
+        ...["-n", ns, "run", name, "--image", image("registry"), "--restart=Never"],
         ...[
           "--overrides",
           JSON.stringify({
             spec: {
-              containers: [
-                { name: "greedy", image: image("registry"), resources: { limits: { cpu: "16" } } },
-              ],
+              containers: Array.from({ length: containers }, (_, i) => ({
+                name: `c${i}`,
+                image: image("registry"),
+                resources: { limits },
+              })),
             },
           }),
         ],
-      ),
-    ).toMatch("maximum cpu usage per Container is 1");
+      );
+    try {
+      expect(await pod("hungry", 12, { cpu: "100m", memory: "1Gi" })).toMatch(
+        /is forbidden: exceeded quota: devstack, requested: .*limits.memory=12Gi/,
+      );
+      // One container may not ask for more than the environment's largest.
+      expect(await pod("greedy", 1, { cpu: "16", memory: "64Mi" })).toMatch(
+        "maximum cpu usage per Container is 1",
+      );
+    } finally {
+      await kubectl("-n", ns, "delete", "pod", "hungry", "greedy", "--ignore-not-found");
+    }
     // The identity that made the quota may not change or remove it.
     expect(await asDevstack("auth", "can-i", "patch", "resourcequotas", "-n", ns)).toBe("no");
     expect(await asDevstack("auth", "can-i", "delete", "limitranges", "-n", ns)).toBe("no");
@@ -285,6 +270,48 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     expect(logs.exitCode, logs.all).toBe(0);
     expect(logs.stdout).toMatch(/course-service-\S+/);
   }, 120_000);
+
+  it("env:gc collects another machine's expired namespace, and leaves a live one and its own", async () => {
+    // As another machine's `up` leaves them: its state folder's id, an expiry in the past or not.
+    const elsewhere = async (env: string, expires: Date) => {
+      const owned = ownershipMetadata({
+        ...devstackLabels({ purpose: "env", env, ttlMs: 3600_000 }),
+        [LABEL.records]: "another-machine",
+        [LABEL.expires]: expires.toISOString(),
+      });
+      await execa(
+        requireTool("kubectl"),
+        ["--kubeconfig", cluster?.adminKubeconfig ?? "", "create", "-f", "-"],
+        {
+          input: JSON.stringify({
+            apiVersion: "v1",
+            kind: "Namespace",
+            metadata: { name: `azora-${env}`, ...owned },
+          }),
+        },
+      );
+    };
+    const expired = `gone-${id}`;
+    const live = `kept-${id}`;
+    await elsewhere(expired, new Date(Date.now() - 60_000));
+    await elsewhere(live, new Date(Date.now() + 3600_000));
+    try {
+      const gc = await runScript("env-gc", [], { env: env() });
+      expect(gc.exitCode, gc.all).toBe(0);
+      expect(gc.stdout).toMatch(new RegExp(`env ${expired}.*TTL expired at`));
+      expect(gc.stdout).not.toMatch(live);
+      expect(gc.stdout).not.toMatch(`env ${name}`);
+      expect(await kubectl("get", "namespace", `azora-${expired}`, "--ignore-not-found", "-o", "name")).toBe(
+        "",
+      );
+      expect(await kubectl("get", "namespace", `azora-${live}`, "-o", "name")).toBe(
+        `namespace/azora-${live}`,
+      );
+      expect(await kubectl("get", "namespace", ns, "-o", "name")).toBe(`namespace/${ns}`);
+    } finally {
+      await kubectl("delete", "namespace", `azora-${expired}`, `azora-${live}`, "--ignore-not-found");
+    }
+  }, 180_000);
 
   it("dev:down deletes the namespace and waits for it to go, leaving no record or kubeconfig", async () => {
     const down = await runScript("dev-down", ["--name", name], { env: env() });

@@ -35,6 +35,8 @@ export async function startStandInCluster(options: {
   env: Record<string, string>;
   registryImage: string;
   labels: Record<string, string>;
+  /** Worker nodes (`dev:up --kind-workers`): room for more environments' requests. */
+  workers?: number;
 }): Promise<StandInCluster> {
   const { host, stateDir, env } = options;
   const adminKubeconfig = join(stateDir, "kind", `${host}.kubeconfig`);
@@ -48,7 +50,8 @@ export async function startStandInCluster(options: {
   const admin = async (...args: string[]) =>
     (await execa(requireTool("kubectl"), ["--kubeconfig", adminKubeconfig, ...args])).stdout.trim();
   try {
-    const kind = await runScript("dev-up", ["--runtime", "kind", "--name", host], { env });
+    const workers = options.workers ? ["--kind-workers", String(options.workers)] : [];
+    const kind = await runScript("dev-up", ["--runtime", "kind", "--name", host, ...workers], { env });
     if (kind.exitCode !== 0) throw new Error(`the stand-in Kind environment did not come up:\n${kind.all}`);
     registry = await startLocalRegistry(options.registryImage, options.labels, {
       network: `azora-${host}-kind`,

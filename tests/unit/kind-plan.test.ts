@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { loadEnvFile, withComponents } from "../../src/config/env-file.ts";
+import { loadEnvFile, withComponents, withKindWorkers } from "../../src/config/env-file.ts";
 import type { UserError } from "../../src/errors.ts";
 import { loadImageMap } from "../../src/images/image-map.ts";
 import { prepareEnvironment } from "../../src/manifests/prepare.ts";
@@ -163,6 +163,16 @@ describe("the Kind runtime's plan", () => {
       },
       { action: "ready", does: ["record the environment ready with its endpoints"] },
     ]);
+  });
+
+  it("takes dev:up --kind-workers over the env file's worker count", async () => {
+    const plan = await kindRuntime.dryRun({
+      name: "plan",
+      envFile: withKindWorkers(loadEnvFile("nightly"), 4),
+    });
+    expect(plan.find((p) => p.action === "cluster")?.does[1]).toMatch(
+      /^config: control-plane, worker, worker, worker, worker;/,
+    );
   });
 
   it("for nightly: two workers, the database's three Services forwarded, the env's timeout and seed", async () => {

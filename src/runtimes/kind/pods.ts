@@ -16,15 +16,23 @@ export interface KindPod {
   status?: {
     phase?: string;
     podIP?: string;
-    containerStatuses?: {
-      name: string;
-      /** `containerd://ID` once started. */
-      containerID?: string;
-      ready?: boolean;
-      restartCount: number;
-      lastState?: { terminated?: { reason?: string } };
-      state?: { running?: unknown; waiting?: { reason?: string } };
-    }[];
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    containerStatuses?: ContainerStatus[];
+    initContainerStatuses?: ContainerStatus[];
+  };
+}
+
+export interface ContainerStatus {
+  name: string;
+  /** `containerd://ID` once started. */
+  containerID?: string;
+  ready?: boolean;
+  restartCount: number;
+  lastState?: { terminated?: { reason?: string; exitCode?: number } };
+  state?: {
+    running?: unknown;
+    waiting?: { reason?: string; message?: string };
+    terminated?: { reason?: string; exitCode?: number };
   };
 }
 

@@ -15,6 +15,8 @@ export function commandAction<C extends KubeUpContext = KindUpContext>(spec: {
   line: (ctx: C, outputs: string[]) => string;
   prepare?: (ctx: C) => void | Promise<void>;
   undo?: (ctx: C) => Promise<void>;
+  /** When a command fails (a wait timed out): why, in lines the error carries (explainNotReady). */
+  explain?: (ctx: C) => Promise<string[]>;
 }): Action<C> {
   return {
     name: spec.name,
@@ -29,7 +31,12 @@ export function commandAction<C extends KubeUpContext = KindUpContext>(spec: {
           await runCommand(
             { ...command, ...(env ? { env } : {}) },
             { timeoutMs: (ctx.timeoutSeconds + 30) * 1000 },
-          ),
+          ).catch(async (error: Error) => {
+            const why = (await spec.explain?.(ctx).catch(() => [])) ?? [];
+            if (why.length > 0)
+              error.message += `\nwhat is not ready:\n${why.map((l) => `  ${l}`).join("\n")}`;
+            throw error;
+          }),
         );
       }
       return spec.line(ctx, outputs);

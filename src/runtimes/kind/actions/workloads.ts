@@ -1,5 +1,6 @@
 import { stringify } from "yaml";
 import type { K8sObject } from "../../../manifests/render.ts";
+import { explainNotReady } from "../not-ready.ts";
 import { dbInitJob } from "../objects.ts";
 import { type Command, kubectl } from "../tools.ts";
 import type { KubeUpContext } from "./context.ts";
@@ -31,9 +32,13 @@ export const manifests = commandAction<KubeUpContext>({
 
 const clusters = (ctx: KubeUpContext) => ctx.objects.filter((o) => o.kind === "Cluster");
 
+/** What a wait that timed out leaves unsaid: the namespace's pods and ReplicaSets in trouble. */
+const whyNotReady = (ctx: KubeUpContext) => explainNotReady(ctx.kubeconfig, ctx.namespace);
+
 /** The CloudNativePG Cluster Ready: its primary accepts writes, its replicas stream. */
 export const database = commandAction<KubeUpContext>({
   name: "database",
+  explain: whyNotReady,
   commands: (ctx) =>
     clusters(ctx).map((c) =>
       kubectl(ctx.kubeconfig, [
@@ -57,6 +62,7 @@ const jobOf = (ctx: KubeUpContext) =>
 /** Migrations and seed as a Job of the db-init image (a new one each `up`: Jobs are immutable). */
 export const migrationsAndSeed = commandAction<KubeUpContext>({
   name: "migrations and seed",
+  explain: whyNotReady,
   commands: (ctx) => [
     kubectl(ctx.kubeconfig, ["-n", ctx.namespace, "delete", "job", "db-init", "--ignore-not-found"]),
     applyObjects(
@@ -95,6 +101,7 @@ const workloads = (ctx: KubeUpContext) =>
 /** Every Deployment and StatefulSet rolled out: all replicas updated and ready. */
 export const rollouts = commandAction<KubeUpContext>({
   name: "rollouts",
+  explain: whyNotReady,
   commands: (ctx) =>
     workloads(ctx).map((w) =>
       kubectl(ctx.kubeconfig, [
