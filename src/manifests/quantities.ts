@@ -11,11 +11,17 @@ export function nanoCpus(quantity: string | number, where: string): number {
   return Math.round(Number(m[1]) * (m[2] ? 1e6 : 1e9));
 }
 
-/** Kubernetes memory quantity ("256Mi", "1G", "1073741824") in bytes. */
-export function memoryBytes(quantity: string | number, where: string): number {
+/**
+ * A Kubernetes quantity with a binary or decimal suffix as a plain number: memory and storage in
+ * bytes ("256Mi", "1G", "1073741824"), counts as they are ("29"). `what` names it in the error.
+ */
+export function scaledQuantity(quantity: string | number, where: string, what = "memory"): number {
   const text = String(quantity);
   const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(text);
-  if (!m) throw new UserError(`${where}: '${text}' is not a memory quantity (e.g. 256Mi, 1Gi)`);
+  if (!m)
+    throw new UserError(
+      `${where}: '${text}' is not a ${what} quantity (e.g. ${what === "count" ? "10" : "256Mi, 1Gi"})`,
+    );
   const unit = m[2] ?? "";
   return Math.round(Number(m[1]) * (BINARY[unit] ?? DECIMAL[unit] ?? 1));
 }

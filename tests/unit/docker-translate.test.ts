@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.ts";
 import { imageForReference, loadImageMap } from "../../src/images/image-map.ts";
 import { planObjects } from "../../src/manifests/plan.ts";
-import { memoryBytes, nanoCpus } from "../../src/manifests/quantities.ts";
+import { nanoCpus, scaledQuantity } from "../../src/manifests/quantities.ts";
 import { renderOverlay } from "../../src/manifests/render.ts";
 import { generateSecrets } from "../../src/manifests/secrets.ts";
 import { operatorPodMonitors } from "../../src/runtimes/docker/cluster.ts";
@@ -151,9 +151,9 @@ describe("Docker runtime: manifests to containers", () => {
   it("converts resource quantities", () => {
     expect(nanoCpus("500m", "x")).toBe(5e8);
     expect(nanoCpus(2, "x")).toBe(2e9);
-    expect(memoryBytes("1Gi", "x")).toBe(2 ** 30);
-    expect(memoryBytes("64M", "x")).toBe(64e6);
-    expect(() => memoryBytes("lots", "Deployment/x resources.limits.memory")).toThrow(
+    expect(scaledQuantity("1Gi", "x")).toBe(2 ** 30);
+    expect(scaledQuantity("64M", "x")).toBe(64e6);
+    expect(() => scaledQuantity("lots", "Deployment/x resources.limits.memory")).toThrow(
       /Deployment\/x resources\.limits\.memory: 'lots' is not a memory quantity/,
     );
   });

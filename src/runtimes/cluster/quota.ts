@@ -1,5 +1,5 @@
 import { UserError } from "../../errors.ts";
-import { memoryBytes, nanoCpus } from "../../manifests/quantities.ts";
+import { nanoCpus, scaledQuantity } from "../../manifests/quantities.ts";
 import type { K8sObject } from "../../manifests/render.ts";
 
 /**
@@ -70,7 +70,7 @@ function containerShape(resources: ResourceSpec | undefined, where: string) {
     const amount = (value: string | number, field: string) =>
       r === "cpu"
         ? nanoCpus(value, `${where}.${field}.cpu`) / 1e6
-        : memoryBytes(value, `${where}.${field}.memory`);
+        : scaledQuantity(value, `${where}.${field}.memory`);
     const limit = resources?.limits?.[r];
     const request = resources?.requests?.[r] ?? limit;
     limits[r] = limit === undefined ? CONTAINER_DEFAULTS.limit[r] : amount(limit, "limits");
@@ -141,7 +141,11 @@ function peakOf(object: K8sObject, objects: K8sObject[]) {
       const sizes = (
         (spec.volumeClaimTemplates ?? []) as { spec?: { resources?: { requests?: { storage?: string } } } }[]
       ).map((t, i) =>
-        memoryBytes(t.spec?.resources?.requests?.storage ?? 0, `${where} volumeClaimTemplates[${i}] storage`),
+        scaledQuantity(
+          t.spec?.resources?.requests?.storage ?? 0,
+          `${where} volumeClaimTemplates[${i}] storage`,
+          "storage",
+        ),
       );
       return {
         pods: replicas,
@@ -162,7 +166,9 @@ function peakOf(object: K8sObject, objects: K8sObject[]) {
       const pod = podShape({ containers: [{ name: "postgres", resources: spec.resources }] }, where);
       const sizes = [spec.storage?.size, spec.walStorage?.size]
         .filter((s) => s !== undefined)
-        .map((s, i) => memoryBytes(s, `${where} spec.${i === 0 ? "storage" : "walStorage"}.size`));
+        .map((s, i) =>
+          scaledQuantity(s, `${where} spec.${i === 0 ? "storage" : "walStorage"}.size`, "storage"),
+        );
       return { pods: instances + 1, pod, claims: claimsOf(sizes, instances) };
     }
     default:
@@ -275,7 +281,11 @@ export function shortfall(hard: Record<string, string>, wanted: Record<string, s
   const amount = (key: string, value: string) =>
     key.endsWith("cpu")
       ? nanoCpus(value, `ResourceQuota ${key}`)
-      : memoryBytes(value, `ResourceQuota ${key}`);
+      : scaledQuantity(
+          value,
+          `ResourceQuota ${key}`,
+          /memory|storage/.test(key) ? "memory or storage" : "count",
+        );
   return Object.entries(wanted).flatMap(([key, value]) =>
     hard[key] === undefined || amount(key, hard[key]) < amount(key, value)
       ? [`${key} ${value} (the quota allows ${hard[key] ?? "none"})`]

@@ -1,6 +1,6 @@
 import { UserError } from "../../errors.ts";
 import type { Plan } from "../../manifests/plan.ts";
-import { memoryBytes, nanoCpus } from "../../manifests/quantities.ts";
+import { nanoCpus, scaledQuantity } from "../../manifests/quantities.ts";
 import type { SecretValues } from "../../manifests/secrets.ts";
 import { serviceSelects } from "../../netpol/selector.ts";
 import { type BackupSchedule, backupSchedules } from "./backup-schedule.ts";
@@ -286,7 +286,7 @@ function dockerLimits(limits: { cpu?: string; memory?: string }, owner: string):
     memoryBytes:
       limits.memory === undefined
         ? undefined
-        : memoryBytes(limits.memory, `${owner} resources.limits.memory`),
+        : scaledQuantity(limits.memory, `${owner} resources.limits.memory`),
   };
 }
 

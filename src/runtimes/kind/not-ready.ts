@@ -1,5 +1,4 @@
-import type { ContainerStatus, KindPod } from "./pods.ts";
-import { kubectl, runCommand } from "./tools.ts";
+import { type ContainerStatus, type KindPod, listObjects } from "./pods.ts";
 
 /** The fields of a ReplicaSet or StatefulSet that say why it could not create its pods. */
 export interface PodOwner {
@@ -57,13 +56,10 @@ export function notReadyReasons(pods: readonly KindPod[], owners: readonly PodOw
 
 /** The namespace's pods and ReplicaSets now, and why they are not ready. */
 export async function explainNotReady(kubeconfig: string, namespace: string): Promise<string[]> {
-  const items = async <T>(resource: string) =>
-    (
-      JSON.parse(await runCommand(kubectl(kubeconfig, ["-n", namespace, "get", resource, "-o", "json"]))) as {
-        items: T[];
-      }
-    ).items;
-  const [pods, replicaSets] = await Promise.all([items<KindPod>("pods"), items<PodOwner>("replicasets")]);
+  const [pods, replicaSets] = await Promise.all([
+    listObjects<KindPod>(kubeconfig, namespace, "pods"),
+    listObjects<PodOwner>(kubeconfig, namespace, "replicasets"),
+  ]);
   return notReadyReasons(
     pods,
     replicaSets.map((r) => ({ ...r, kind: "ReplicaSet" })),

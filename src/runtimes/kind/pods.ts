@@ -36,11 +36,20 @@ export interface ContainerStatus {
   };
 }
 
-/** The pods of an environment's namespace, as the API server has them now. */
-export async function listPods(env: string, namespace: string, selector?: string): Promise<KindPod[]> {
-  const args = ["-n", namespace, "get", "pods", ...(selector ? ["-l", selector] : []), "-o", "json"];
-  return (JSON.parse(await runCommand(kubectl(kubeconfigFile(env), args))) as { items: KindPod[] }).items;
+/** The objects of one resource (`pods`, `replicasets`) in a namespace, as the API server has them now. */
+export async function listObjects<T>(
+  kubeconfig: string,
+  namespace: string,
+  resource: string,
+  selector?: string,
+): Promise<T[]> {
+  const args = ["-n", namespace, "get", resource, ...(selector ? ["-l", selector] : []), "-o", "json"];
+  return (JSON.parse(await runCommand(kubectl(kubeconfig, args))) as { items: T[] }).items;
 }
+
+/** The pods of an environment's namespace. */
+export const listPods = (env: string, namespace: string, selector?: string): Promise<KindPod[]> =>
+  listObjects<KindPod>(kubeconfigFile(env), namespace, "pods", selector);
 
 /** One pod by name, undefined when it does not exist (now). */
 export async function getPod(env: string, namespace: string, name: string): Promise<KindPod | undefined> {
