@@ -21,10 +21,11 @@ import { ensureEngine } from "../src/docker/cli.ts";
 import { UserError } from "../src/errors.ts";
 import { applyScript, removeTable } from "../src/firewall/nft.ts";
 import { firewallRunner } from "../src/firewall/runner.ts";
+import { PROBER, probeAgainstEngine } from "../src/netpol/live-probe.ts";
 import type { PodInput } from "../src/netpol/model.ts";
 import { compileFirewall } from "../src/netpol/nftables.ts";
+import { mismatches } from "../src/netpol/probe-report.ts";
 import { syntheticCluster } from "../src/netpol/synthetic.ts";
-import { repoRoot } from "../src/paths.ts";
 import {
   firewallConfig,
   hostEnforcer,
@@ -33,7 +34,7 @@ import {
   runningContainers,
 } from "../src/runtimes/docker/firewall.ts";
 import { prefix } from "../src/runtimes/docker/names.ts";
-import { mismatches, probeAgainstEngine, probePods } from "../src/runtimes/docker/policy-probe.ts";
+import { nsenterProbe, probePods } from "../src/runtimes/docker/policy-probe.ts";
 import { dockerPlanOf } from "../src/runtimes/docker/support.ts";
 import { median } from "../src/stats.ts";
 
@@ -107,14 +108,13 @@ await runMain(async () => {
     const enforcer = hostEnforcer(await firewallConfig(bench, policies));
     const reapply = await timeRuns(runs, () => enforcer.apply());
     const live = probePods(await runningContainers(prefix(bench)));
-    const prober = join(repoRoot, "src", "runtimes", "docker", "prober.ts");
     const spawnBaseline = await timeRuns(runs, () =>
-      execa("nsenter", [`--target=${live[0]?.pid}`, "--net", "--", process.execPath, prober, "[]", "1000"]),
+      execa("nsenter", [`--target=${live[0]?.pid}`, "--net", "--", process.execPath, PROBER, "[]", "1000"]),
     );
     let probes = 0;
     let wrong = 0;
     const probe = await timeRuns(runs, async () => {
-      const observed = await probeAgainstEngine(live, policies);
+      const observed = await probeAgainstEngine(live, policies, nsenterProbe);
       probes = observed.length;
       wrong += mismatches(observed).length;
     });

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -8,6 +8,7 @@ import { readEnvState } from "../../src/env/state.ts";
 import { devstackLabels, LABEL } from "../../src/labels.ts";
 import { ownershipMetadata } from "../../src/runtimes/cluster/namespace.ts";
 import { requireTool } from "../../src/runtimes/kind/tools.ts";
+import type { PolicyProbeReport } from "../../src/runtimes/runtime.ts";
 import { runScript } from "../support/cli.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { OPENS } from "../support/outside-target.ts";
@@ -23,6 +24,8 @@ const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const id = process.pid % 100_000;
 const name = `pr-${id}`;
 const ns = `azora-${name}`;
+const otherName = `${name}-b`;
+const otherNs = `azora-${otherName}`;
 process.env.DEVSTACK_STATE_DIR = stateDir;
 let cluster: StandInCluster | undefined;
 /** DevStack's environment: its kubeconfig is the ServiceAccount's. */
@@ -36,6 +39,11 @@ const kubectl = async (...args: string[]) =>
       reject: false,
     })
   ).stdout.trim();
+/** Creates an object as the cluster's admin. */
+const adminCreates = (object: unknown) =>
+  execa(requireTool("kubectl"), ["--kubeconfig", cluster?.adminKubeconfig ?? "", "create", "-f", "-"], {
+    input: JSON.stringify(object),
+  });
 /** kubectl as DevStack's ServiceAccount: what it printed, error or not. */
 const asDevstack = async (...args: string[]) =>
   (
@@ -67,12 +75,14 @@ beforeAll(async () => {
     stateDir,
     env: { DEVSTACK_STATE_DIR: stateDir },
     registryImage: image("registry"),
+    // Room for the second PR environment test:policy probes across.
+    workers: 2,
     labels: testLabels(),
   });
 }, 900_000);
 
 afterAll(async () => {
-  await runScript("dev-down", ["--name", name], { env: env() });
+  for (const env_ of [name, otherName]) await runScript("dev-down", ["--name", env_], { env: env() });
   await cluster?.remove();
   rmSync(stateDir, { recursive: true, force: true });
 }, 600_000);
@@ -162,6 +172,34 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     expect(login.status).toBe(201);
   }, 900_000);
 
+  it("passes the contract suite through its gateway, a backend paused from inside its pod included", async () => {
+    const contract = await runScript(
+      "test-contract",
+      ["--name", name, "--report", join(stateDir, "contract")],
+      {
+        env: env(),
+      },
+    );
+    expect(contract.exitCode, contract.all).toBe(0);
+    // The pause is SIGSTOP from an ephemeral container sharing the service's processes: the gateway
+    // times out on it, and it answers again once resumed, not restarted.
+    expect(contract.stdout).toMatch(/✔ a backend that does not answer\s+GET\s+\S+ -> 50[234]/);
+    expect(contract.stdout).toMatch(/✔ the backend answering again\s+GET\s+\S+ -> 200/);
+    const [containers, restarts] = (
+      await kubectl(
+        ...["-n", ns, "get", "pod", "-l", "app.kubernetes.io/name=enrollment-service", "-o"],
+        "jsonpath={.items[0].spec.ephemeralContainers[*].name}|{.items[0].status.containerStatuses[0].restartCount}",
+      )
+    ).split("|");
+    expect(
+      containers
+        ?.split(" ")
+        .map((c) => c.replace(/-[a-z0-9]+$/, ""))
+        .sort(),
+    ).toEqual(["devstack-pause", "devstack-resume"]);
+    expect(restarts).toBe("0");
+  }, 300_000);
+
   it("runs as an identity that can do nothing outside DevStack's namespaces", async () => {
     expect(await asDevstack("auth", "can-i", "create", "deployments.apps", "-n", ns)).toBe("yes");
     expect(await asDevstack("auth", "can-i", "get", "secrets", "-n", "azora")).toBe("no");
@@ -236,6 +274,83 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     expect(await from("azora")).toBe("ETIMEDOUT");
   });
 
+  it("test:policy probes from inside its pods: as its policies say, and nothing reaches another PR environment", async () => {
+    // A second PR environment on the cluster, made by the same ServiceAccount.
+    const other = await runScript(
+      "dev-up",
+      ["--runtime", "cluster", "--name", otherName, "--context", "devstack", "--registry", registryAddress()],
+      { env: env() },
+    );
+    expect(other.exitCode, other.all).toBe(0);
+    const probe = async () => {
+      const report = mkdtempSync(join(tmpdir(), "devstack-policy-"));
+      const run = await runScript("test-policy", ["--name", name, "--report", report], { env: env() });
+      if (!existsSync(join(report, "summary.json")))
+        throw new Error(`test:policy wrote no report:\n${run.all}`);
+      const summary = JSON.parse(readFileSync(join(report, "summary.json"), "utf8")) as PolicyProbeReport;
+      rmSync(report, { recursive: true, force: true });
+      return { run, summary };
+    };
+    const { run, summary } = await probe();
+    expect(run.exitCode, run.all).toBe(0);
+    expect(run.stdout).toMatch("all as the policies say");
+    const into = (target: string) => summary.observations.filter((o) => o.to.startsWith(`${target}/`));
+    // From each of its pods to the other's database, on its port: denied, and seen to be.
+    const sources = new Set(summary.observations.map((o) => o.from));
+    expect([...sources].every((s) => s.startsWith(`${ns}/`))).toBe(true);
+    expect(sources.size).toBeGreaterThanOrEqual(9);
+    const toOtherDb = into(otherNs).filter((o) => o.port === 5432);
+    expect(toOtherDb.length).toBe(sources.size);
+    expect(toOtherDb.filter((o) => o.reached || o.expected)).toEqual([]);
+    // Within its own namespace the services reach their database (so the prober is in their network).
+    expect(
+      into(ns).filter((o) => o.from.startsWith(`${ns}/course-service-`) && o.port === 5432 && o.reached)
+        .length,
+    ).toBeGreaterThan(0);
+
+    // Planted: the other environment lets every namespace into its Redis, and this one's course
+    // service lets itself out anywhere. test:policy must see the crossing, and the drift from its manifests.
+    const planted = [
+      {
+        ns: otherNs,
+        spec: {
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "redis" } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [{ namespaceSelector: {} }] }],
+        },
+      },
+      {
+        ns,
+        spec: {
+          podSelector: { matchLabels: { "app.kubernetes.io/name": "course-service" } },
+          policyTypes: ["Egress"],
+          egress: [{}],
+        },
+      },
+    ];
+    for (const p of planted)
+      await adminCreates({
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "planted-open", namespace: p.ns },
+        spec: p.spec,
+      });
+    try {
+      const opened = await probe();
+      expect(opened.run.exitCode).toBe(1);
+      expect(opened.run.stdout).toMatch(
+        new RegExp(
+          `${ns}/course-service-\\S+ reached ${otherNs}/redis-0 on 6379/TCP: another environment's pod`,
+        ),
+      );
+      expect(opened.run.stdout).toMatch("MISMATCH");
+    } finally {
+      for (const p of planted) await kubectl("-n", p.ns, "delete", "networkpolicy", "planted-open");
+      const down = await runScript("dev-down", ["--name", otherName], { env: env() });
+      expect(down.exitCode, down.all).toBe(0);
+    }
+  }, 600_000);
+
   it("is listed with its namespace and reused as it is, with nothing pushed again", async () => {
     const list = await runScript("env-list", [], { env: env() });
     expect(list.exitCode, list.all).toBe(0);
@@ -279,17 +394,11 @@ describe("a PR environment as a namespace of an existing cluster", () => {
         [LABEL.records]: "another-machine",
         [LABEL.expires]: expires.toISOString(),
       });
-      await execa(
-        requireTool("kubectl"),
-        ["--kubeconfig", cluster?.adminKubeconfig ?? "", "create", "-f", "-"],
-        {
-          input: JSON.stringify({
-            apiVersion: "v1",
-            kind: "Namespace",
-            metadata: { name: `azora-${env}`, ...owned },
-          }),
-        },
-      );
+      await adminCreates({
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: `azora-${env}`, ...owned },
+      });
     };
     const expired = `gone-${id}`;
     const live = `kept-${id}`;

@@ -4,8 +4,9 @@ import { bridgeOf } from "../../src/docker/network.ts";
 import { applyScript, removeTable } from "../../src/firewall/nft.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
 import { labelArgs } from "../../src/labels.ts";
+import { type Observation, probePairs } from "../../src/netpol/live-probe.ts";
 import { compileFirewall } from "../../src/netpol/nftables.ts";
-import { type Observation, type ProbePod, probePairs } from "../../src/runtimes/docker/policy-probe.ts";
+import { nsenterProbe, type ProbePod } from "../../src/runtimes/docker/policy-probe.ts";
 import { image, testLabels } from "../support/labels.ts";
 import { ALL_PODS, type Policy, podIP, type TestCase, type Topology } from "../support/netpol-topology.ts";
 import { upstreamScenarios } from "../support/netpol-upstream-scenarios.ts";
@@ -115,9 +116,14 @@ async function enforceAndProbe({ k8s, policies, protocol, toPort, expected }: St
     podIP: p.podIP as string,
     pid: pids.get(`${p.namespace}/${p.name}`) as number,
   }));
-  const observed = await probePairs(pods, (from, to) => expected.get(`${from}>${to}`) === true, {
-    only: { protocol, port: toPort },
-  });
+  const observed = await probePairs(
+    pods,
+    (from, to) => expected.get(`${from}>${to}`) === true,
+    nsenterProbe,
+    {
+      only: { protocol, port: toPort },
+    },
+  );
   expect(observed.length).toBe(pods.length * (pods.length - 1));
   const wrong = observed.filter((o) => o.expected !== o.reached);
   expect(wrong.map(describeObservation), `${toPort}/${protocol}`).toEqual([]);

@@ -3,9 +3,10 @@ import { docker, inspectExisting } from "../../src/docker/cli.ts";
 import { listTables, removeTable, tableText } from "../../src/firewall/nft.ts";
 import { firewallRunner } from "../../src/firewall/runner.ts";
 import { LABEL, labelArgs } from "../../src/labels.ts";
+import { probePairs } from "../../src/netpol/live-probe.ts";
 import { tableName } from "../../src/netpol/nftables.ts";
 import { runningContainers } from "../../src/runtimes/docker/firewall.ts";
-import { probePairs, probePods } from "../../src/runtimes/docker/policy-probe.ts";
+import { nsenterProbe, probePods } from "../../src/runtimes/docker/policy-probe.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 import { image, testLabels } from "../support/labels.ts";
@@ -144,6 +145,7 @@ describe("NetworkPolicy enforcement on Docker", () => {
     const observed = await probePairs(
       [{ namespace: "azora", name: "squatter", podIP: squatter.ip, pid: squatter.pid }, db],
       () => false,
+      nsenterProbe,
     );
     expect(observed.filter((o) => o.from === "azora/squatter").map((o) => o.outcome)).toEqual([
       "timeout",

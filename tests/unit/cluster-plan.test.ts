@@ -57,6 +57,8 @@ describe("the cluster runtime's plan", () => {
     const does = plan.flatMap((p) => p.does).join("\n");
     expect(does).toMatch("kubectl config view --minify --flatten --context staging");
     expect(does).toMatch("push db-init as registry.example.com:5000/azora-devstack/db-init:<image id>");
+    // test:policy's prober runs on it in the environment's pods.
+    expect(does).toMatch("push node as registry.example.com:5000/azora-devstack/node:<image id>");
     expect(does).toMatch("-n azora-pr-7 wait clusters.postgresql.cnpg.io/azora-db --for=condition=Ready");
     expect(does).not.toMatch(/-n azora /);
   });

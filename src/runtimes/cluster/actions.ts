@@ -9,6 +9,7 @@ import type { KubeUpContext } from "../kind/actions/context.ts";
 import { imageNames, withImages } from "../kind/objects.ts";
 import { POLICY_AGENT } from "../kind/policy-agent/manifest.ts";
 import { kubectl, placeholder, runCommand, showCommand } from "../kind/tools.ts";
+import { EPHEMERAL_IMAGE } from "./ephemeral.ts";
 import { snapshotContext } from "./kubeconfig.ts";
 import { deleteNamespace, getNamespace, ownedBy } from "./namespace.ts";
 import { describeBudget, type NamespaceBudget, quotaHard, quotaObjects, shortfall } from "./quota.ts";
@@ -259,17 +260,20 @@ const describeOwner = (devstack: Record<string, string>) =>
  * Every image the manifests name, resolved through the image map and pushed to the registry (only
  * what it lacks); the objects then name each image there, as the nodes pull it.
  */
+/** The environment's images, and the one DevStack's programs in its pods run on (ephemeral.ts). */
+const pushedNames = (ctx: ClusterUpContext) => [...new Set([...imageNames(ctx.images), EPHEMERAL_IMAGE])];
+
 export const images: Action<ClusterUpContext> = {
   name: "images",
   plan: (ctx) => [
-    ...imageNames(ctx.images).map(
+    ...pushedNames(ctx).map(
       (logical) =>
         `push ${logical} as ${registryRef(ctx.registry, logical, placeholder("image id"))} (unless the registry has it)`,
     ),
     "the objects name each image in the registry",
   ],
   async execute(ctx) {
-    const names = imageNames(ctx.images);
+    const names = pushedNames(ctx);
     const local = await resolveImages({ names, silent: true });
     const pushed = await pushImages(
       names.map((n) => local.get(n) as ResolvedImage),

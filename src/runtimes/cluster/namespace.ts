@@ -19,6 +19,7 @@ export function ownershipMetadata(labels: Record<string, string>) {
 
 export interface NamespaceView {
   name: string;
+  labels: Record<string, string>;
   /** Its DevStack annotations (the labels it was made with). */
   devstack: Record<string, string>;
   phase: string;
@@ -26,12 +27,18 @@ export interface NamespaceView {
 }
 
 interface ApiNamespace {
-  metadata: { name: string; annotations?: Record<string, string>; creationTimestamp: string };
+  metadata: {
+    name: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    creationTimestamp: string;
+  };
   status?: { phase?: string };
 }
 
 const viewOf = (ns: ApiNamespace): NamespaceView => ({
   name: ns.metadata.name,
+  labels: ns.metadata.labels ?? {},
   devstack: Object.fromEntries(
     Object.entries(ns.metadata.annotations ?? {}).filter(([k]) => k.startsWith(`${LABEL.managed}`)),
   ),

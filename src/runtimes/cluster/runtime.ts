@@ -4,6 +4,7 @@ import { ensureEngine } from "../../docker/cli.ts";
 import { type Group, staleReason } from "../../env/stale.ts";
 import {
   type EnvState,
+  envFileOf,
   listEnvStates,
   readEnvState,
   removeEnvState,
@@ -31,7 +32,6 @@ import type {
   EnvironmentHandle,
   EnvironmentListing,
   EnvironmentStatus,
-  Faults,
   Runtime,
   UpResult,
 } from "../runtime.ts";
@@ -45,6 +45,8 @@ import {
   prerequisites,
   quota,
 } from "./actions.ts";
+import { EPHEMERAL_IMAGE } from "./ephemeral.ts";
+import { clusterFaults } from "./faults.ts";
 import {
   deleteNamespace,
   devstackNamespaces,
@@ -53,6 +55,7 @@ import {
   ownedBy,
   ownershipMetadata,
 } from "./namespace.ts";
+import { probeClusterPolicies } from "./policy-probe.ts";
 import { namespaceBudget } from "./quota.ts";
 
 const SUPPORT = { ...KIND_SUPPORT, runtime: "cluster" };
@@ -162,29 +165,6 @@ async function removeEnvironment(env: string, ns: string, timeoutSeconds?: numbe
 
 const running = new RunningUps<ClusterUpContext>();
 
-/** Faults act on nodes and engines this machine does not have on a shared cluster: not yet built. */
-const noFault = async (): Promise<never> => {
-  throw new UserError(
-    "faults are not injected on the cluster runtime yet",
-    "Run chaos experiments on the Docker or Kind runtime.",
-  );
-};
-const NO_FAULTS: Faults = {
-  kill: noFault,
-  down: noFault,
-  up: noFault,
-  pause: noFault,
-  resume: noFault,
-  isolate: noFault,
-  reconnect: noFault,
-  degrade: noFault,
-  restore: noFault,
-  restartEngine: noFault,
-  killNodeAgent: noFault,
-  nodeAgentRunning: noFault,
-  heal: async () => undefined,
-};
-
 /**
  * The cluster runtime: an environment as a namespace (`azora-NAME`) of a Kubernetes cluster the
  * team runs, reached through a kubeconfig context, its images pulled from a registry. What the
@@ -274,7 +254,7 @@ export const clusterRuntime: Runtime = {
         const { namespace: podNs, name: podName } = podParts(pod, ns);
         return runCommand(kubectl(kubeconfigFile(name), ["-n", podNs, "exec", podName, "--", ...command]));
       },
-      faults: NO_FAULTS,
+      faults: clusterFaults(kubeconfigFile(name), ns, state.images[EPHEMERAL_IMAGE]?.ref),
       database: cnpgDatabase(name, ns),
     };
   },
@@ -306,11 +286,24 @@ export const clusterRuntime: Runtime = {
     return collected;
   },
 
-  async probePolicies(): Promise<never> {
-    throw new UserError(
-      "test:policy does not probe a cluster runtime's namespaces yet",
-      "Probe the same manifests on the Docker or Kind runtime.",
-    );
+  async probePolicies(name, { timeoutMs }) {
+    const state = requireReady(name);
+    const image = state.images[EPHEMERAL_IMAGE]?.ref;
+    if (!image)
+      throw new UserError(
+        `test:policy: environment '${name}' was brought up without the prober's image (${EPHEMERAL_IMAGE}) in its registry`,
+        "Bring it up again (`pnpm dev:down`, then `dev:up` with the same flags): `up` pushes it now.",
+      );
+    const prepared = await prepareEnvironment(envFileOf(state), SUPPORT, state.secrets, {
+      namespace: state.namespace,
+    });
+    return probeClusterPolicies({
+      kubeconfig: kubeconfigFile(name),
+      namespace: state.namespace,
+      model: prepared.policies,
+      image,
+      timeoutMs,
+    });
   },
 
   backups: {

@@ -20,6 +20,7 @@ import { resolveImages } from "../../images/resolve.ts";
 import { currentRun, devstackLabels, LABEL, runIsAlive } from "../../labels.ts";
 import { clusterRanges, loadClusterConfig } from "../../manifests/cluster-file.ts";
 import type { PreparedEnvironment } from "../../manifests/prepare.ts";
+import { probeAgainstEngine } from "../../netpol/live-probe.ts";
 import { tableName } from "../../netpol/nftables.ts";
 import { planActions, RunningUps } from "../actions.ts";
 import type {
@@ -52,7 +53,7 @@ import {
 import { collectGarbage, groupResources } from "./gc.ts";
 import { containerName, envResources, isData, prefix, supervisorName } from "./names.ts";
 import { configDigest, replicaName } from "./pods.ts";
-import { probeAgainstEngine, probePods } from "./policy-probe.ts";
+import { nsenterProbe, probePods } from "./policy-probe.ts";
 import { probeOnce } from "./probe.ts";
 import { reconfigure } from "./reconfigure.ts";
 import { environmentStatus } from "./status.ts";
@@ -295,7 +296,7 @@ export const dockerRuntime: Runtime & {
     const { prepared } = await prepare(envFileOf(state), state);
     const running = await runningContainers(prefix(name));
     const pods = probePods(running);
-    const observations = await probeAgainstEngine(pods, prepared.policies, { timeoutMs });
+    const observations = await probeAgainstEngine(pods, prepared.policies, nsenterProbe, { timeoutMs });
     // Probes go over the environment's network; a pod on another network too is open there.
     const bypass = offNetworkProblem(running, prefix(name));
     return { pods: pods.length, observations, problems: bypass ? [bypass] : [] };

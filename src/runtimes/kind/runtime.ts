@@ -8,8 +8,9 @@ import { firewallRunner } from "../../firewall/runner.ts";
 import { loadImageMap } from "../../images/image-map.ts";
 import { devstackLabels, LABEL, recordsId } from "../../labels.ts";
 import { prepareEnvironment } from "../../manifests/prepare.ts";
+import { probeAgainstEngine } from "../../netpol/live-probe.ts";
 import { planActions, RunningUps, runActions } from "../actions.ts";
-import { type ProbePod, probeAgainstEngine } from "../docker/policy-probe.ts";
+import { nsenterProbe, type ProbePod } from "../docker/policy-probe.ts";
 import type {
   Collected,
   EnvironmentHandle,
@@ -284,7 +285,7 @@ export const kindRuntime: Runtime = {
       return [];
     });
     // Probes leave each pod's own network namespace, as its traffic does, through the nodes.
-    const observations = await probeAgainstEngine(pods, prepared.policies, { timeoutMs });
+    const observations = await probeAgainstEngine(pods, prepared.policies, nsenterProbe, { timeoutMs });
     return { pods: pods.length, observations, problems };
   },
 

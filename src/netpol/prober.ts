@@ -1,7 +1,10 @@
-// Opens fresh connections from inside a container's network namespace (started there with
-// `nsenter --net`, see policy-probe.ts) and prints what happened to each, as JSON on stdout.
-// Standalone on purpose: it runs as `node prober.ts '<targets as JSON>' <timeoutMs>` with Node's
-// own type stripping, so it imports nothing but Node.
+// Opens fresh connections from inside a pod's network namespace and prints what happened to each,
+// as JSON on stdout. Started there with `nsenter --net` on Docker and Kind (runtimes/docker/
+// policy-probe.ts), or as an ephemeral container of the pod on a cluster (runtimes/cluster/
+// policy-probe.ts). Standalone on purpose: it imports nothing but Node, and runs as
+// `node prober.ts '<targets as JSON>' <timeoutMs>` (Node's type stripping) or, types stripped by
+// esbuild, as `node --input-type=module -e '<script>' '<targets>' <timeoutMs>`: the last two
+// arguments either way.
 //   TCP: "open" (connected), "refused" (a reset came back: the packet got through, nothing
 //        listens), "timeout" (dropped: what a NetworkPolicy denial looks like).
 //   UDP: "open" when an answer comes back (the servers probed echo), else "timeout"; the datagram
@@ -51,8 +54,9 @@ function udp(t: Target, timeoutMs: number): Promise<Outcome> {
   });
 }
 
-const targets = JSON.parse(process.argv[2] ?? "[]") as Target[];
-const timeoutMs = Number(process.argv[3] ?? 1000);
+const [targetsArgument, timeoutArgument] = process.argv.slice(-2);
+const targets = JSON.parse(targetsArgument ?? "[]") as Target[];
+const timeoutMs = Number(timeoutArgument ?? 1000);
 const outcomes = await Promise.all(
   targets.map((t) => (t.protocol === "UDP" ? udp(t, timeoutMs) : tcp(t, timeoutMs))),
 );
