@@ -14,14 +14,26 @@ await runMain(async () => {
     ...RUNTIME_FLAG,
   });
   const name = checkEnvName(values.name ?? "dev");
-  const { state, workloads, policies } = await chooseRuntime(values.runtime, { name }).status(name);
+  const {
+    state,
+    workloads,
+    policies,
+    loadBalancers = {},
+  } = await chooseRuntime(values.runtime, {
+    name,
+  }).status(name);
   console.log(
     `environment '${name}' (env ${state.env} on ${state.runtime}, ${state.status}, expires ${state.expiresAt})`,
   );
   for (const [key, url] of Object.entries(state.endpoints).filter(([k]) =>
     k.startsWith(LOAD_BALANCER_PREFIX),
-  ))
-    console.log(`gateway ${url} (LoadBalancer ${key.slice(LOAD_BALANCER_PREFIX.length)})`);
+  )) {
+    const service = key.slice(LOAD_BALANCER_PREFIX.length);
+    const given = loadBalancers[service];
+    console.log(
+      `gateway ${url} (LoadBalancer ${service}${given ? `; the cluster's address for it: ${given}` : ""})`,
+    );
+  }
   printTable(
     ["WORKLOAD", "READY", "HEALTH", "RESTARTS", "LAST STATE", "PORTS", "AGE"],
     workloads.map((w) => [

@@ -53,6 +53,11 @@ export interface EnvironmentStatus {
   workloads: WorkloadStatus[];
   /** Whether the environment's NetworkPolicies are in force, and the one line that says so. */
   policies: { enforced: boolean; detail: string };
+  /**
+   * On Kubernetes, each LoadBalancer Service's address as the cluster's load-balancer controller
+   * gave it (`HOST:PORT`), by Service; absent where none did (Kind, Docker).
+   */
+  loadBalancers?: Record<string, string>;
 }
 
 /** One environment or run found in the engine, for `env:list`. */

@@ -370,12 +370,21 @@ describe("a PR environment as a namespace of an existing cluster", () => {
     );
   }, 300_000);
 
-  it("shows its workloads and their logs, and says it could not see what enforces its policies", async () => {
+  it("shows its workloads, the address the cluster gave its gateway, and its logs, and says it could not see what enforces its policies", async () => {
+    // What a cloud's load-balancer controller does: an address in the gateway Service's status
+    // (a documentation address; nothing is sent to it). Kind has no such controller.
+    await kubectl(
+      ...["-n", ns, "patch", "service", "tyk-gateway", "--subresource=status", "--type=merge"],
+      ...["-p", JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: "192.0.2.10" }] } } })],
+    );
     const status = await runScript("dev-status", ["--name", name], { env: env() });
     // Exit 1: the ServiceAccount may not list DaemonSets, so enforcement is not proven.
     expect(status.exitCode, status.all).toBe(1);
     expect(status.stdout).toMatch(/azora-db\s+1\/1\s+ready/);
     expect(status.stdout).toMatch(/course-service\s+1\/1\s+ready/);
+    expect(status.stdout).toMatch(
+      /gateway http:\/\/127\.0\.0\.1:\d+ \(LoadBalancer tyk-gateway; the cluster's address for it: 192\.0\.2\.10:8080\)/,
+    );
     expect(status.stdout).toMatch(
       "network policies: NetworkPolicy engine of context devstack: not looked for (listing DaemonSets is not allowed",
     );

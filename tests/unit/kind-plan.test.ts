@@ -159,6 +159,7 @@ describe("the Kind runtime's plan", () => {
               `${endpoint}: ${K} -n azora port-forward --address 127.0.0.1 pod/<a ready pod of ${service}> <free port>:<its port ${port}>`,
           ),
           `held by a detached keeper that follows each Service's ready pods (${K} -n azora get endpointslices --watch -o json), moving a forward when its pod stops backing the Service`,
+          "each LoadBalancer Service's address, if the cluster's load-balancer controller gave it one (`status.loadBalancer`), reported beside",
         ],
       },
       { action: "ready", does: ["record the environment ready with its endpoints"] },

@@ -26,7 +26,7 @@ import { dbInitJob, imagesToLoad, KIND_SUPPORT, objectsToApply, refuseComponents
 import { listPods, podParts, podRefs } from "../kind/pods.ts";
 import { keeperLogFile, keeperRunning, stopKeeper } from "../kind/port-forwards.ts";
 import { kubectl, requireTool, runCommand } from "../kind/tools.ts";
-import { streamLogs, workloadRows } from "../kind/views.ts";
+import { loadBalancerAddresses, streamLogs, workloadRows } from "../kind/views.ts";
 import type {
   Collected,
   EnvironmentHandle,
@@ -225,10 +225,15 @@ export const clusterRuntime: Runtime = {
 
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
-    const { policyEngine } = await findPrerequisites(kubeconfigFile(name));
+    const [{ policyEngine }, workloads, loadBalancers] = await Promise.all([
+      findPrerequisites(kubeconfigFile(name)),
+      workloadRows(state, state.namespace),
+      loadBalancerAddresses(kubeconfigFile(name), state.namespace),
+    ]);
     return {
       state,
-      workloads: await workloadRows(state, state.namespace),
+      workloads,
+      loadBalancers,
       policies: {
         // What enforces them is the cluster's: DevStack can name it, not vouch for it.
         enforced: !policyEngine.startsWith("none") && !policyEngine.startsWith("not looked"),

@@ -36,7 +36,7 @@ import { type ApiPod, livePods } from "./policy-agent/model.ts";
 import { keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
-import { streamLogs, workloadRows } from "./views.ts";
+import { loadBalancerAddresses, streamLogs, workloadRows } from "./views.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
   refuseComponents(
@@ -149,7 +149,11 @@ export const kindRuntime: Runtime = {
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
     const kubeconfig = kubeconfigFile(name);
-    const rows = await workloadRows(state, await namespaceOfEnv(state));
+    const ns = await namespaceOfEnv(state);
+    const [rows, loadBalancers] = await Promise.all([
+      workloadRows(state, ns),
+      loadBalancerAddresses(kubeconfig, ns),
+    ]);
     const engine =
       policyEngine() === "calico"
         ? { name: "Calico", daemonSet: "calico-node" }
@@ -168,6 +172,7 @@ export const kindRuntime: Runtime = {
         enforced,
         detail: `${enforced ? "enforced" : "NOT enforced"} by ${engine.name} (${engine.daemonSet} ready on ${numberReady}/${desiredNumberScheduled} nodes)`,
       },
+      loadBalancers,
     };
   },
 

@@ -3,7 +3,7 @@ import { age } from "../../env/lifetime.ts";
 import type { EnvState } from "../../env/state.ts";
 import type { LogOptions, WorkloadStatus } from "../runtime.ts";
 import { kubeconfigFile } from "./names.ts";
-import { listPods, workloadOf } from "./pods.ts";
+import { listObjects, listPods, workloadOf } from "./pods.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 
 interface Workload {
@@ -51,6 +51,32 @@ export async function workloadRows(state: EnvState, namespace: string): Promise<
       lastState: last.join(", ") || "-",
     };
   });
+}
+
+interface ApiService {
+  metadata: { name: string };
+  spec: { type?: string; ports?: { port: number }[] };
+  status?: { loadBalancer?: { ingress?: { ip?: string; hostname?: string }[] } };
+}
+
+/**
+ * The address each LoadBalancer Service of the namespace was given by the cluster's load-balancer
+ * controller (`status.loadBalancer`), as `HOST:PORT`; a Service not (yet) given one is left out.
+ */
+export async function loadBalancerAddresses(
+  kubeconfig: string,
+  namespace: string,
+): Promise<Record<string, string>> {
+  const services = await listObjects<ApiService>(kubeconfig, namespace, "services");
+  return Object.fromEntries(
+    services
+      .filter((s) => s.spec.type === "LoadBalancer")
+      .flatMap((s) => {
+        const given = s.status?.loadBalancer?.ingress?.[0];
+        const host = given?.hostname ?? given?.ip;
+        return host ? [[s.metadata.name, `${host}:${s.spec.ports?.[0]?.port ?? "?"}`]] : [];
+      }),
+  );
 }
 
 /** `dev:logs` of an environment's namespace: its workloads' pods (or one workload's), line by line. */

@@ -12,6 +12,7 @@ import {
 } from "../port-forwards.ts";
 import { removeEnvironment } from "../remove.ts";
 import { kubectl, placeholder, requireTool, runCommand, showCommand } from "../tools.ts";
+import { loadBalancerAddresses } from "../views.ts";
 import { deleteCluster } from "./cluster.ts";
 import type { KindUpContext, KubeUpContext } from "./context.ts";
 
@@ -65,6 +66,7 @@ export const endpoints: Action<KubeUpContext> = {
         })}`,
     ),
     `held by a detached keeper that follows each Service's ready pods (${showCommand({ tool: "kubectl", args: endpointsWatchArgs(ctx.kubeconfig, ctx.namespace) })}), moving a forward when its pod stops backing the Service`,
+    "each LoadBalancer Service's address, if the cluster's load-balancer controller gave it one (`status.loadBalancer`), reported beside",
   ],
   async execute(ctx) {
     const forwards = forwardsOf(ctx.prepared);
@@ -95,7 +97,9 @@ export const endpoints: Action<KubeUpContext> = {
     );
     startKeeper(ctx.name, requireTool("kubectl"), ctx.namespace, held);
     await forwardsListening(ctx.name, held, ctx.timeoutSeconds * 1000);
-    return `${forwards.length} port-forward(s) listening on 127.0.0.1`;
+    // A cluster with a load-balancer controller gives the entry point an address of its own.
+    const given = Object.entries(await loadBalancerAddresses(ctx.kubeconfig, ctx.namespace));
+    return `${forwards.length} port-forward(s) listening on 127.0.0.1${given.map(([service, address]) => `; LoadBalancer ${service} at ${address} (the cluster's address)`).join("")}`;
   },
   async undo(ctx) {
     stopKeeper(ctx.name);
