@@ -2,8 +2,9 @@
 // The gateway's cost: the same authenticated request (GET /users/{id}) at the same rate, direct to
 // user-service and through the Tyk gateway (JWT check, rate limits, the revocation check against
 // session-service), in one run on a dev environment of its own; p50/p95, requests/s and the p95
-// ratio (target <= 1.3), median of N runs alternating the order. Also the gateway's time to ready
-// inside dev:up.
+// ratio (target <= 1.3), median of N runs alternating the order. Beside them, at the same rate, the
+// revocation check's own call (session-service's GET /sessions/current with that token), to show
+// how much of the gateway's cost is the check. Also the gateway's time to ready inside dev:up.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -44,6 +45,7 @@ await runMain(async () => {
       new RegExp(`\\n {2}${label}\\s+(http://127\\.0\\.0\\.1:\\d+)`).exec(up.stdout)?.[1] ?? "";
     const gateway = url("gateway");
     const users = url("user-service");
+    const sessions = url("session-service");
     const ready = /tyk-gateway: ready in ([\d.]+)s/.exec(up.stdout)?.[1];
     const login = await fetch(`${gateway}/api/sessions`, {
       method: "POST",
@@ -52,19 +54,21 @@ await runMain(async () => {
     });
     const { token, userId } = (await login.json()) as { token: string; userId: string };
     const headers = { authorization: `Bearer ${token}` };
-    const runOne = (base: string, prefix: string) =>
-      load({ url: base, path: () => `${prefix}/users/${userId}`, connections, seconds, rate, headers });
+    const runOne = (base: string, path: string) =>
+      load({ url: base, path: () => path, connections, seconds, rate, headers });
     const direct: LoadResult[] = [];
     const through: LoadResult[] = [];
+    const check: LoadResult[] = [];
     for (let i = 0; i < runs; i++) {
       // Alternate which goes first, so a warming or cooling machine favours neither.
       if (i % 2 === 0) {
-        direct.push(await runOne(users, ""));
-        through.push(await runOne(gateway, "/api"));
+        direct.push(await runOne(users, `/users/${userId}`));
+        through.push(await runOne(gateway, `/api/users/${userId}`));
       } else {
-        through.push(await runOne(gateway, "/api"));
-        direct.push(await runOne(users, ""));
+        through.push(await runOne(gateway, `/api/users/${userId}`));
+        direct.push(await runOne(users, `/users/${userId}`));
       }
+      check.push(await runOne(sessions, "/sessions/current"));
     }
     const line = (what: string, rs: LoadResult[]) =>
       `${what}: p50 ${median(rs.map((r) => r.p50)).toFixed(1)} ms, p95 ${median(rs.map((r) => r.p95)).toFixed(1)} ms, ${median(rs.map((r) => r.requestsPerSecond)).toFixed(1)} req/s, non-2xx ${rs.reduce((n, r) => n + r.non2xx, 0)}`;
@@ -73,6 +77,7 @@ await runMain(async () => {
     );
     console.log(`  ${line("direct to user-service", direct)}`);
     console.log(`  ${line("through the gateway", through)}`);
+    console.log(`  ${line("the session check alone (session-service)", check)}`);
     const ratio = median(through.map((r) => r.p95)) / median(direct.map((r) => r.p95));
     console.log(`  p95 ratio gateway / direct: ${ratio.toFixed(2)} (target <= 1.3)`);
     console.log(`gateway ready ${ready ?? "?"} s after its container started (dev:up)`);

@@ -75,6 +75,13 @@ ensure_go() {
   say "$(go version)"
 }
 
+# The gateway loads its revocation check as a Go plugin, which Go builds only with cgo: a C
+# compiler and the C library's headers.
+ensure_cc() {
+  command -v cc >/dev/null && [ -e /usr/include/stdlib.h ] && return
+  if is_root_debian; then apt_install gcc libc6-dev; else die "a C compiler (cc) and libc headers are needed to build the gateway image (images/tyk); install gcc"; fi
+}
+
 # `dev:export compose` output is run with the compose v2 plugin; Debian bookworm only has v1, so
 # without a plugin it is built from the Go module proxy (pinned) into .tools/bin and linked in.
 COMPOSE_VERSION=v2.26.1
@@ -157,6 +164,7 @@ ensure_node_and_pnpm
 ensure_dependencies
 ensure_python_tools
 ensure_go
+ensure_cc
 ensure_docker_engine
 ensure_compose
 ensure_actionlint

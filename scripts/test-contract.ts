@@ -64,23 +64,24 @@ await runMain(async () => {
     let gatewayResults: ContractSummary["gateway"];
     if (gateway && !values.direct) {
       console.log(`the gateway's own answers (${gateway})`);
-      // Every replica: with one left, the Service routes to it and the backend still answers.
-      const pods = (await env.pods()).filter((p) => p.workload === "enrollment-service").map((p) => p.pod);
+      const pods = await env.pods();
       const { checks, skipped } = await runGatewayChecks(
         {
           gateway,
           signingSecret: readEnvState(name)?.secrets["session-service-jwt"]?.JWT_SECRET,
-          backendOutage:
-            pods.length > 0
-              ? {
-                  stop: async () => {
-                    for (const pod of pods) await env.faults.pause(pod);
-                  },
-                  start: async () => {
-                    for (const pod of pods) await env.faults.resume(pod);
-                  },
-                }
-              : undefined,
+          // Every replica: with one left, the Service routes to it and the workload still answers.
+          outage: async (workload) => {
+            const paused = pods.filter((p) => p.workload === workload).map((p) => p.pod);
+            if (paused.length === 0) return undefined;
+            return {
+              stop: async () => {
+                for (const pod of paused) await env.faults.pause(pod);
+              },
+              start: async () => {
+                for (const pod of paused) await env.faults.resume(pod);
+              },
+            };
+          },
         },
         (c) =>
           console.log(

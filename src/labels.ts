@@ -21,6 +21,8 @@ export const LABEL = {
    */
   testRun: "dev.azora.devstack.test-run",
   purpose: "dev.azora.devstack.purpose",
+  /** The recipe key an image was built from (images made by the image resolver). */
+  recipe: "dev.azora.devstack.recipe",
   /** The workload (Deployment, StatefulSet, Cluster) a container is a replica of. */
   workload: "dev.azora.devstack.workload",
   /** A container's liveness probe, as JSON, for the supervisor. */

@@ -26,10 +26,20 @@ export interface GatewayCheckOptions {
   gateway: string;
   /** The session service's signing secret, for an expired token (skipped without it, saying so). */
   signingSecret?: string;
-  /** Stops and restarts a backend (every replica), for the dead-upstream check (skipped without it, saying so). */
-  backendOutage?: { stop: () => Promise<void>; start: () => Promise<void> };
+  /**
+   * Stops and restarts a workload (every replica), for the dead-upstream check (enrollment-service)
+   * and the unanswered session check (session-service); each is skipped without it, saying so.
+   */
+  outage?: (workload: string) => Promise<Outage | undefined>;
   /** The gateway's upstream timeout: a dead backend must be answered within it plus slack. */
   upstreamTimeoutMs?: number;
+  /** How long the gateway waits for session-service's answer (the API definitions' timeout_ms). */
+  sessionCheckTimeoutMs?: number;
+}
+
+export interface Outage {
+  stop: () => Promise<void>;
+  start: () => Promise<void>;
 }
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
@@ -156,9 +166,10 @@ export async function runGatewayChecks(
     body: JSON.stringify({ title: "x", description: "y".repeat(70_000) }),
   });
 
-  if (options.backendOutage) {
+  const backendOutage = await options.outage?.("enrollment-service");
+  if (backendOutage) {
     const limit = (options.upstreamTimeoutMs ?? 5_000) + 2_000;
-    await options.backendOutage.stop();
+    await backendOutage.stop();
     try {
       await expect(
         "a backend that does not answer",
@@ -171,7 +182,7 @@ export async function runGatewayChecks(
         },
       );
     } finally {
-      await options.backendOutage.start();
+      await backendOutage.start();
     }
     // Back in service once the backend answers again (its breaker half-opens by itself).
     const deadline = Date.now() + 20_000;
@@ -184,6 +195,23 @@ export async function runGatewayChecks(
       headers: bearer(token),
     });
   } else skipped.push("a backend that does not answer: no way to stop one was given");
+
+  // The session check fails closed: a session nobody can vouch for is refused, not let through.
+  const sessionOutage = await options.outage?.("session-service");
+  if (sessionOutage) {
+    await sessionOutage.stop();
+    try {
+      await expect("a session that cannot be checked", "GET", `/api/users/${userId}`, [503], {
+        headers: bearer(token),
+        withinMs: (options.sessionCheckTimeoutMs ?? 2_000) + 2_000,
+      });
+    } finally {
+      await sessionOutage.start();
+    }
+    await expect("the session checked again", "GET", `/api/users/${userId}`, [200], {
+      headers: bearer(token),
+    });
+  } else skipped.push("a session that cannot be checked: no way to stop session-service was given");
 
   // The per-user rate limit: bursts from one identity, all sent at once so that more arrive within
   // the limit's window than it allows, whatever the machine's speed; until a 429 (or 3 bursts).

@@ -60,7 +60,7 @@ export async function buildRootfs(opts: {
     await docker([
       "import",
       "--change",
-      `LABEL ${LABEL.managed}=true ${LABEL.purpose}=build dev.azora.devstack.recipe=${opts.key}`,
+      `LABEL ${LABEL.managed}=true ${LABEL.purpose}=build ${LABEL.recipe}=${opts.key}`,
       tar,
       opts.tag,
     ]);
@@ -118,7 +118,7 @@ export async function buildDockerfile(opts: {
       "--label",
       `${LABEL.purpose}=build`,
       "--label",
-      `dev.azora.devstack.recipe=${opts.key}`,
+      `${LABEL.recipe}=${opts.key}`,
       "-t",
       opts.tag,
       opts.context,

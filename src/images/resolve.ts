@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { Listr } from "listr2";
 import { dockerMaybe, ensureEngine } from "../docker/cli.ts";
 import { UserError } from "../errors.ts";
+import { LABEL } from "../labels.ts";
 import { repoRoot } from "../paths.ts";
 import { bundleContext, recordedContextKey } from "./bundle.ts";
 import { goBuildSettings, goContext, goModuleDir, goVersion } from "./go-build.ts";
@@ -55,6 +56,24 @@ async function imageId(ref: string): Promise<string | undefined> {
   const id = await dockerMaybe(["image", "inspect", "--format", "{{.Id}}", ref]);
   if (id) knownIds.set(ref, id);
   return id;
+}
+
+/**
+ * The id of the image at an upstream reference, unless it is one of our builds tagged with that
+ * reference (the Kind runtime tags each image with the name its manifests use before `kind load`):
+ * such an alias is whatever recipe was current then, not the upstream image, and must not stand in
+ * for a recipe that changed since.
+ */
+async function upstreamId(ref: string): Promise<string | undefined> {
+  const found = await dockerMaybe([
+    "image",
+    "inspect",
+    "--format",
+    `{{.Id}} {{with .Config.Labels}}{{index . "${LABEL.recipe}"}}{{end}}`,
+    ref,
+  ]);
+  const [id, recipe] = (found ?? "").split(" ");
+  return id && !recipe ? id : undefined;
 }
 
 async function resolveOne(
@@ -112,8 +131,9 @@ async function resolveOne(
       base = { ref: parent.ref, identity: `image:${await imageId(parent.ref)}` };
     }
     // A Go module is keyed by its files and the toolchain, so that a no-op needs no compile.
-    const compiled = recipe.go
-      ? goModuleKey(goModuleDir(name, recipe.go), await goVersion(), goBuildSettings())
+    const goModule = recipe.go ? goModuleDir(name, recipe.go) : undefined;
+    const compiled = goModule
+      ? goModuleKey(goModule, await goVersion(), await goBuildSettings(goModule))
       : undefined;
     const preloads: Preload[] = [];
     for (const carried of recipe.preload ?? []) {
@@ -137,7 +157,7 @@ async function resolveOne(
 
     if (source !== "upstream" && (await imageId(tag))) return done(tag, "up to date");
     if (source !== "recipe" && upstream) {
-      if (await imageId(upstream)) return done(upstream, "local upstream");
+      if (await upstreamId(upstream)) return done(upstream, "local upstream");
       progress(`pulling ${upstream}`);
       const pulled = await dockerMaybe(["pull", "--quiet", upstream], { timeout: 300_000 });
       if (pulled !== undefined) return done(upstream, "pulled upstream");

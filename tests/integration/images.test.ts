@@ -28,8 +28,11 @@ describe("images:build", () => {
     },
   };
 
+  // Loopback with nothing listening: a pull of it fails at once and goes nowhere.
+  const upstream = "127.0.0.1:1/devstack-test-child";
+
   afterAll(async () => {
-    for (const tag of await tagsOf("azora-devstack/devstack-test-child"))
+    for (const tag of [...(await tagsOf("azora-devstack/devstack-test-child")), ...(await tagsOf(upstream))])
       await dockerMaybe(["rmi", "--force", tag]);
     rmSync(context, { recursive: true, force: true });
   });
@@ -61,6 +64,47 @@ describe("images:build", () => {
     expect(await tagsOf("azora-devstack/devstack-test-child")).toEqual([
       changed.get("devstack-test-child")?.ref,
     ]);
+  });
+
+  it("takes an image at the upstream reference, unless it is an old build of ours tagged so", async () => {
+    writeFileSync(join(context, "Dockerfile"), dockerfile("three"));
+    const built = await resolveImages({ map, source: "recipe", silent: true });
+    const old = built.get("devstack-test-child")?.ref ?? "";
+    // What the Kind runtime does before `kind load`: our build tagged as the manifests name it.
+    await dockerMaybe(["tag", old, `${upstream}:1`]);
+    writeFileSync(join(context, "Dockerfile"), dockerfile("four"));
+    const withUpstream: ImageMap = {
+      ...map,
+      images: {
+        ...map.images,
+        "devstack-test-child": { upstream: `${upstream}:1`, recipe: { from: "redis", context } },
+      },
+    };
+    const changed = await resolveImages({ map: withUpstream, silent: true });
+    expect(changed.get("devstack-test-child")?.how).toBe("built from recipe");
+    expect(changed.get("devstack-test-child")?.ref).not.toBe(old);
+
+    // A real upstream image (not built by a recipe) at that reference is taken as it is.
+    const scratch = mkdtempSync(join(tmpdir(), "devstack-upstream-"));
+    try {
+      writeFileSync(join(scratch, "marker"), "upstream\n");
+      writeFileSync(join(scratch, "Dockerfile"), "FROM scratch\nCOPY marker /marker\n");
+      expect(await dockerMaybe(["build", "--quiet", "-t", `${upstream}:2`, scratch])).toBeDefined();
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
+    writeFileSync(join(context, "Dockerfile"), dockerfile("five"));
+    const pulled = await resolveImages({
+      map: {
+        ...map,
+        images: {
+          ...map.images,
+          "devstack-test-child": { upstream: `${upstream}:2`, recipe: { from: "redis", context } },
+        },
+      },
+      silent: true,
+    });
+    expect(pulled.get("devstack-test-child")).toMatchObject({ how: "local upstream", ref: `${upstream}:2` });
   });
 
   it("names image, step and package when a package cannot be fetched, and tags nothing", async () => {

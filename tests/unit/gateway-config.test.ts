@@ -39,13 +39,7 @@ describe("gateway configuration (kind/base/gateway)", () => {
   it("the committed definitions, policies and tyk.conf pass", () => {
     const { apis, policies } = checkApiDefinitions(committed);
     const ids = apis.map((a) => a.definition.api_id).sort();
-    expect(ids).toEqual([
-      "azora-courses",
-      "azora-enrollments",
-      "azora-session-check",
-      "azora-sessions",
-      "azora-users",
-    ]);
+    expect(ids).toEqual(["azora-courses", "azora-enrollments", "azora-sessions", "azora-users"]);
     const jwt = apis.filter((a) => a.definition.enable_jwt).map((a) => a.definition.api_id);
     expect(jwt).toHaveLength(4);
     for (const id of jwt) expect(policies["azora-default"]?.access_rights[id]?.api_id).toBe(id);
@@ -107,14 +101,33 @@ describe("gateway configuration (kind/base/gateway)", () => {
     ]);
   });
 
-  it("rejects post_key_auth and require_session, which Tyk 2.9.4 drops or panics on", () => {
+  it("takes Go plugins only, each a plugin of the image that defines the function named", () => {
     const found = problems("apis/users.json", (api) => {
-      api.custom_middleware.post[0].require_session = true;
       api.custom_middleware.post_key_auth = api.custom_middleware.post;
+      api.custom_middleware.post = [
+        { name: "SessionCheck", path: "/opt/tyk-gateway/plugins/session-chek.so" },
+        { name: "SessionCheckk", path: "/opt/tyk-gateway/plugins/session-check.so" },
+        { name: "sessionCheck", path: "/opt/tyk-gateway/middleware/session-check.js" },
+      ];
     });
     expect(found).toEqual([
-      expect.stringMatching(/custom_middleware\.post\.0\.require_session: Invalid input: expected false$/),
+      "apis/users.json:35: custom_middleware.post.2.name: the name of the exported Go function the plugin defines",
+      "apis/users.json:36: custom_middleware.post.2.path: a plugin of the image: /opt/tyk-gateway/plugins/NAME.so",
       expect.stringMatching(/custom_middleware\.post_key_auth: unknown field/),
+    ]);
+    const names = problems("apis/users.json", (api) => {
+      api.custom_middleware.post = [
+        { name: "SessionCheck", path: "/opt/tyk-gateway/plugins/session-chek.so" },
+        { name: "SessionCheckk", path: "/opt/tyk-gateway/plugins/session-check.so" },
+      ];
+    });
+    expect(names).toEqual([
+      expect.stringMatching(
+        /^apis\/users\.json: custom_middleware\.post\.0\.path: no such plugin in .*images\/tyk\/gateway\/plugins$/,
+      ),
+      expect.stringMatching(
+        /^apis\/users\.json: custom_middleware\.post\.1\.name: .*plugins\/session-check defines no func SessionCheckk\(http\.ResponseWriter, \*http\.Request\)$/,
+      ),
     ]);
   });
 
@@ -175,7 +188,7 @@ describe("gateway configuration (kind/base/gateway)", () => {
     ]);
   });
 
-  it("requires the JS middleware to skip exactly the routes Tyk does not authenticate", () => {
+  it("requires the session check to skip exactly the routes Tyk does not authenticate", () => {
     const found = problems("apis/users.json", (api) => {
       api.config_data.session_check.public = [];
     });
@@ -193,16 +206,14 @@ describe("gateway configuration (kind/base/gateway)", () => {
     ]);
   });
 
-  it("keeps secrets out of tyk.conf and whitelists the internal port", () => {
+  it("keeps secrets out of tyk.conf", () => {
     const found = problems("tyk.conf", (conf) => {
       conf.secret = "s3cret";
       conf.storage.password = "pw";
-      conf.ports_whitelist.http.ports = [];
     });
     expect(found).toEqual([
       "tyk.conf: secret: must not be in the file: set TYK_GW_SECRET from a Secret",
       "tyk.conf: storage.password: must not be in the file: set TYK_GW_STORAGE_PASSWORD from a Secret",
-      "tyk.conf: ports_whitelist.http.ports: must contain 8181, the listen_port of apis/session-check.json",
     ]);
   });
 

@@ -39,41 +39,59 @@ async function withoutGoOnPath<T>(body: () => Promise<T>): Promise<T> {
 }
 
 describe("the key of an image compiled from a Go module", () => {
-  it("changes with go.sum, with main.go and with the toolchain, and only then", () => {
+  it("changes with go.sum, with main.go, with a plugin and with the toolchain, and only then", async () => {
     const dir = tykModule();
-    const key = goModuleKey(dir, GO, goBuildSettings());
-    expect(goModuleKey(dir, GO, goBuildSettings())).toBe(key);
+    const settings = await goBuildSettings(dir);
+    const key = goModuleKey(dir, GO, settings);
+    expect(goModuleKey(dir, GO, settings)).toBe(key);
 
     appendFileSync(join(dir, "go.sum"), "example.org/extra v1.0.0 h1:AAAA=\n");
-    const sumChanged = goModuleKey(dir, GO, goBuildSettings());
+    const sumChanged = goModuleKey(dir, GO, settings);
     expect(sumChanged).not.toBe(key);
 
     writeFileSync(join(dir, "main.go"), "package main\n\nfunc main() {}\n");
-    expect(goModuleKey(dir, GO, goBuildSettings())).not.toBe(sumChanged);
+    const mainChanged = goModuleKey(dir, GO, settings);
+    expect(mainChanged).not.toBe(sumChanged);
+
+    appendFileSync(join(dir, "plugins/session-check/main.go"), "\n// changed\n");
+    expect(goModuleKey(dir, GO, settings)).not.toBe(mainChanged);
 
     const other = tykModule();
-    expect(goModuleKey(other, GO, goBuildSettings())).toBe(key); // another checkout, same files
-    expect(goModuleKey(other, "go version go1.27.0 linux/amd64", goBuildSettings())).not.toBe(key);
-    expect(goModuleKey(other, GO, goBuildSettings().replace("CGO_ENABLED=0", "CGO_ENABLED=1"))).not.toBe(key);
+    expect(goModuleKey(other, GO, settings)).toBe(key); // another checkout, same files
+    expect(goModuleKey(other, "go version go1.27.0 linux/amd64", settings)).not.toBe(key);
+  });
+
+  it("builds a module with plugins with cgo, one without statically, and says so in the key", async () => {
+    const tyk = await goBuildSettings(tykModule());
+    expect(tyk).toMatch(/^CGO_ENABLED=1 .* -trimpath -mod=readonly cc=\S/);
+    const plain = temp("devstack-go-plain-");
+    writeFileSync(join(plain, "go.mod"), "module example.org/plain\n\ngo 1.22\n");
+    const settings = await goBuildSettings(plain);
+    expect(settings).toMatch(
+      /^CGO_ENABLED=0 GOOS=linux GOARCH=\w+ GOFLAGS=-buildvcs=false GOTOOLCHAIN=local -trimpath -mod=readonly$/,
+    );
+    expect(goModuleKey(plain, GO, settings)).not.toBe(goModuleKey(plain, GO, tyk));
   });
 
   it("is computed without `go`: no toolchain is a key of its own, not an error", async () => {
     const dir = tykModule();
     const version = await withoutGoOnPath(() => goVersion());
     expect(version).toBeUndefined();
-    const key = await withoutGoOnPath(async () => goModuleKey(dir, version, goBuildSettings()));
+    const settings = await goBuildSettings(dir);
+    const key = await withoutGoOnPath(async () => goModuleKey(dir, version, settings));
     expect(key).toMatch(/^[0-9a-f]{64}$/);
-    expect(key).not.toBe(goModuleKey(dir, GO, goBuildSettings()));
+    expect(key).not.toBe(goModuleKey(dir, GO, settings));
   });
 
-  it("joins the image key, which stays as before for images without a Go module", () => {
+  it("joins the image key, which stays as before for images without a Go module", async () => {
     const context = temp("devstack-go-ctx-");
     writeFileSync(join(context, "Dockerfile"), "ARG BASE\nFROM $BASE\n");
     const before = createHash("sha256")
       .update(`rootfs:1\n${contextKey(context)}`)
       .digest("hex");
     expect(imageKey("rootfs:1", context)).toBe(before);
-    const compiled = goModuleKey(tykModule(), GO, goBuildSettings());
+    const module = tykModule();
+    const compiled = goModuleKey(module, GO, await goBuildSettings(module));
     expect(imageKey("rootfs:1", context, compiled)).not.toBe(before);
   });
 });
@@ -134,6 +152,48 @@ describe("compiling a recipe's Go module", () => {
     const file = await execa("file", [join(built.dir, "app")], { reject: false });
     if (file.exitCode === 0) expect(file.stdout).toMatch(/statically linked/);
   });
+
+  it.skipIf(!hasGo)(
+    "a module's plugins land in plugins/ as NAME.so, loadable by its binary (tags file)",
+    async () => {
+      const root = temp("devstack-go-plugins-");
+      const module = join(root, "host");
+      mkdirSync(join(module, "plugins", "greeter"), { recursive: true });
+      writeFileSync(join(module, "go.mod"), "module example.org/host\n\ngo 1.22\n");
+      // The binary only loads plugins when built with the tag, as Tyk's goplugin tag does.
+      writeFileSync(join(module, "tags"), "# the loader\nwithplugins\n");
+      writeFileSync(
+        join(module, "main.go"),
+        [
+          "//go:build withplugins",
+          "",
+          "package main",
+          "",
+          'import ("fmt"; "os"; "plugin")',
+          "",
+          "func main() {",
+          "\tp, err := plugin.Open(os.Args[1])",
+          '\tif err != nil { fmt.Println("open:", err); os.Exit(1) }',
+          '\tgreet, err := p.Lookup("Greet")',
+          '\tif err != nil { fmt.Println("lookup:", err); os.Exit(1) }',
+          "\tfmt.Println(greet.(func() string)())",
+          "}",
+        ].join("\n"),
+      );
+      const marker = randomUUID();
+      writeFileSync(
+        join(module, "plugins", "greeter", "main.go"),
+        `package main\n\nfunc Greet() string { return "${marker}" }\n\nfunc main() {}\n`,
+      );
+      const built = await goContext("host", root, module, () => {});
+      cleanups.push(built.cleanup);
+      const run = await execa(join(built.dir, "app"), [join(built.dir, "plugins", "greeter.so")], {
+        reject: false,
+        all: true,
+      });
+      expect(run.all).toBe(marker);
+    },
+  );
 
   it("reads the commands a module declares as tools: blocks, single lines, comments", () => {
     const goMod = [
