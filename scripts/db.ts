@@ -1,6 +1,6 @@
 // pnpm db:status | db:switchover [--to MEMBER] | db:failover --to MEMBER   [--name NAME] [--runtime R]
 // The environment's PostgreSQL cluster as `kubectl cnpg status` shows it (members, role, timeline,
-// lag), a planned switchover, and a failover (CNPG's `promote`), each verified by reading the new
+// lag, sync state), a planned switchover, and a failover (CNPG's `promote`), each verified by reading the new
 // state back.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
@@ -38,13 +38,14 @@ await runMain(async () => {
   }
   const members = await database.members();
   printTable(
-    ["MEMBER", "ROLE", "STATE", "TIMELINE", "LAG (MB)"],
+    ["MEMBER", "ROLE", "STATE", "TIMELINE", "LAG (MB)", "SYNC"],
     members.map((m) => [
       m.name,
       m.role,
       m.state,
       String(m.timeline),
       m.lagMb === undefined ? "?" : String(m.lagMb),
+      m.role === "primary" ? "-" : (m.sync ?? "?"),
     ]),
   );
   const primaries = members.filter((m) => m.role === "primary");

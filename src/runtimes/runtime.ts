@@ -185,6 +185,11 @@ export interface DatabaseMember {
   timeline: number;
   /** Replication lag in MB (0 for the primary); undefined when unknown. */
   lagMb?: number;
+  /**
+   * A replica's part in synchronous replication as the primary sees it (pg_stat_replication's
+   * sync_state: `sync`, `quorum`, `potential` or `async`); undefined for the primary or when unknown.
+   */
+  sync?: string;
 }
 
 /** The environment's PostgreSQL cluster: its members, and the operations CNPG's plugin offers. */

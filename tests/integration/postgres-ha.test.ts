@@ -101,6 +101,13 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
     });
     expect(await signUp(0)).toBe(201);
 
+    // db:status as Patroni sees it: strict quorum over both replicas (ANY 1 of the two).
+    const status = await runScript("db", ["status", "--name", name], { env });
+    expect(status.exitCode, status.all).toBe(0);
+    expect(status.stdout).toMatch(/^MEMBER\s+ROLE\s+STATE\s+TIMELINE\s+LAG \(MB\)\s+SYNC$/m);
+    expect(status.stdout.match(/^\S+\s+replica\s+streaming\s+1\s+\d+\s+quorum$/gm)).toHaveLength(2);
+    expect(status.stdout).toMatch(/^\S+\s+primary\s+running\s+1\s+0\s+-$/m);
+
     // Each instance's exporter (the operator's PodMonitor scrapes it): in recovery on the replicas only.
     const inRecovery = async (pod: string) => {
       const metrics = await handle.exec(pod, [
@@ -139,6 +146,32 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
       })
       .toEqual({ a: address });
     expect(await signUp(1)).toBe(201);
+  });
+
+  it("db:failover promotes the member asked for, as the cnpg plugin's promote, and -rw follows", async () => {
+    const before = await primary();
+    const to = (await handle.database.members()).find((m) => m.role === "replica")?.name ?? "";
+    const result = await runScript("db", ["failover", "--to", to, "--name", name], { env });
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(new RegExp(`failed over: ${to} is the primary`));
+    expect((await primary())?.name).toBe(to);
+    expect(before?.name).not.toBe(to);
+    const address = await addressOf(to);
+    await expect
+      .poll(() => sql(handle.endpoints.postgres, "SELECT host(inet_server_addr()) AS a").catch(() => ({})), {
+        timeout: 10_000,
+      })
+      .toEqual({ a: address });
+    expect(await signUp(2)).toBe(201);
+    // The old primary follows it again (for the next test, which kills a primary).
+    await expect
+      .poll(
+        async () =>
+          (await handle.database.members()).filter((m) => m.role === "replica" && m.state === "streaming")
+            .length,
+        { timeout: 60_000, interval: 1_000 },
+      )
+      .toBe(2);
   });
 
   it("replaces a primary whose node died (SIGKILLed, kept down): user-service writes again without a restart and never answers 500; back, the old primary rejoins as a replica", async () => {

@@ -61,7 +61,7 @@ describe("CloudNativePG's members from each instance's own answer", () => {
         name: "azora-db-2",
         pod: "azora/azora-db-2",
         labelledRole: "primary",
-        row: "0|2||azora-db-1=streaming=512,azora-db-3=catchup=5242880",
+        row: "0|2||azora-db-1=streaming=512=quorum,azora-db-3=catchup=5242880=async",
       },
       { name: "azora-db-3", pod: "azora/azora-db-3", labelledRole: "replica", row: "1|2|streaming|" },
     ]);
@@ -73,6 +73,7 @@ describe("CloudNativePG's members from each instance's own answer", () => {
         state: "streaming",
         timeline: 2,
         lagMb: 0,
+        sync: "quorum",
       },
       {
         name: "azora-db-2",
@@ -89,6 +90,7 @@ describe("CloudNativePG's members from each instance's own answer", () => {
         state: "catchup",
         timeline: 2,
         lagMb: 5,
+        sync: "async",
       },
     ]);
   });

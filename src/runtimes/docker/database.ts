@@ -12,6 +12,13 @@ interface PatroniMember {
   "Lag in MB"?: number;
 }
 
+/** Patroni's replica roles as pg_stat_replication's sync_state names them. */
+const PATRONI_SYNC: Record<string, string> = {
+  "Sync Standby": "sync",
+  "Quorum Standby": "quorum",
+  Replica: "async",
+};
+
 /**
  * The environment's PostgreSQL cluster on Docker: with several instances, Patroni's own view
  * (`patronictl` inside a running instance), and its switchover and failover; with one instance,
@@ -51,6 +58,7 @@ export function dockerDatabase(env: string): Database {
         name: m.Member,
         pod: pods.find((p) => p.pod.endsWith(`/${m.Member}`))?.pod ?? `azora/${m.Member}`,
         role: m.Role === "Leader" ? "primary" : "replica",
+        ...(m.Role in PATRONI_SYNC ? { sync: PATRONI_SYNC[m.Role] } : {}),
         state: m.State,
         timeline: m.TL ?? 0,
         ...(m.Role === "Leader"

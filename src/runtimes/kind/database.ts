@@ -17,7 +17,8 @@ export const INSTANCE_QUERY = `select pg_is_in_recovery()::int,
   coalesce((select status from pg_stat_wal_receiver), ''),
   case when pg_is_in_recovery() then ''
        else coalesce((select string_agg(application_name || '=' || state || '=' ||
-         coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1), ',') from pg_stat_replication), '') end`;
+         coalesce(pg_wal_lsn_diff(pg_current_wal_lsn(), replay_lsn)::bigint, -1) || '=' || sync_state, ',')
+         from pg_stat_replication), '') end`;
 
 export interface InstanceAnswer {
   /** The instance's name (`azora-db-2`) and pod (`azora/azora-db-2`). */
@@ -40,11 +41,11 @@ export function cnpgMembers(answers: readonly InstanceAnswer[]): DatabaseMember[
     const [recovery, timeline, receiver, replication] = (a.row ?? "").split("|");
     return { ...a, recovery, timeline: Number(timeline ?? 0), receiver, replication };
   });
-  const standbys = new Map<string, { state: string; lagBytes: number }>();
+  const standbys = new Map<string, { state: string; lagBytes: number; sync?: string }>();
   for (const p of parsed.filter((x) => x.row !== undefined && x.recovery === "0"))
     for (const entry of (p.replication ?? "").split(",").filter(Boolean)) {
-      const [name, state, bytes] = entry.split("=");
-      if (name && state) standbys.set(name, { state, lagBytes: Number(bytes) });
+      const [name, state, bytes, sync] = entry.split("=");
+      if (name && state) standbys.set(name, { state, lagBytes: Number(bytes), ...(sync ? { sync } : {}) });
     }
   return parsed.map((p): DatabaseMember => {
     if (p.row === undefined)
@@ -65,6 +66,7 @@ export function cnpgMembers(answers: readonly InstanceAnswer[]): DatabaseMember[
       state: seen?.state ?? (p.receiver || "stopped"),
       timeline: p.timeline,
       ...(seen && seen.lagBytes >= 0 ? { lagMb: Math.floor(seen.lagBytes / MIB) } : {}),
+      ...(seen?.sync ? { sync: seen.sync } : {}),
     };
   });
 }
