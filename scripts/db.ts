@@ -1,7 +1,7 @@
 // pnpm db:status | db:switchover [--to MEMBER] | db:failover --to MEMBER   [--name NAME] [--runtime R]
 // The environment's PostgreSQL cluster as `kubectl cnpg status` shows it (members, role, timeline,
-// lag, sync state), a planned switchover, and a failover (CNPG's `promote`), each verified by reading the new
-// state back.
+// lag, sync state), a planned switchover, and a failover (CNPG's `promote`), each verified by
+// reading the new state back.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { printTable } from "../src/cli/table.ts";

@@ -129,12 +129,13 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
       .toEqual(members.map((m) => (m.role === "primary" ? "primary 0" : "replica 1")));
   });
 
-  it("db:switchover moves -rw to the member asked for and shows it", async () => {
+  /** `db switchover|failover --to` a replica: it is the primary, read back, and -rw leads to it. */
+  const changePrimary = async (operation: "switchover" | "failover", said: string) => {
     const before = await primary();
     const to = (await handle.database.members()).find((m) => m.role === "replica")?.name ?? "";
-    const result = await runScript("db", ["switchover", "--to", to, "--name", name], { env });
+    const result = await runScript("db", [operation, "--to", to, "--name", name], { env });
     expect(result.exitCode, result.all).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`switched over: ${to} is the primary`));
+    expect(result.stdout).toMatch(new RegExp(`${said}: ${to} is the primary`));
     expect(result.stdout).toMatch(new RegExp(`\\n${to}\\s+primary\\s+running`));
     expect((await primary())?.name).toBe(to);
     expect(before?.name).not.toBe(to);
@@ -145,23 +146,15 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
         timeout: 10_000,
       })
       .toEqual({ a: address });
+  };
+
+  it("db:switchover moves -rw to the member asked for and shows it", async () => {
+    await changePrimary("switchover", "switched over");
     expect(await signUp(1)).toBe(201);
   });
 
   it("db:failover promotes the member asked for, as the cnpg plugin's promote, and -rw follows", async () => {
-    const before = await primary();
-    const to = (await handle.database.members()).find((m) => m.role === "replica")?.name ?? "";
-    const result = await runScript("db", ["failover", "--to", to, "--name", name], { env });
-    expect(result.exitCode, result.all).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`failed over: ${to} is the primary`));
-    expect((await primary())?.name).toBe(to);
-    expect(before?.name).not.toBe(to);
-    const address = await addressOf(to);
-    await expect
-      .poll(() => sql(handle.endpoints.postgres, "SELECT host(inet_server_addr()) AS a").catch(() => ({})), {
-        timeout: 10_000,
-      })
-      .toEqual({ a: address });
+    await changePrimary("failover", "failed over");
     expect(await signUp(2)).toBe(201);
     // The old primary follows it again (for the next test, which kills a primary).
     await expect
