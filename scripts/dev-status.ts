@@ -1,5 +1,6 @@
-// pnpm dev:status [--name NAME] [--runtime docker]
-// A table of the environment's workloads: replicas ready (probed now), health, ports, age; and
+// pnpm dev:status [--name NAME] [--runtime docker] [--pods]
+// A table of the environment's workloads: replicas ready (probed now), health, restarts, ports,
+// age; with --pods, a row per replica too (ready, restarts, last state, as `kubectl get pods`); and
 // whether its NetworkPolicies are enforced. Exits 1 unless everything is ready and enforced.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
@@ -11,6 +12,7 @@ import { chooseRuntime, RUNTIME_FLAG } from "../src/runtimes/index.ts";
 await runMain(async () => {
   const { values } = parseFlags("dev:status", process.argv.slice(2), {
     name: { type: "string", default: "dev" },
+    pods: { type: "boolean", default: false },
     ...RUNTIME_FLAG,
   });
   const name = checkEnvName(values.name ?? "dev");
@@ -46,6 +48,13 @@ await runMain(async () => {
       w.age,
     ]),
   );
+  if (values.pods)
+    printTable(
+      ["POD", "WORKLOAD", "READY", "RESTARTS", "LAST STATE"],
+      workloads.flatMap((w) =>
+        w.pods.map((p) => [p.pod, w.workload, p.ready ? "yes" : "no", String(p.restarts), p.lastState]),
+      ),
+    );
   console.log(`network policies: ${policies.detail}`);
   if (workloads.some((w) => w.health !== "ready") || !policies.enforced) process.exitCode = 1;
 });

@@ -46,6 +46,18 @@ export interface WorkloadStatus {
   restarts: number;
   /** Why replicas last stopped, or are waiting, e.g. `user-service-1: OOMKilled`; `-` if none did. */
   lastState: string;
+  /** Each replica, as `kubectl get pods` lists them. */
+  pods: PodStatus[];
+}
+
+export interface PodStatus {
+  /** The pod's name, e.g. `redis-0`. */
+  pod: string;
+  ready: boolean;
+  /** Restarts of its containers since it was created. */
+  restarts: number;
+  /** Why it last stopped, or why it is waiting, e.g. `OOMKilled`; `-` if it never stopped. */
+  lastState: string;
 }
 
 export interface EnvironmentStatus {

@@ -149,6 +149,11 @@ describe("a Kind environment from the dev overlay", () => {
       row = status.stdout.split("\n").find((l) => l.startsWith("user-service")) ?? "";
     }
     expect(row).toMatch(restarted);
+    // Per pod, as `kubectl get pods` shows it.
+    const pods = await runScript("dev-status", ["--name", name, "--pods"], { env });
+    expect(pods.stdout).toMatch(
+      new RegExp(`\\n${pod.split("/")[1]}\\s+user-service\\s+yes\\s+1\\s+Error\\n`),
+    );
   }, 180_000);
 
   it("fails over when the primary's pod is deleted: CloudNativePG promotes a replica, no acknowledged write lost", async () => {

@@ -124,6 +124,18 @@ describe("faults on the Docker runtime (what chaos experiments inject)", () => {
         interval: 1_000,
       })
       .toMatch(/\nredis\s+1\/1\s+ready\s+1\s+redis-0: Error \(exit 137\)/);
+    // Per replica, as `kubectl get pods` shows them.
+    const perPod = await runScript("dev-status", ["--name", name, "--pods"], { env });
+    expect(perPod.stdout).toMatch(/\nPOD\s+WORKLOAD\s+READY\s+RESTARTS\s+LAST STATE\n/);
+    expect(perPod.stdout).toMatch(/\nredis-0\s+redis\s+yes\s+1\s+Error \(exit 137\)\n/);
+    expect(perPod.stdout).toMatch(/\ncourse-service-1\s+course-service\s+yes\s+0\s+-\n/);
+    // A new supervisor (the old one killed, dev:up starts another) keeps counting where it stopped,
+    // as a restarted kubelet finds the counts in the API server.
+    await handle.faults.killNodeAgent();
+    const again = await runScript("dev-up", ["--env", "pr", "--name", name], { env });
+    expect(again.exitCode, again.all).toBe(0);
+    const afterNewAgent = await runScript("dev-status", ["--name", name, "--pods"], { env });
+    expect(afterNewAgent.stdout).toMatch(/\nredis-0\s+redis\s+yes\s+1\s+Error \(exit 137\)\n/);
     // The liveness restart of the first test is counted too.
     const status = await runScript("dev-status", ["--name", name], { env });
     expect(status.stdout).toMatch(

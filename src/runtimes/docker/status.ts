@@ -1,7 +1,7 @@
 import { execOutput, inspectContainer } from "../../docker/api.ts";
 import { age } from "../../env/lifetime.ts";
 import type { EnvState } from "../../env/state.ts";
-import type { WorkloadStatus } from "../runtime.ts";
+import type { PodStatus, WorkloadStatus } from "../runtime.ts";
 import { containerName, supervisorName } from "./names.ts";
 import { probeOnce } from "./probe.ts";
 import { type PodRecord, waitingReason } from "./restarts.ts";
@@ -42,16 +42,14 @@ export async function environmentStatus(
         }),
       );
       const ready = results.filter((r) => r.ready).length;
-      const restarts = replicas.reduce(
-        (n, c) => n + (records[containerName(state.name, c)]?.restarts ?? 0),
-        0,
-      );
-      const lastStates = replicas.flatMap((c, i) => {
-        const why = results[i]?.ready
-          ? records[containerName(state.name, c)]?.lastState
-          : waitingReason(records[containerName(state.name, c)], now);
-        return why ? [`${c.pod}: ${why}`] : [];
+      const pods = replicas.map((c, i): PodStatus => {
+        const record = records[containerName(state.name, c)];
+        const podReady = results[i]?.ready ?? false;
+        const why = podReady ? record?.lastState : waitingReason(record, now);
+        return { pod: c.pod, ready: podReady, restarts: record?.restarts ?? 0, lastState: why ?? "-" };
       });
+      const restarts = pods.reduce((n, p) => n + p.restarts, 0);
+      const lastStates = pods.flatMap((p) => (p.lastState !== "-" ? [`${p.pod}: ${p.lastState}`] : []));
       const oldest = results.flatMap((r) => (r.started ? [r.started] : [])).sort()[0];
       return {
         workload,
@@ -62,6 +60,7 @@ export async function environmentStatus(
         age: oldest ? age(oldest) : "-",
         restarts,
         lastState: lastStates.join("; ") || "-",
+        pods,
       } satisfies WorkloadStatus;
     }),
   );

@@ -133,8 +133,22 @@ function probe(host: string, l: ProbeSpec, id: string): Promise<boolean> {
 
 const failures = new Map<string, number>();
 const lastProbe = new Map<string, number>();
-/** Per pod container name: restarts and last state, as the kubelet keeps them in pod status. */
-const pods = new Map<string, PodRecord>();
+/**
+ * Per pod container name: restarts and last state, as the kubelet keeps them in pod status. A
+ * supervisor that replaces another starts from its records (DEVSTACK_PODS), as a kubelet restarted
+ * finds the counts in the API server.
+ */
+const pods = new Map<string, PodRecord>(inheritedRecords());
+
+function inheritedRecords(): [string, PodRecord][] {
+  try {
+    const records = JSON.parse(process.env.DEVSTACK_PODS ?? "{}") as Record<string, PodRecord>;
+    return Object.entries(records).filter(([, r]) => Number.isInteger(r?.restarts));
+  } catch {
+    log(40, "DEVSTACK_PODS is not JSON: restart counts start at 0");
+    return [];
+  }
+}
 /** Containers this supervisor stopped for failing their liveness probe. */
 const livenessStopped = new Set<string>();
 /** Per container name: its readiness, as the kubelet keeps it (not ready until a probe passes). */

@@ -1,12 +1,27 @@
 import { createHash } from "node:crypto";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { docker, dockerMaybe } from "../../docker/cli.ts";
 import { GenericContainer } from "../../docker/testcontainers.ts";
 import { LABEL } from "../../labels.ts";
 import type { FirewallConfig } from "./firewall.ts";
 import { supervisorName } from "./names.ts";
 import { startedOnly } from "./probe.ts";
+import { PODS_FILE } from "./supervisor-state.ts";
 
 const FIREWALL_LABEL = "dev.azora.devstack.firewall";
+
+/** The pod records a supervisor container kept (running or not), or undefined if it kept none. */
+async function podRecordsOf(container: string): Promise<string | undefined> {
+  const dir = await mkdtemp(join(tmpdir(), "devstack-pods-"));
+  try {
+    const copied = await dockerMaybe(["cp", `${container}:${PODS_FILE}`, join(dir, "pods.json")]);
+    return copied === undefined ? undefined : await readFile(join(dir, "pods.json"), "utf8");
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /**
  * The supervisor: restarts containers whose liveness probe fails (the kubelet's job) and re-applies
@@ -31,14 +46,20 @@ export async function ensureSupervisor(
     container,
   ]);
   if (current === `true ${digest}`) return false;
-  // Gone, stopped or killed, or enforcing other policies: a new one.
+  // Gone, stopped or killed, or enforcing other policies: a new one, which keeps counting restarts
+  // where the old one stopped.
+  const records = current === undefined ? undefined : await podRecordsOf(container);
   if (current !== undefined) await docker(["rm", "--force", container]);
   await new GenericContainer(await image())
     .withName(container)
     .withLabels({ ...labels, [LABEL.workload]: "supervisor", [FIREWALL_LABEL]: digest })
     .withNetworkMode("host")
     .withAddedCapabilities("NET_ADMIN")
-    .withEnvironment({ DEVSTACK_ENV: env, DEVSTACK_FIREWALL: config })
+    .withEnvironment({
+      DEVSTACK_ENV: env,
+      DEVSTACK_FIREWALL: config,
+      ...(records ? { DEVSTACK_PODS: records } : {}),
+    })
     .withBindMounts([{ source: "/var/run/docker.sock", target: "/var/run/docker.sock" }])
     .withWaitStrategy(startedOnly)
     .start();

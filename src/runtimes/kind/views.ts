@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import { age } from "../../env/lifetime.ts";
 import type { EnvState } from "../../env/state.ts";
-import type { LogOptions, WorkloadStatus } from "../runtime.ts";
+import type { LogOptions, PodStatus, WorkloadStatus } from "../runtime.ts";
 import { kubeconfigFile } from "./names.ts";
 import { listObjects, listPods, workloadOf } from "./pods.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
@@ -32,13 +32,20 @@ export async function workloadRows(state: EnvState, namespace: string): Promise<
     const desired = w.spec.instances ?? w.spec.replicas ?? 1;
     const ready = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
     const mine = pods.filter((p) => workloadOf(p) === w.metadata.name);
-    const statuses = mine.flatMap((p) =>
-      (p.status?.containerStatuses ?? []).map((c) => ({ pod: p.metadata.name, c })),
-    );
-    const last = statuses.flatMap(({ pod, c }) => {
-      const why = c.state?.waiting?.reason ?? c.lastState?.terminated?.reason;
-      return why ? [`${pod}: ${why}`] : [];
+    const podRows = mine.map((p): PodStatus => {
+      const containers = p.status?.containerStatuses ?? [];
+      const reasons = containers.flatMap((c) => {
+        const why = c.state?.waiting?.reason ?? c.lastState?.terminated?.reason;
+        return why ? [why] : [];
+      });
+      return {
+        pod: p.metadata.name,
+        ready: containers.length > 0 && containers.every((c) => c.ready),
+        restarts: containers.reduce((n, c) => n + c.restartCount, 0),
+        lastState: reasons.join(", ") || "-",
+      };
     });
+    const last = podRows.flatMap((p) => (p.lastState !== "-" ? [`${p.pod}: ${p.lastState}`] : []));
     const port = state.ports[w.metadata.name] ?? (w.kind === "Cluster" ? state.ports.postgres : undefined);
     return {
       workload: w.metadata.name,
@@ -47,8 +54,9 @@ export async function workloadRows(state: EnvState, namespace: string): Promise<
       health: ready >= desired ? "ready" : ready > 0 ? "degraded" : "down",
       ports: port ? `127.0.0.1:${port} (port-forward)` : "-",
       age: age(w.metadata.creationTimestamp),
-      restarts: statuses.reduce((n, { c }) => n + c.restartCount, 0),
+      restarts: podRows.reduce((n, p) => n + p.restarts, 0),
       lastState: last.join(", ") || "-",
+      pods: podRows,
     };
   });
 }
