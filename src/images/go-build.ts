@@ -94,8 +94,8 @@ export function goModuleDir(image: string, module: string): string {
  * context files plus what the module compiles on the host: `app` for a main module, or `bin/NAME`
  * for each command the module declares as a `tool`, and `plugins/NAME.so` for each of its Go
  * plugins; linked with the flags in the module's `ldflags` file and built with the tags in its
- * `tags` file, where it has them. Only called when the image must be built: its key is computed from the
- * module's files (that file included), not from the binaries.
+ * `tags` file, where it has them. Only called when the image must be built: its key is computed
+ * from the module's files (those files included), not from the binaries.
  */
 export async function goContext(
   image: string,

@@ -10,8 +10,9 @@
 // current-session route), `timeout_ms`, and `public`, the routes that carry no session (the same
 // ones extended_paths.ignored lists), which pass unchecked.
 //
-// It replaced a JavaScript middleware that cost up to 80 ms a request at 40 req/s: Tyk 2.9.4 copies
-// the whole JS VM for every call and opens a new connection for each TykMakeHttpRequest. Here one
+// It replaced a JavaScript middleware that added about 40 ms at the median and 70 ms at p95 at
+// 40 req/s (bench:gateway): Tyk 2.9.4 copies the whole JS VM for every call and opens a new
+// connection for each TykMakeHttpRequest. Here one
 // client keeps its connections to session-service alive, and the settings are parsed once per
 // loaded API definition.
 package main
