@@ -5,6 +5,7 @@
 // also checks the gateway's own answers (tokens, routes, limits, a backend that stops answering).
 // Writes reports/contract-<time>/summary.json (or into --report DIR); exits 1 on any violation or
 // on an operation no call reached.
+import { join } from "node:path";
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { runGatewayChecks } from "../src/contract/gateway-checks.ts";
@@ -14,6 +15,8 @@ import { LOAD_BALANCER_PREFIX } from "../src/env/endpoints.ts";
 import { readEnvState } from "../src/env/state.ts";
 import { withSuiteEnvironment } from "../src/env/suite-target.ts";
 import { UserError } from "../src/errors.ts";
+import { checkApiDefinitions, gatewayWaits } from "../src/gateway/api-definition.ts";
+import { kindDir } from "../src/paths.ts";
 import { REPORT_FLAG, suiteReportDir } from "../src/reports.ts";
 import { RUNTIME_FLAG } from "../src/runtimes/index.ts";
 
@@ -65,9 +68,13 @@ await runMain(async () => {
     if (gateway && !values.direct) {
       console.log(`the gateway's own answers (${gateway})`);
       const pods = await env.pods();
+      // Environments run the gateway configuration of kind/base/gateway (prepareEnvironment).
+      const waits = gatewayWaits(checkApiDefinitions(join(kindDir(), "base", "gateway")), "/api/users");
       const { checks, skipped } = await runGatewayChecks(
         {
           gateway,
+          upstreamTimeoutMs: waits.upstreamMs,
+          sessionCheckTimeoutMs: waits.sessionCheckMs,
           signingSecret: readEnvState(name)?.secrets["session-service-jwt"]?.JWT_SECRET,
           // Every replica: with one left, the Service routes to it and the workload still answers.
           outage: async (workload) => {

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from "node:fs";
+import { execa } from "execa";
 import { UserError } from "../errors.ts";
 import { LABEL } from "../labels.ts";
-import { docker } from "./cli.ts";
+import { docker, dockerMaybe } from "./cli.ts";
 
 interface NetworkInfo {
   Id: string;
@@ -175,5 +176,27 @@ export async function createNetworkAvoiding(
   throw new UserError(
     `cannot place network ${name}: none of 10.200-249.0.0/16 and 172.18-31.0.0/16 is free of this machine's networks and routes and of ${avoid.join(", ")}`,
     "Remove Docker networks no longer needed (`pnpm env:gc`, `docker network prune`).",
+  );
+}
+
+/**
+ * Removes a network; false when there was none. One that cannot go (containers still on it) is an
+ * error naming them, not a leftover found later.
+ */
+export async function removeNetwork(network: string): Promise<boolean> {
+  const result = await execa("docker", ["network", "rm", network], { reject: false });
+  if (result.exitCode === 0) return true;
+  const said = String(result.stderr).trim();
+  if (/not found|no such network/i.test(said)) return false;
+  const attached = (
+    await dockerMaybe(["network", "inspect", network, "--format", "{{range .Containers}}{{.Name}} {{end}}"])
+  )
+    ?.split(" ")
+    .filter(Boolean);
+  throw new UserError(
+    `could not remove network ${network}: ${said}`,
+    attached?.length
+      ? `Still on it: ${attached.join(", ")}. Remove them (docker rm --force NAME) and run the command again.`
+      : undefined,
   );
 }

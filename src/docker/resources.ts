@@ -1,5 +1,6 @@
 import { KIND_CLUSTER_LABEL } from "../runtimes/kind/names.ts";
 import { docker } from "./cli.ts";
+import { removeNetwork } from "./network.ts";
 
 export type ResourceKind = "container" | "network" | "volume";
 
@@ -54,14 +55,19 @@ export async function listResources(filter: string): Promise<Resource[]> {
   return found;
 }
 
-/** Removes resources, containers first (networks and volumes are in use until they are gone). */
+/**
+ * Removes resources, containers first (networks and volumes are in use until they are gone). A
+ * network that cannot go fails the call, naming what holds it, after everything else was removed.
+ */
 export async function removeResources(resources: Resource[], { keepVolumes = false } = {}): Promise<void> {
   const ids = (kind: ResourceKind) => resources.filter((r) => r.kind === kind).map((r) => r.id);
   const containers = ids("container");
   if (containers.length > 0) await docker(["rm", "--force", "--volumes", ...containers], { reject: false });
-  const networks = ids("network");
-  if (networks.length > 0) await docker(["network", "rm", ...networks], { reject: false });
+  const stuck: unknown[] = [];
+  for (const network of resources.filter((r) => r.kind === "network"))
+    await removeNetwork(network.name).catch((error: unknown) => stuck.push(error));
   const volumes = ids("volume");
   if (volumes.length > 0 && !keepVolumes)
     await docker(["volume", "rm", "--force", ...volumes], { reject: false });
+  if (stuck.length > 0) throw stuck[0];
 }

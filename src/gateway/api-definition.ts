@@ -182,11 +182,18 @@ export const policiesSchema = z.record(
 export type Policies = z.infer<typeof policiesSchema>;
 
 /** The few tyk.conf facts checked here; the rest of the file is Tyk's business. */
-const tykConfSchema = z.looseObject({ listen_port: z.number().int() });
+const tykConfSchema = z.looseObject({
+  listen_port: z.number().int(),
+  // Required: the contract suite times the answer for a dead upstream by it.
+  proxy_default_timeout: positiveInt("seconds"),
+});
+type TykConf = z.infer<typeof tykConfSchema>;
 
 export interface GatewayConfig {
   apis: { file: string; definition: ApiDefinition }[];
   policies: Policies;
+  /** tyk.conf's proxy_default_timeout: how long the gateway waits for an upstream's answer. */
+  upstreamTimeoutMs: number;
 }
 
 /** The keys an object schema at `path` allows (to say what a misspelt key should have been). */
@@ -367,7 +374,21 @@ export function checkApiDefinitions(dir: string, pluginsDir = GATEWAY_PLUGINS): 
 
   if (problems.list.length > 0)
     throw new UserError(`invalid gateway configuration in ${shown(dir)}\n  ${problems.list.join("\n  ")}`);
-  return { apis: apis.map(({ file, definition }) => ({ file, definition })), policies: policies as Policies };
+  return {
+    apis: apis.map(({ file, definition }) => ({ file, definition })),
+    policies: policies as Policies,
+    upstreamTimeoutMs: (conf as TykConf).proxy_default_timeout * 1000,
+  };
+}
+
+/** How long the gateway waits on the API at `listenPath`: for its upstream, for the session check. */
+export function gatewayWaits(
+  config: GatewayConfig,
+  listenPath: string,
+): { upstreamMs: number; sessionCheckMs?: number } {
+  const api = config.apis.find((a) => a.definition.proxy.listen_path === listenPath)?.definition;
+  if (!api) throw new UserError(`the gateway has no API at ${listenPath}`);
+  return { upstreamMs: config.upstreamTimeoutMs, sessionCheckMs: api.config_data?.session_check.timeout_ms };
 }
 
 type LoadedApi = { file: string; definition: ApiDefinition; raw: Record<string, unknown> };

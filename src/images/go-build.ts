@@ -53,11 +53,17 @@ function flagFile(moduleDir: string, name: string): string[] {
 export async function goBuildSettings(moduleDir: string): Promise<string> {
   const env = goEnv(goPlugins(moduleDir).length > 0);
   const settings = [...Object.entries(env).map(([k, v]) => `${k}=${v}`), ...GO_BUILD_FLAGS];
-  if (env.CGO_ENABLED === "1") {
-    const cc = await execa("cc", ["--version"], { reject: false });
-    settings.push(`cc=${cc.exitCode === 0 ? String(cc.stdout).split("\n")[0] : "none"}`);
-  }
+  if (env.CGO_ENABLED === "1") settings.push(`cc=${await ccVersion()}`);
   return settings.join(" ");
+}
+
+let ccVersionLine: Promise<string> | undefined;
+/** The C compiler's version line ("none" without one), asked once per process: it runs per resolution. */
+function ccVersion(): Promise<string> {
+  ccVersionLine ??= execa("cc", ["--version"], { reject: false }).then((cc) =>
+    cc.exitCode === 0 ? (String(cc.stdout).split("\n")[0] ?? "none") : "none",
+  );
+  return ccVersionLine;
 }
 
 /** The host toolchain's `go version` line, or undefined when there is no `go` on PATH. */

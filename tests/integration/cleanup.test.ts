@@ -6,13 +6,16 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
 import { entryPointCommand } from "../../src/cli/entry-point.ts";
-import { dockerMaybe } from "../../src/docker/cli.ts";
+import { docker, dockerMaybe } from "../../src/docker/cli.ts";
+import { removeNetwork } from "../../src/docker/network.ts";
 import { listResources } from "../../src/docker/resources.ts";
+import { UserError } from "../../src/errors.ts";
 import { LABEL } from "../../src/labels.ts";
 import { collectGarbage } from "../../src/runtimes/docker/gc.ts";
 import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
 import { runScript } from "../support/cli.ts";
-import { image } from "../support/labels.ts";
+import { image, testLabels } from "../support/labels.ts";
+import { rejectionOf } from "../support/thrown.ts";
 
 const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const env = { DEVSTACK_STATE_DIR: stateDir };
@@ -137,6 +140,28 @@ describe("dev:up and dev:down (the dev env from kind/ manifests)", () => {
     const down = await runScript("dev-down", ["--name", envName], { env });
     expect(down.exitCode).toBe(0);
     expect(await envResources(envName)).toEqual([]);
+  });
+});
+
+describe("a network something still holds", () => {
+  it("is an error naming what holds it, not a leftover found later", async () => {
+    const network = `devstack-it-held-${process.pid}`;
+    const labels = Object.entries(testLabels()).flatMap(([k, v]) => ["--label", `${k}=${v}`]);
+    await docker(["network", "create", ...labels, network]);
+    const holder = `devstack-it-holder-${process.pid}`;
+    await docker(["run", "--detach", "--name", holder, ...labels, "--network", network, image("redis")]);
+    try {
+      const error = (await rejectionOf(removeNetwork(network))) as UserError;
+      expect(error).toBeInstanceOf(UserError);
+      expect(error.message).toMatch(new RegExp(`^could not remove network ${network}: .*active endpoints`));
+      expect(error.hint).toBe(
+        `Still on it: ${holder}. Remove them (docker rm --force NAME) and run the command again.`,
+      );
+    } finally {
+      await docker(["rm", "--force", holder]);
+    }
+    expect(await removeNetwork(network)).toBe(true);
+    expect(await removeNetwork(network)).toBe(false);
   });
 });
 

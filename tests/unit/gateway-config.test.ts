@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   apiDefinitionSchema,
   checkApiDefinitions,
+  gatewayWaits,
   JWT_SECRET_PLACEHOLDER,
   renderApiDefinition,
 } from "../../src/gateway/api-definition.ts";
@@ -215,6 +216,35 @@ describe("gateway configuration (kind/base/gateway)", () => {
       "tyk.conf: secret: must not be in the file: set TYK_GW_SECRET from a Secret",
       "tyk.conf: storage.password: must not be in the file: set TYK_GW_STORAGE_PASSWORD from a Secret",
     ]);
+  });
+
+  it("requires an upstream timeout in tyk.conf, and the suite reads the waits from the files", () => {
+    expect(problems("tyk.conf", (conf) => delete conf.proxy_default_timeout)).toEqual([
+      "tyk.conf:1: proxy_default_timeout: missing (expected number)",
+    ]);
+    expect(problems("tyk.conf", (conf) => (conf.proxy_default_timeout = 0))).toEqual([
+      expect.stringMatching(/^tyk\.conf:\d+: proxy_default_timeout: .*seconds/),
+    ]);
+    const slower = copyWith("apis/users.json", (api) => (api.config_data.session_check.timeout_ms = 3500));
+    writeFileSync(
+      join(slower, "tyk.conf"),
+      readFileSync(join(committed, "tyk.conf"), "utf8").replace(
+        /"proxy_default_timeout": \d+/,
+        '"proxy_default_timeout": 7',
+      ),
+    );
+    expect(gatewayWaits(checkApiDefinitions(slower), "/api/users")).toEqual({
+      upstreamMs: 7000,
+      sessionCheckMs: 3500,
+    });
+    const withoutCheck = copyWith("apis/courses.json", (api) => {
+      delete api.config_data;
+      delete api.custom_middleware;
+    });
+    expect(gatewayWaits(checkApiDefinitions(withoutCheck), "/api/courses").sessionCheckMs).toBeUndefined();
+    expect(userErrorFrom(() => gatewayWaits(checkApiDefinitions(committed), "/api/nope")).message).toBe(
+      "the gateway has no API at /api/nope",
+    );
   });
 
   it("renders the placeholder as the base64 of the secret", () => {

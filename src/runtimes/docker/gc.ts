@@ -99,13 +99,23 @@ export async function collectGarbage({
     });
   }
   if (!dryRun) {
+    const stuck: unknown[] = [];
     for (const { group, tableOnly } of stale) {
-      await removeResources(group.resources);
+      // A group whose network could not go keeps its table (it still fences what is on it) and
+      // its record, for the next gc; the others are removed all the same.
+      if (
+        !(await removeResources(group.resources).then(
+          () => true,
+          (error: unknown) => !stuck.push(error),
+        ))
+      )
+        continue;
       if (group.env) await removeTable(tableName(group.env), nft);
       // A record of that name in our folder is another environment's when the group's is elsewhere.
       const ourRecord = !group.records || group.records === recordsId();
       if (group.env && !tableOnly && ourRecord) removeEnvState(group.env);
     }
+    if (stuck.length > 0) throw stuck[0];
   }
   return stale;
 }

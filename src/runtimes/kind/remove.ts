@@ -1,5 +1,6 @@
 import { rmSync } from "node:fs";
 import { docker } from "../../docker/cli.ts";
+import { removeNetwork } from "../../docker/network.ts";
 import { removeEgressGuard } from "../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../firewall/runner.ts";
 import { deleteCluster } from "./actions/cluster.ts";
@@ -26,7 +27,7 @@ export async function removeEnvironment(env: string): Promise<number> {
     else await docker(["rm", "--force", "--volumes", ...nodes]);
     removed += nodes.length;
   }
-  if ((await docker(["network", "rm", networkName(env)], { reject: false })).trim()) removed += 1;
+  if (await removeNetwork(networkName(env))) removed += 1;
   if (await removeEgressGuard(env, await firewallRunner())) removed += 1;
   rmSync(kubeconfigFile(env), { force: true });
   rmSync(clusterConfigFile(env), { force: true });

@@ -1,5 +1,4 @@
-import { docker } from "../../../docker/cli.ts";
-import { createNetworkAvoiding } from "../../../docker/network.ts";
+import { createNetworkAvoiding, removeNetwork } from "../../../docker/network.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import type { DockerUpContext } from "./context.ts";
@@ -18,6 +17,6 @@ export const network: Action<DockerUpContext> = {
     return `${ctx.network} on ${await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid)}`;
   },
   async undo(ctx) {
-    await docker(["network", "rm", ctx.network], { reject: false });
+    await removeNetwork(ctx.network);
   },
 };

@@ -1,5 +1,9 @@
-import { docker } from "../../../docker/cli.ts";
-import { bridgeOf, createNetworkAvoiding, requireRangesClear } from "../../../docker/network.ts";
+import {
+  bridgeOf,
+  createNetworkAvoiding,
+  removeNetwork,
+  requireRangesClear,
+} from "../../../docker/network.ts";
 import { applyEgressGuard, guardTable, removeEgressGuard } from "../../../firewall/egress-guard.ts";
 import { firewallRunner } from "../../../firewall/runner.ts";
 import { labelArgs } from "../../../labels.ts";
@@ -27,7 +31,7 @@ export const network: Action<KindUpContext> = {
     return `${ctx.network} on ${subnet} (bridge ${ctx.bridge})`;
   },
   async undo(ctx) {
-    await docker(["network", "rm", ctx.network], { reject: false });
+    await removeNetwork(ctx.network);
   },
 };
 
