@@ -106,6 +106,12 @@ describe("COPY rows (PostgreSQL's text format)", () => {
     );
   });
 
+  it("escapes a value made of special characters only", () => {
+    const user = { id: "id-2", email: "b@x", passwordHash: "h", createdAt: at };
+    expect(encodeUser({ ...user, displayName: "\t\n" }).split("\t")[3]).toBe("\\t\\n");
+    expect(encodeUser({ ...user, displayName: "\\" }).split("\t")[3]).toBe("\\\\");
+  });
+
   it("encodes a course: tags as a quoted text[] literal, the embedding as pgvector text", () => {
     expect(
       encodeCourse({
