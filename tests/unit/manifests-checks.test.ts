@@ -166,6 +166,11 @@ describe("planning rendered objects for a runtime", () => {
       "Deployment/web container app env X: references key 'pass' of Secret 'azora-db-app', which has only: username, password, host, port, dbname, uri",
     ]);
     expect(planObjects(objects.slice(0, 1), "x", SUPPORT).run).toHaveLength(1);
+    // Only a Cluster brings that secret: a ConfigMap of the same name does not.
+    const notACluster = [object("ConfigMap", "azora-db", { data: {} }), ...objects.slice(1)];
+    expect(problems(notACluster)).toContain(
+      "Deployment/web container app env DATABASE_URL: references Secret 'azora-db-app', which the manifests do not define",
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -165,6 +165,21 @@ describe("rendering an overlay", () => {
     const monitored = await renderOverlay("dev", ["monitoring"]);
     expect(monitored.length).toBeGreaterThan(plain.length);
     expect(monitored.some((o) => o.kind === "PrometheusRule")).toBe(true);
+  });
+
+  it("leaves no kustomization of its own behind, rendered or failed", async () => {
+    const saved = process.env.TMPDIR;
+    const own = mkdtempSync(join(tmpdir(), "devstack-tmp-"));
+    process.env.TMPDIR = own;
+    try {
+      await renderOverlay("dev", ["monitoring"]);
+      await rejectionOf(renderOverlay("no-such-overlay", [], { namespace: "x" }));
+      expect(readdirSync(own)).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
+      rmSync(own, { recursive: true, force: true });
+    }
   });
 });
 
