@@ -202,4 +202,12 @@ describe("preparing an environment", () => {
       rmSync(copy, { recursive: true, force: true });
     }
   });
+
+  it("moves the environment into the namespace asked for", async () => {
+    const { plan } = await prepareEnvironment(loadEnvFile("dev"), DOCKER_SUPPORT, undefined, {
+      namespace: "it-prepared",
+    });
+    const namespaces = new Set(plan.run.flatMap((o) => (o.metadata.namespace ? [o.metadata.namespace] : [])));
+    expect([...namespaces]).toEqual(["it-prepared"]);
+  });
 });
