@@ -68,23 +68,16 @@ describe("PostgreSQL as nightly runs it: 3 instances under Patroni", () => {
     handle = await dockerRuntime.open(name);
     vi.unstubAllEnvs();
 
+    // The whole settled shape, not a part of it: a replica may still be starting, or not yet in
+    // the quorum, for some seconds after dev:up returns (a busy 2-core machine saw one of them so).
     await expect
       .poll(
-        async () => (await handle.database.members()).map((m) => `${m.name} ${m.role} ${m.state}`).sort(),
-        {
-          timeout: 60_000,
-          interval: 1_000,
-        },
+        async () =>
+          (await handle.database.members()).map((m) => `${m.role} ${m.state} ${m.sync ?? "-"}`).sort(),
+        { timeout: 60_000, interval: 1_000 },
       )
-      .toEqual(
-        expect.arrayContaining([
-          expect.stringMatching(/ primary running$/),
-          expect.stringMatching(/ replica streaming$/),
-        ]),
-      );
+      .toEqual(["primary running -", "replica streaming quorum", "replica streaming quorum"]);
     const members = await handle.database.members();
-    expect(members).toHaveLength(3);
-    expect(members.filter((m) => m.role === "replica" && m.state === "streaming")).toHaveLength(2);
 
     expect(await sql(handle.endpoints.postgres, "SELECT pg_is_in_recovery() AS r")).toEqual({ r: false });
     expect(await sql(handle.endpoints["postgres-ro"], "SELECT pg_is_in_recovery() AS r")).toEqual({
