@@ -144,6 +144,7 @@ function platform() {
 /** Runs the suite against the platform, `change` deciding answers first where it returns one. */
 async function suiteAgainst(
   change: (sent: Sent) => Answer | "fail" | undefined = () => undefined,
+  route: "direct" | "gateway" = "direct",
 ): Promise<{ sent: Sent[]; calls: Call[]; report: Awaited<ReturnType<typeof runContractSuite>> }> {
   const answer = platform();
   const sent: Sent[] = [];
@@ -166,7 +167,7 @@ async function suiteAgainst(
     return new Response(payload === undefined ? null : JSON.stringify(payload), { status });
   });
   const calls: Call[] = [];
-  const report = await runContractSuite(TARGETS, (call) => calls.push(call));
+  const report = await runContractSuite(TARGETS, (call) => calls.push(call), route);
   return { sent, calls, report };
 }
 
@@ -233,6 +234,23 @@ describe("the contract suite", () => {
     }
     // Every operation of every document was exercised.
     expect(report.uncovered).toEqual([]);
+  });
+
+  it("through the gateway, calls nothing the gateway does not route, and does not count it unexercised", async () => {
+    const direct = (await suiteAgainst()).report.calls.map(shape);
+    const { report } = await suiteAgainst(() => undefined, "gateway");
+    const notRouted = /GET \/healthz|GET \/readyz|POST \/internal\/credentials\/verify/;
+    expect(report.calls.map(shape)).toEqual(direct.filter((c) => !notRouted.test(c)));
+    expect(direct.length - report.calls.length).toBe(10);
+    expect(report.uncovered).toEqual([]);
+    // And a routed operation left out still counts.
+    const { report: partial } = await suiteAgainst(
+      (sent) => (sent.method === "PATCH" && sent.path.startsWith("/courses/") ? [500, {}] : undefined),
+      "gateway",
+    );
+    expect(
+      partial.uncovered.map((u) => `${u.service} ${u.operation.method} ${u.operation.template}`),
+    ).toEqual(["course-service PATCH /courses/{id}"]);
   });
 
   it("sends JSON bodies, the bearer token and a timeout, and follows the ids it was given", async () => {
