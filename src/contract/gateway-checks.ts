@@ -47,6 +47,18 @@ export interface Outage {
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString("base64url");
 
+/** The claims of a JWT, or {} when the text is not one (a login that failed). */
+function claimsOf(token: string): Record<string, unknown> {
+  try {
+    return JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as Record<
+      string,
+      unknown
+    >;
+  } catch {
+    return {};
+  }
+}
+
 /** An HS256 JWT as session-service makes them, for the expired and forged cases. */
 export function signJwt(claims: Record<string, unknown>, secret: string): string {
   const head = `${b64url(JSON.stringify({ alg: "HS256", typ: "JWT" }))}.${b64url(JSON.stringify(claims))}`;
@@ -132,21 +144,19 @@ export async function runGatewayChecks(
   const token = await login();
 
   await expect("no token", "GET", "/api/users?limit=1", [400, 401]);
+  // The live session's own claims, so that the one thing wrong with each token is the thing checked:
+  // a session that still lives would let a gateway that skips the check through.
+  const claims = claimsOf(token);
   await expect("a token signed with another key", "GET", "/api/users?limit=1", [401, 403], {
-    headers: bearer(
-      signJwt({ sub: userId, jti: randomUUID(), exp: Math.floor(Date.now() / 1000) + 600 }, randomUUID()),
-    ),
+    headers: bearer(signJwt(claims, randomUUID())),
   });
   if (options.signingSecret) {
-    const expired = signJwt(
-      {
-        sub: userId,
-        jti: randomUUID(),
-        iss: "azora-session-service",
-        exp: Math.floor(Date.now() / 1000) - 60,
-      },
-      options.signingSecret,
-    );
+    // First the same claims under the given secret, accepted: with a wrong secret the expired
+    // token would be refused for its signature, and that check would pass for the wrong reason.
+    await expect("the session's claims under the given secret", "GET", "/api/users?limit=1", [200], {
+      headers: bearer(signJwt(claims, options.signingSecret)),
+    });
+    const expired = signJwt({ ...claims, exp: Math.floor(Date.now() / 1000) - 60 }, options.signingSecret);
     await expect("an expired token", "GET", "/api/users?limit=1", [401], { headers: bearer(expired) });
   } else skipped.push("an expired token: no signing secret given");
   await expect("a valid token", "GET", `/api/users/${userId}`, [200], { headers: bearer(token) });

@@ -53,6 +53,7 @@ describe("the Tyk gateway in front of the environment", () => {
     for (const line of [
       /✔ no token\s+GET\s+\/api\/users\?limit=1 -> 400/,
       /✔ a token signed with another key\s+GET\s+\/api\/users\?limit=1 -> 403/,
+      /✔ the session's claims under the given secret\s+GET\s+\/api\/users\?limit=1 -> 200/,
       /✔ an expired token\s+GET\s+\/api\/users\?limit=1 -> 401/,
       /✔ the internal credential check is not routed\s+POST\s+\/api\/internal\/credentials\/verify -> 404/,
       /✔ a body over the size limit\s+POST\s+\/api\/courses -> 400/,

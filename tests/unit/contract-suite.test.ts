@@ -6,10 +6,11 @@ import { type Call, runContractSuite, SERVICES, type Service } from "../../src/c
 // four services that answers as their OpenAPI documents say (or, per test, breaks one answer), so
 // what the suite sends, expects and reports can be pinned without a running environment.
 
+// One base URL ends in a slash, as a user may write it: the suite must not double it.
 const TARGETS: Record<Service, string> = {
   "user-service": "http://users.test:8001",
   "session-service": "http://sessions.test:8002",
-  "course-service": "http://courses.test:8003",
+  "course-service": "http://courses.test:8003/",
   "enrollment-service": "http://enrollments.test:8004",
 };
 const serviceAt = (url: URL) => SERVICES.find((s) => new URL(TARGETS[s]).host === url.host) as Service;
