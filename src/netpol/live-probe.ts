@@ -1,7 +1,8 @@
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { computeReachability } from "./engine.ts";
-import type { PodInput, Protocol } from "./model.ts";
+import { type PodInput, type Protocol, podId } from "./model.ts";
 import type { PolicyModel } from "./policy-model.ts";
+import type { Outcome } from "./prober.ts";
 
 /**
  * The live probe, whatever runs it: from inside each source pod's network namespace, fresh
@@ -13,6 +14,16 @@ import type { PolicyModel } from "./policy-model.ts";
 
 /** The standalone program each runner starts inside a pod (see its header). */
 export const PROBER = fileURLToPath(new URL("./prober.ts", import.meta.url));
+/** What runs the prober's module as a program, after the module (a pod) or its import (here). */
+export const PROBER_MAIN = "await main();";
+/** `node` arguments that run this checkout's prober on `targets` (types stripped by Node). */
+export const proberArguments = (targets: readonly ProbeTarget[], timeoutMs: number): string[] => [
+  "--input-type=module",
+  "-e",
+  `import { main } from ${JSON.stringify(pathToFileURL(PROBER).href)};\n${PROBER_MAIN}`,
+  JSON.stringify(targets),
+  String(timeoutMs),
+];
 export const PROBED_PROTOCOLS: readonly Protocol[] = ["TCP", "UDP"];
 
 export interface LivePod extends PodInput {
@@ -25,7 +36,7 @@ export interface ProbeTarget {
   port: number;
 }
 
-export type Outcome = "open" | "refused" | "timeout" | "error";
+export type { Outcome } from "./prober.ts";
 
 /** Runs the prober in each source's network namespace; resolves to the outcomes, target by target. */
 export type ProbeRunner<P extends LivePod> = (
@@ -43,8 +54,6 @@ export interface Observation {
   /** The connection got through the network (a reset from a closed port got through too). */
   reached: boolean;
 }
-
-export const podId = (p: { namespace: string; name: string }) => `${p.namespace}/${p.name}`;
 
 export interface ProbeOptions<P> {
   timeoutMs?: number;

@@ -9,9 +9,6 @@
 export const PROTOCOLS = ["TCP", "UDP", "SCTP"] as const;
 export type Protocol = (typeof PROTOCOLS)[number];
 
-export const isProtocol = (value: unknown): value is Protocol =>
-  typeof value === "string" && (PROTOCOLS as readonly string[]).includes(value);
-
 export type Labels = Readonly<Record<string, string>>;
 
 /** The label every namespace carries, set by the API server to the namespace's own name. */

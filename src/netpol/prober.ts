@@ -2,9 +2,10 @@
 // as JSON on stdout. Started there with `nsenter --net` on Docker and Kind (runtimes/docker/
 // policy-probe.ts), or as an ephemeral container of the pod on a cluster (runtimes/cluster/
 // policy-probe.ts). Standalone on purpose: it imports nothing but Node, and runs as
-// `node prober.ts '<targets as JSON>' <timeoutMs>` (Node's type stripping) or, types stripped by
-// esbuild, as `node --input-type=module -e '<script>' '<targets>' <timeoutMs>`: the last two
-// arguments either way.
+// `node --input-type=module -e '<this module, then PROBER_MAIN>' '<targets as JSON>' <timeoutMs>`
+// (on this machine the module is imported, Node stripping its types; in a pod the script is the
+// module with types stripped by esbuild). Importing it runs nothing, so the unit tests call
+// `probeTargets` in the test process itself.
 //   TCP: "open" (connected), "refused" (a reset came back: the packet got through, nothing
 //        listens), "timeout" (dropped: what a NetworkPolicy denial looks like).
 //   UDP: "open" when an answer comes back (the servers probed echo), else "timeout"; the datagram
@@ -12,12 +13,12 @@
 import { createSocket } from "node:dgram";
 import { connect } from "node:net";
 
-interface Target {
+export interface Target {
   ip: string;
   protocol: "TCP" | "UDP";
   port: number;
 }
-type Outcome = "open" | "refused" | "timeout" | "error";
+export type Outcome = "open" | "refused" | "timeout" | "error";
 
 function tcp(t: Target, timeoutMs: number): Promise<Outcome> {
   return new Promise((resolve) => {
@@ -54,10 +55,13 @@ function udp(t: Target, timeoutMs: number): Promise<Outcome> {
   });
 }
 
-const [targetsArgument, timeoutArgument] = process.argv.slice(-2);
-const targets = JSON.parse(targetsArgument ?? "[]") as Target[];
-const timeoutMs = Number(timeoutArgument ?? 1000);
-const outcomes = await Promise.all(
-  targets.map((t) => (t.protocol === "UDP" ? udp(t, timeoutMs) : tcp(t, timeoutMs))),
-);
-process.stdout.write(JSON.stringify(outcomes));
+/** Probes every target at once; the outcomes in the targets' order. */
+export const probeTargets = (targets: readonly Target[], timeoutMs: number): Promise<Outcome[]> =>
+  Promise.all(targets.map((t) => (t.protocol === "UDP" ? udp(t, timeoutMs) : tcp(t, timeoutMs))));
+
+/** The program: targets and timeout from the last two arguments, the outcomes as JSON on stdout. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  const [targetsArgument, timeoutArgument] = argv.slice(-2);
+  const targets = JSON.parse(targetsArgument ?? "[]") as Target[];
+  process.stdout.write(JSON.stringify(await probeTargets(targets, Number(timeoutArgument ?? 1000))));
+}

@@ -102,12 +102,10 @@ export const labelSelectorSchema = z.strictObject({
 });
 
 export interface CompiledSelector {
-  /** True for `{}` (no requirement at all). */
-  readonly matchesEverything: boolean;
   matches(labels: Labels): boolean;
 }
 
-const EVERYTHING: CompiledSelector = { matchesEverything: true, matches: () => true };
+const EVERYTHING: CompiledSelector = { matches: () => true };
 
 /** Turns a (valid) selector into a predicate. */
 export function compileSelector(selector: LabelSelector): CompiledSelector {
@@ -136,7 +134,7 @@ export function compileSelector(selector: LabelSelector): CompiledSelector {
     }
   }
   if (tests.length === 0) return EVERYTHING;
-  return { matchesEverything: false, matches: (labels) => tests.every((test) => test(labels)) };
+  return { matches: (labels) => tests.every((test) => test(labels)) };
 }
 
 /**

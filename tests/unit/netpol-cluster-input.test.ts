@@ -40,6 +40,17 @@ describe("cluster input", () => {
     expect(cluster.policies.map((p) => `${p.namespace}/${p.name}`)).toEqual(["audit/deny", "default/dflt"]);
   });
 
+  it("keeps a declared namespace's labels when a policy lives in it", () => {
+    const cluster = buildCluster({
+      namespaces: [{ name: "shop", labels: { team: "shop" } }],
+      pods: [],
+      policies: [{ metadata: { name: "deny", namespace: "shop" }, spec: {} }],
+    });
+    expect(Object.fromEntries(cluster.namespaces)).toEqual({
+      shop: { team: "shop", "kubernetes.io/metadata.name": "shop" },
+    });
+  });
+
   it("keeps each declared (protocol, port) once, TCP by default, and every name a port goes by", () => {
     const [pod] = buildCluster({
       pods: [
@@ -143,6 +154,36 @@ describe("cluster input", () => {
       "Pod x/d: ports[2].name: duplicate port name 'web' (names are unique within a pod)",
       "NetworkPolicy x/p: metadata.name: two policies have this namespace/name",
       "NetworkPolicy x/q: spec.policyTypes[0]: 'Up' is not a policy type; expected one of: Ingress, Egress",
+    ]);
+  });
+
+  it("names an entry by its index when it has no usable name, and says what a wrongly typed field should be", () => {
+    // Programs may pass anything: a null entry is a problem to report like any other, not a crash.
+    expect(
+      problems({
+        namespaces: [null, { name: 5 }] as never,
+        pods: [
+          null,
+          { namespace: "x", name: 5 },
+          { namespace: "x" },
+          {
+            namespace: "x",
+            name: "p",
+            ports: [{ containerPort: "80", name: 8, protocol: 6 }],
+            podIP: 5,
+          },
+        ] as never,
+      }),
+    ).toEqual([
+      "Namespace #0: Invalid input: expected object, received null",
+      "Namespace #1: name: required: the namespace's name",
+      "Pod #0: Invalid input: expected object, received null",
+      "Pod #1: name: required: the pod's name",
+      "Pod #2: name: required: the pod's name",
+      "Pod x/p: ports[0].containerPort: required: a port number",
+      "Pod x/p: ports[0].name: a port name",
+      "Pod x/p: ports[0].protocol: a protocol: TCP, UDP or SCTP",
+      "Pod x/p: podIP: an IP address",
     ]);
   });
 

@@ -51,6 +51,10 @@ describe("CIDR syntax", () => {
     );
   });
 
+  it("a slash in first place is a CIDR without its address, not one without a prefix", () => {
+    expect(parseCidr("/16")).toBe("'/16' is not a CIDR: '' is not an IPv4 or IPv6 address");
+  });
+
   it("tells the address families apart", () => {
     expect([
       ipFamily("10.0.0.1"),

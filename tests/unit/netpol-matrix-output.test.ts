@@ -82,6 +82,9 @@ describe("the matrix as text", () => {
       "3 pod(s), 2 policies; 4 of 9 (from, to, port) allowed. Rows: from, columns: to.",
     );
     expect(text.split("\n").slice(-2)).toEqual(["isolated for ingress: x/b", "isolated for egress: y/c"]);
+    const denyAll = { ...policies[0], metadata: { namespace: "x", name: "deny" }, spec: { podSelector: {} } };
+    const isolated = renderText(computeReachability({ pods, policies: [denyAll] })).split("\n");
+    expect(isolated.at(-2)).toBe("isolated for ingress: x/a, x/b");
   });
 });
 

@@ -146,6 +146,26 @@ describe("the nftables script of an environment", () => {
     );
   });
 
+  it("takes pod ranges written a.b.c.d/n only, with octets up to 255 and prefixes up to 32", () => {
+    const node = compileFirewall(
+      "t",
+      { podRanges: ["172.16.128.0/17", "10.255.255.255/32"] },
+      { pods, policies },
+    );
+    expect(node.script).toContain("    elements = {\n      172.16.128.0/17,\n      10.255.255.255/32\n    }");
+    for (const bad of [
+      "256.0.0.0/8",
+      "10.0.0.300/24",
+      "10.0.0.0/33",
+      "x10.0.0.0/8",
+      "10.0.0.0/8x",
+      "fd00::/64",
+    ])
+      expect(() => compileFirewall("t", { podRanges: [bad] }, { pods, policies })).toThrow(
+        `pod range '${bad}' is not an IPv4 CIDR (a.b.c.d/n)`,
+      );
+  });
+
   it("leaves a set without elements when nothing goes between pods", () => {
     const { script, stats } = compileFirewall(
       "solo",

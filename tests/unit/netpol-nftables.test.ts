@@ -155,6 +155,58 @@ describe("compileFirewall", () => {
     expect(allowedElements(script).some((e) => e.startsWith("10.1.0.2 . 10.1.0.3 . udp"))).toBe(false);
   });
 
+  it("keeps allowed ranges of different protocols apart, even where their ports follow on", () => {
+    const policies = [
+      policy("b-in", {
+        podSelector: { matchLabels: { pod: "b" } },
+        ingress: [
+          {
+            from: [{ podSelector: { matchLabels: { pod: "a" } } }],
+            ports: [{ port: 80 }, { port: 81, protocol: "UDP" }],
+          },
+        ],
+      }),
+    ];
+    const elements = allowedElements(compileFirewall("t", { bridge: "br-t" }, { pods, policies }).script);
+    expect(elements.filter((e) => e.includes(". 10.1.0.3 ."))).toEqual([
+      "10.1.0.2 . 10.1.0.3 . tcp . 80",
+      "10.1.0.2 . 10.1.0.3 . udp . 81",
+    ]);
+  });
+
+  it("opens every port of an ipBlock a rule gives without ports, lists its excepts, and leaves out IPv6 blocks", () => {
+    const policies = [
+      policy("a-out", {
+        podSelector: { matchLabels: { pod: "a" } },
+        policyTypes: ["Egress"],
+        egress: [
+          { to: [{ ipBlock: { cidr: "10.0.0.0/8", except: ["10.0.1.0/24", "10.0.2.0/24"] } }] },
+          // The table is IPv4 only: an IPv6 block has no rule in it, so its traffic drops.
+          { to: [{ ipBlock: { cidr: "fd00::/64" } }], ports: [{ port: 443 }] },
+        ],
+      }),
+    ];
+    const { script } = compileFirewall("t", { bridge: "br-t" }, { pods, policies });
+    expect(chain(script, "pod_to_outside")).toEqual([
+      "ip saddr 10.1.0.2 ip daddr 10.0.0.0/8 ip daddr != { 10.0.1.0/24, 10.0.2.0/24 } return",
+      "ip saddr 10.1.0.3 return",
+      "ip saddr 10.1.0.4 return",
+      "drop",
+    ]);
+  });
+
+  it("isolates only the pods of a policy's own namespace", () => {
+    // y's policy selects every pod of y, and there is none: the pods of x stay open.
+    const policies = [policy("deny-out", { podSelector: {}, policyTypes: ["Egress"] }, "y")];
+    const { script } = compileFirewall("t", { bridge: "br-t" }, { pods, policies });
+    expect(chain(script, "pod_to_outside")).toEqual([
+      "ip saddr 10.1.0.2 return",
+      "ip saddr 10.1.0.3 return",
+      "ip saddr 10.1.0.4 return",
+      "drop",
+    ]);
+  });
+
   it("replaces the table in one transaction, scoped to the bridge, hooked before Docker's chains", () => {
     const { script, table } = compileFirewall(
       "pr-101",

@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { compilePolicy } from "../../src/netpol/policy.ts";
-import { compileSelector, type LabelSelector, selectorMatches } from "../../src/netpol/selector.ts";
+import {
+  compileSelector,
+  type LabelSelector,
+  labelKeyProblem,
+  labelValueProblem,
+  selectorMatches,
+  serviceSelects,
+} from "../../src/netpol/selector.ts";
 
 const web = { app: "web", tier: "front" };
 const db = { app: "db" };
@@ -14,7 +21,6 @@ describe("label selectors", () => {
       { matchExpressions: [] },
       { matchLabels: {}, matchExpressions: [] },
     ]) {
-      expect(compileSelector(empty).matchesEverything).toBe(true);
       expect([web, db, bare].map((l) => selectorMatches(empty, l))).toEqual([true, true, true]);
     }
   });
@@ -76,6 +82,70 @@ describe("label selectors", () => {
     );
     expect(selectorMatches({ matchLabels: { toString: "x" } }, bare)).toBe(false);
   });
+
+  it("refuses to compile an operator that validation would have rejected", () => {
+    // compileSelector trusts validated input; an unknown operator is a bug, not a selector that matches nothing.
+    expect(() => compileSelector(expr("in", ["web"]))).toThrow("unvalidated selector operator 'in'");
+  });
+});
+
+describe("Service selectors (spec.selector: plain labels)", () => {
+  it("pick a pod carrying every one of the labels", () => {
+    const selector = { app: "web", tier: "front" };
+    expect(serviceSelects(selector, web)).toBe(true);
+    expect(serviceSelects(selector, { ...web, canary: "yes" })).toBe(true);
+    expect(serviceSelects(selector, { app: "web" })).toBe(false);
+    expect(serviceSelects(selector, { app: "web", tier: "back" })).toBe(false);
+  });
+
+  it("pick no pod when absent or empty (the Endpoints are then managed by hand)", () => {
+    expect(serviceSelects(undefined, web)).toBe(false);
+    expect(serviceSelects({}, web)).toBe(false);
+    expect(serviceSelects({}, bare)).toBe(false);
+  });
+});
+
+describe("label syntax (IsQualifiedName, IsValidLabelValue)", () => {
+  const prefixProblem = (key: string) =>
+    `'${key}' is not a valid label key: the prefix must be a DNS subdomain (e.g. example.com)`;
+  const nameProblem = (key: string) =>
+    `'${key}' is not a valid label key: the name part must be 1-63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`;
+  // A DNS subdomain of `length` characters: 63-character labels, dot-separated, the last one shorter.
+  const subdomain = (length: number) =>
+    `${"a".repeat(63)}.${"b".repeat(63)}.${"c".repeat(63)}.${"d".repeat(length - 192)}`;
+
+  it("accepts a key without prefix, and a prefix of one-character DNS labels", () => {
+    expect(labelKeyProblem("app")).toBeUndefined();
+    expect(labelKeyProblem("a.b.io/role")).toBeUndefined();
+    expect(labelKeyProblem("x/y")).toBeUndefined();
+  });
+
+  it("rejects a prefix that is not a lower-case DNS subdomain, or empty", () => {
+    for (const key of ["/app", "Example.com/app", "_example.com/app", "example.com-/app", "example..com/app"])
+      expect(labelKeyProblem(key), key).toBe(prefixProblem(key));
+  });
+
+  it("allows a prefix of up to 253 characters", () => {
+    expect(subdomain(253)).toHaveLength(253);
+    expect(labelKeyProblem(`${subdomain(253)}/app`)).toBeUndefined();
+    const tooLong = `${subdomain(254)}/app`;
+    expect(labelKeyProblem(tooLong)).toBe(prefixProblem(tooLong));
+  });
+
+  it("allows a name part of 1 to 63 characters", () => {
+    expect(labelKeyProblem("a".repeat(63))).toBeUndefined();
+    expect(labelKeyProblem(`example.com/${"a".repeat(63)}`)).toBeUndefined();
+    expect(labelKeyProblem("a".repeat(64))).toBe(nameProblem("a".repeat(64)));
+    expect(labelKeyProblem("example.com/")).toBe(nameProblem("example.com/"));
+  });
+
+  it("allows an empty label value, and values of up to 63 characters", () => {
+    expect(labelValueProblem("")).toBeUndefined();
+    expect(labelValueProblem("v".repeat(63))).toBeUndefined();
+    expect(labelValueProblem("v".repeat(64))).toBe(
+      `'${"v".repeat(64)}' is not a valid label value: at most 63 characters, alphanumerics, '-', '_' or '.', starting and ending with an alphanumeric`,
+    );
+  });
 });
 
 describe("label selector validation", () => {
@@ -125,6 +195,13 @@ describe("label selector validation", () => {
     expect(problems.join("\n")).toMatch(/matchLabels\.app: 'not valid!' is not a valid label value/);
     expect(problems.join("\n")).toMatch(/matchExpressions\.0\.key: '-a' is not a valid label key/);
     expect(problems.join("\n")).toMatch(/spec\.podSelector\.matchLabel: unknown field/);
+  });
+
+  it("asks for label values as strings: YAML numbers and booleans must be quoted", () => {
+    expect(problemsFor({ matchLabels: { replicas: 3, canary: true, release: "" } })).toEqual([
+      "spec.podSelector.matchLabels.replicas: a label value (a string; quote numbers and booleans)",
+      "spec.podSelector.matchLabels.canary: a label value (a string; quote numbers and booleans)",
+    ]);
   });
 
   it("accepts prefixed keys such as kubernetes.io/metadata.name", () => {

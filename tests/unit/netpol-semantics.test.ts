@@ -86,6 +86,29 @@ describe("isolation", () => {
     expect(sources(m, "x/a")).toEqual(["x/b", "y/c"]);
   });
 
+  it("pods selected by different policies get their own answer, however many policies there are", () => {
+    // 24 egress policies x/p0..x/p23: pk applies to pods labelled rk and lets them reach the pods
+    // labelled to=k. x/a is under p1 and p23, x/b under p1, p2 and p3: different sets of rules whose
+    // positions (1,23 and 1,2,3) must not be confused.
+    const policies = Array.from({ length: 24 }, (_, k) =>
+      policy(`x/p${k}`, {
+        podSelector: { matchLabels: { [`r${k}`]: "y" } },
+        policyTypes: ["Egress"],
+        egress: [{ to: [{ podSelector: { matchLabels: { to: `${k}` } } }] }],
+      }),
+    );
+    const pods = [
+      pod("x/a", { r1: "y", r23: "y" }),
+      pod("x/b", { r1: "y", r2: "y", r3: "y" }),
+      pod("x/t1", { to: "1" }),
+      pod("x/t2", { to: "2" }),
+      pod("x/t23", { to: "23" }),
+    ];
+    const m = run(pods, policies);
+    expect(destinations(m, "x/a")).toEqual(["x/t1", "x/t23"]);
+    expect(destinations(m, "x/b")).toEqual(["x/t1", "x/t2"]);
+  });
+
   it("a connection needs the source's egress AND the destination's ingress", () => {
     const pods = [pod("x/a", { app: "a" }), pod("x/b", { app: "b" }), pod("x/c", { app: "c" })];
     const m = run(pods, [
@@ -403,6 +426,17 @@ describe("ports", () => {
     expect(
       run(pods, [allow([{ port: "grpc" }])], { ports: [tcp(80)] }).allowedPorts("y/client", "x/s"),
     ).toEqual([]);
+  });
+
+  it("pods under the same ingress rules, asked the same ports, still resolve a name against their own ports", () => {
+    const pods = [
+      server("x/a", [{ containerPort: 8080, name: "http" }]),
+      server("x/b", [{ containerPort: 9090, name: "http" }]),
+      client,
+    ];
+    const m = run(pods, [allow([{ port: "http" }])], { ports: [tcp(8080), tcp(9090)] });
+    expect(m.allowedPorts("y/client", "x/a")).toEqual([tcp(8080)]);
+    expect(m.allowedPorts("y/client", "x/b")).toEqual([tcp(9090)]);
   });
 
   it("egress named ports are resolved against the destination", () => {

@@ -3,8 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UserError } from "../../src/errors.ts";
+import { buildCluster } from "../../src/netpol/cluster.ts";
 import { computeReachability } from "../../src/netpol/engine.ts";
 import { loadManifests, parseManifests } from "../../src/netpol/manifests.ts";
+import { portNameProblem, portNumberProblem } from "../../src/netpol/match.ts";
 import { formatProblem, NetpolInputError } from "../../src/netpol/problems.ts";
 import { repoRoot } from "../../src/paths.ts";
 
@@ -142,6 +144,40 @@ spec:
     );
   });
 
+  it("says what a wrongly typed field should be, and an except that is not a CIDR where it stands", () => {
+    const error = failure(() =>
+      parse(`apiVersion: networking.k8s.io/v1
+kind: NetworkPolicy
+metadata: { name: '', namespace: 5 }
+spec:
+  policyTypes: [1]
+  ingress:
+    - from:
+        - ipBlock: { cidr: 10.0.0.0/8, except: [5, nope] }
+      ports:
+        - { protocol: 6, port: 80, endPort: "90" }
+`),
+    );
+    expect(lines(error)).toEqual([
+      "in.yaml:3: NetworkPolicy default/(unnamed): metadata.name: required: the policy's name",
+      "in.yaml:3: NetworkPolicy default/(unnamed): metadata.namespace: a namespace name",
+      "in.yaml:5: NetworkPolicy default/(unnamed): spec.policyTypes[0]: Ingress or Egress",
+      "in.yaml:8: NetworkPolicy default/(unnamed): spec.ingress[0].from[0].ipBlock.except[0]: a CIDR",
+      "in.yaml:10: NetworkPolicy default/(unnamed): spec.ingress[0].ports[0].protocol: a protocol: TCP, UDP or SCTP",
+      "in.yaml:10: NetworkPolicy default/(unnamed): spec.ingress[0].ports[0].endPort: a port number",
+    ]);
+    // The except list's own check runs once every entry is a string.
+    expect(
+      lines(
+        failure(() =>
+          parse(policyYaml("  ingress: [{ from: [{ ipBlock: { cidr: 10.0.0.0/8, except: [nope] } }] }]")),
+        ),
+      ),
+    ).toEqual([
+      "in.yaml:7: NetworkPolicy x/p: spec.ingress[0].from[0].ipBlock.except[0]: 'nope' is not a CIDR (expected ADDRESS/PREFIX, e.g. 10.0.0.0/16 or fd00::/64)",
+    ]);
+  });
+
   it("the pure function validates too, naming the policy and the field", () => {
     const error = failure(() =>
       computeReachability({
@@ -161,6 +197,52 @@ spec:
       "Pod x/a: ports[0].protocol: 'HTTP' is not a supported protocol; expected one of: TCP, UDP, SCTP",
       "NetworkPolicy x/p: spec.egress[0].to[0]: may not specify both ipBlock and another peer (podSelector/namespaceSelector)",
     ]);
+  });
+});
+
+describe("port names and numbers (as the API server checks them)", () => {
+  const nameProblem = (name: string) =>
+    `'${name}' is not a valid port name: 1-15 lower-case letters, digits and '-', at least one letter, no leading, trailing or double '-'`;
+
+  it("a port name is 1 to 15 characters", () => {
+    expect(portNameProblem("h")).toBeUndefined();
+    expect(portNameProblem("metrics-exporte")).toBeUndefined(); // 15
+    expect(portNameProblem("metrics-exporter")).toBe(nameProblem("metrics-exporter")); // 16
+    expect(portNameProblem("")).toBe(nameProblem(""));
+  });
+
+  it("a port name is lower-case letters, digits and inner single dashes, with a letter", () => {
+    expect(portNameProblem("grpc-web2")).toBeUndefined();
+    for (const bad of ["http_alt", "httP", "-http", "http-", "grpc--web", "8080"])
+      expect(portNameProblem(bad), bad).toBe(nameProblem(bad));
+  });
+
+  it("a port number is an integer from 1 to 65535", () => {
+    expect([1, 80, 65535].map(portNumberProblem)).toEqual([undefined, undefined, undefined]);
+    expect([0, 65536, 80.5].map(portNumberProblem)).toEqual([
+      "0 is not a valid port number (1-65535)",
+      "65536 is not a valid port number (1-65535)",
+      "80.5 is not a valid port number (1-65535)",
+    ]);
+  });
+});
+
+describe("policies given to the pure function", () => {
+  it("must be objects: anything else is refused as a whole, named as well as can be told", () => {
+    const error = failure(() => buildCluster({ pods: [], policies: [null, "deny-all", [], 7] }));
+    expect(lines(error)).toEqual([
+      "NetworkPolicy default/(unnamed): expected a NetworkPolicy object",
+      "NetworkPolicy default/(unnamed): expected a NetworkPolicy object",
+      "NetworkPolicy default/(unnamed): expected a NetworkPolicy object",
+      "NetworkPolicy default/(unnamed): expected a NetworkPolicy object",
+    ]);
+  });
+
+  it("must be of kind NetworkPolicy when they give a kind, even when every field is valid", () => {
+    const error = failure(() =>
+      buildCluster({ pods: [], policies: [{ kind: "Pod", metadata: { name: "p", namespace: "x" } }] }),
+    );
+    expect(lines(error)).toEqual(["NetworkPolicy x/p: kind: 'Pod' is not NetworkPolicy"]);
   });
 });
 

@@ -107,6 +107,79 @@ items:
     expect(parse(deployment(", annotations: { other: x }")).input.pods[0]).not.toHaveProperty("podIPs");
   });
 
+  it("name the object as well as can be told and say what each wrongly typed field should be", () => {
+    // A name or namespace that is not a string does not name the object: it is (unnamed), in default.
+    expect(
+      problemsOf(`kind: Pod
+metadata: { name: 7, namespace: 5 }
+spec: { containers: [] }
+---
+kind: Pod
+metadata: { name: b, annotations: { owner: 7 } }
+spec: { containers: {} }
+---
+kind: Pod
+metadata: { name: c }
+---
+kind: Deployment
+metadata: { name: d }
+---
+kind: Deployment
+metadata: { name: e }
+spec: { replicas: 1 }
+---
+kind: Deployment
+metadata: { name: f }
+spec: { template: { metadata: { labels: { app: f } } } }
+`),
+    ).toEqual([
+      "f0.yaml:2: Pod default/(unnamed): metadata.name: required: a name",
+      "f0.yaml:2: Pod default/(unnamed): metadata.namespace: a namespace name",
+      "f0.yaml:6: Pod default/b: metadata.annotations.owner: an annotation value (a string)",
+      "f0.yaml:7: Pod default/b: spec.containers: required: a list of containers",
+      // A missing field is reported at its parent's line.
+      "f0.yaml:9: Pod default/c: spec: required: the pod's spec",
+      "f0.yaml:12: Deployment default/d: spec: required: the Deployment's spec",
+      "f0.yaml:17: Deployment default/e: spec.template: required: the pod template",
+      "f0.yaml:21: Deployment default/f: spec.template.spec: required: the pod template's spec",
+    ]);
+  });
+
+  it("refuse a port name used twice across a Deployment's containers, at the later one", () => {
+    expect(
+      problemsOf(`apiVersion: apps/v1
+kind: Deployment
+metadata: { name: d, namespace: x }
+spec:
+  template:
+    spec:
+      containers:
+        - { name: a, ports: [{ containerPort: 80, name: http }] }
+        - { name: b, ports: [{ containerPort: 81, name: http }] }
+`),
+    ).toEqual([
+      "f0.yaml:9: Deployment x/d: spec.template.spec.containers[1].ports[0].name: duplicate port name 'http' (names are unique within a pod)",
+    ]);
+  });
+
+  it("read items only of a *List: another kind's items field is not a list of objects", () => {
+    const { input, notes } = parse(`kind: ConfigMap
+metadata: { name: cfg }
+items:
+  - { apiVersion: v1, kind: Pod, metadata: { name: a }, spec: { containers: [] } }
+`);
+    expect(input.pods).toEqual([]);
+    expect(notes).toEqual([
+      "f0.yaml:1: ignoring ConfigMap default/cfg (only Namespace, Pod, Deployment and NetworkPolicy are used)",
+    ]);
+  });
+
+  it("report invalid YAML in the parser's words, once: file:line says where, so no line, column or excerpt", () => {
+    expect(problemsOf("kind: Pod\nmetadata: [unclosed\n")).toEqual([
+      "f0.yaml:3: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+    ]);
+  });
+
   it("report problems in file order, then line order", () => {
     expect(problemsOf(POD("a"), `${POD("b")}---\n${POD("c", "status: { podIP: bad }\n")}`, POD("a"))).toEqual(
       [
@@ -114,6 +187,14 @@ items:
         "f2.yaml:3: Pod x/a: metadata.name: pod x/a is also defined at f0.yaml:1",
       ],
     );
+    // Within a file, by line even where the fields are checked in another order (metadata before
+    // status here); the file need not be the first one.
+    const statusFirst =
+      "kind: Pod\nstatus: { podIP: bad }\nmetadata: { name: b, namespace: '' }\nspec: { containers: [] }\n";
+    expect(problemsOf(POD("a"), statusFirst)).toEqual([
+      "f1.yaml:2: Pod default/b: status.podIP: 'bad' is not an IPv4 or IPv6 address",
+      "f1.yaml:3: Pod default/b: metadata.namespace: a namespace name",
+    ]);
     const reversed = parseManifests.bind(null, [
       { file: "z.yaml", text: POD("a", "status: { podIP: bad }\n") },
       { file: "a.yaml", text: POD("b", "status: { podIP: worse }\n") },
@@ -130,6 +211,10 @@ describe("manifest files", () => {
     expect(userErrorFrom(() => loadManifests(["tests/fixtures/netpol/none.yaml"])).message).toMatch(
       /^tests\/fixtures\/netpol\/none\.yaml: cannot read: ENOENT/,
     );
+    // An absolute path inside the working directory is shown relative to it too.
+    expect(
+      userErrorFrom(() => loadManifests([join(process.cwd(), "tests/fixtures/netpol/none.yaml")])).message,
+    ).toMatch(/^tests\/fixtures\/netpol\/none\.yaml: cannot read: ENOENT/);
     const outside = join(mkdtempSync(join(tmpdir(), "devstack-netpol-")), "bad.yaml");
     writeFileSync(outside, POD("a", "status: { podIP: bad }\n"));
     expect(userErrorFrom(() => loadManifests([outside])).message).toContain(`\n  ${outside}:5: Pod x/a:`);

@@ -2,11 +2,12 @@ import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { operationRows } from "../../src/contract/report.ts";
-import { policyGrid } from "../../src/netpol/probe-report.ts";
+import { policyGrid, policySection } from "../../src/netpol/probe-report.ts";
 import { runHtml } from "../../src/pipeline/html-report.ts";
 import { runSummary, summaryMarkdown } from "../../src/pipeline/report.ts";
 import { suiteFigures } from "../../src/pipeline/suite-reports.ts";
 import { parseSuites, type SuiteResult } from "../../src/pipeline/suites.ts";
+import type { PolicyObservation } from "../../src/runtimes/runtime.ts";
 import { envState } from "../support/env-state.ts";
 import { sampleContract, samplePolicy, sampleRunFolder } from "../support/pipeline-runs.ts";
 
@@ -145,6 +146,46 @@ describe("a pipeline run's report", () => {
     expect([...mixed.cells.values()]).toEqual([
       { verdict: "mixed", ports: ["80/TCP deny", "5432/TCP allow"] },
     ]);
+  });
+
+  it("the policy section: the grid, the verdict and each mismatch in words (golden)", () => {
+    const { html, script, css } = policySection(samplePolicy);
+    expect(html).toBe(
+      `<p id="policy-verdict">3 pods, 4 probes in 4.2 s: 1 mismatch(es).
+✓ allowed and reached, ✗ denied and not reached, ± some ports each way; hover a cell for its ports.</p>
+<table id="policy-grid"><thead><tr><th>from \\ to</th><th>azora/azora-db-1</th><th>azora/redis-0</th><th>azora/user-service-1</th></tr></thead><tbody>
+<tr><th>azora/azora-db-1</th><td></td><td></td><td class="deny" title="8080/TCP deny">✗</td></tr>
+<tr><th>azora/redis-0</th><td class="mismatch" title="5432/TCP expected deny, open">MISMATCH</td><td></td><td></td></tr>
+<tr><th>azora/user-service-1</th><td class="allow" title="5432/TCP allow">✓</td><td class="allow" title="6379/TCP allow">✓</td><td></td></tr>
+</tbody></table>
+<ul id="policy-mismatches"><li>azora/redis-0 -&gt; azora/azora-db-1 5432/TCP: expected deny, observed allow (open)</li></ul>
+`,
+    );
+    expect(script).toBe("");
+    expect(css).toContain("td.mismatch { background: #f99; font-weight: bold; }");
+  });
+
+  it("the policy section when all went as the policies say: no list, the ports of a cell one per line, problems named (golden)", () => {
+    const [first] = samplePolicy.observations as [PolicyObservation];
+    const { html } = policySection({
+      ...samplePolicy,
+      pods: 2,
+      seconds: 0.25,
+      observations: [first, { ...first, port: 80, expected: false, reached: false, outcome: "timeout" }],
+      problems: ["azora/<db> is reachable on its node's address", "redis-0 has no policy"],
+    });
+    expect(html).toBe(
+      `<p id="policy-verdict">2 pods, 2 probes in 0.3 s: all as the policies say.
+✓ allowed and reached, ✗ denied and not reached, ± some ports each way; hover a cell for its ports.</p>
+<table id="policy-grid"><thead><tr><th>from \\ to</th><th>azora/azora-db-1</th><th>azora/user-service-1</th></tr></thead><tbody>
+<tr><th>azora/azora-db-1</th><td></td><td></td></tr>
+<tr><th>azora/user-service-1</th><td class="mixed" title="5432/TCP allow
+80/TCP deny">±</td><td></td></tr>
+</tbody></table>
+
+<p class="failed">Not in force: azora/&lt;db&gt; is reachable on its node&#39;s address</p>
+<p class="failed">Not in force: redis-0 has no policy</p>`,
+    );
   });
 
   it("index.html: one self-contained page with the environment and every suite's section", () => {

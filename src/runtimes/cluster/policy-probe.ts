@@ -7,6 +7,7 @@ import {
   type Observation,
   type Outcome,
   PROBER,
+  PROBER_MAIN,
   type ProbeRunner,
   probeAgainstEngine,
 } from "../../netpol/live-probe.ts";
@@ -26,10 +27,10 @@ import { devstackNamespaces } from "./namespace.ts";
  */
 
 let script: Promise<string> | undefined;
-/** The prober as the image's Node runs it: types stripped. */
+/** The prober as the image's Node runs it: types stripped, then run as a program. */
 const proberScript = () => {
   script ??= transform(readFileSync(PROBER, "utf8"), { loader: "ts", format: "esm", target: "node20" }).then(
-    (r) => r.code,
+    (r) => `${r.code}\n${PROBER_MAIN}\n`,
   );
   return script;
 };

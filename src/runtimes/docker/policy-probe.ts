@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import { type LivePod, type Outcome, PROBER, type ProbeRunner } from "../../netpol/live-probe.ts";
+import { type LivePod, type Outcome, type ProbeRunner, proberArguments } from "../../netpol/live-probe.ts";
 import type { PodInput } from "../../netpol/model.ts";
 import { POD_LABEL, type RunningContainer } from "./firewall.ts";
 
@@ -26,9 +26,7 @@ export const nsenterProbe: ProbeRunner<ProbePod> = (batches, timeoutMs) =>
         "--net",
         "--",
         process.execPath,
-        PROBER,
-        JSON.stringify(targets),
-        String(timeoutMs),
+        ...proberArguments(targets, timeoutMs),
       ]);
       return JSON.parse(stdout) as Outcome[];
     }),
