@@ -27,7 +27,7 @@ const summary: ContractSummary = {
   calls: [
     call("GET /users/{id}", 200, 4),
     call("GET /users/{id}", 404, 8),
-    call("GET /users", 0, 30, ["no answer"]),
+    call("GET /users", 0, 30, ["no answer", "retried: no answer"]),
     call(undefined, 500, 2, ["undocumented <answer>"]),
   ],
   uncovered: [
@@ -65,7 +65,7 @@ const summary: ContractSummary = {
         problems: ["answered late", "no answer"],
       },
     ],
-    skipped: ["an expired token: no signing secret given"],
+    skipped: ["an expired token: no signing secret given", "the rate limit: told to skip it"],
   },
 };
 
@@ -83,7 +83,7 @@ describe("the contract report", () => {
 <table id="contract-operations"><thead><tr><th>service</th><th>operation</th><th>calls</th><th>statuses</th><th>median ms</th><th>verdict</th></tr></thead>
 <tbody>
 <tr class="held"><td>user-service</td><td>GET /users/{id}</td><td>2</td><td>200, 404</td><td>6</td><td>conforms</td></tr>
-<tr class="failed"><td>user-service</td><td>GET /users</td><td>1</td><td>no answer</td><td>30</td><td>failed: no answer</td></tr>
+<tr class="failed"><td>user-service</td><td>GET /users</td><td>1</td><td>no answer</td><td>30</td><td>failed: no answer; retried: no answer</td></tr>
 <tr class="failed"><td>user-service</td><td>GET http://u.test/users/1 (undocumented)</td><td>1</td><td>500</td><td>2</td><td>failed: undocumented &lt;answer&gt;</td></tr>
 <tr class="failed"><td>user-service</td><td>DELETE /users/{id}</td><td>0</td><td>-</td><td>-</td><td>failed: not exercised</td></tr>
 </tbody></table>
@@ -93,7 +93,10 @@ describe("the contract report", () => {
 <tr class="held"><td>no token</td><td>GET /api/users</td><td>400 or 401</td><td>401</td><td>3</td><td>ok</td></tr>
 <tr class="held"><td>the per-user rate limit</td><td>GET /api/courses</td><td>429</td><td>429</td><td>1</td><td>ok (after 250 requests)</td></tr>
 <tr class="failed"><td>a backend that does not answer</td><td>GET /api/enrollments</td><td>503</td><td>no answer</td><td>7000</td><td>failed: answered late; no answer</td></tr>
-</tbody></table><p>Skipped: an expired token: no signing secret given</p>`);
+</tbody></table><p>Skipped: an expired token: no signing secret given</p>
+<p>Skipped: the rate limit: told to skip it</p>`);
+    // A section with nothing to run in the page.
+    expect(contractSection(summary).script).toBe("");
   });
 
   it("says when everything held, direct, and writes no gateway part without checks", () => {

@@ -350,6 +350,8 @@ describe("the contract suite", () => {
     expect(broken.map((c) => [shape(c), c.status])).toEqual([
       ["course-service PATCH /courses/ID -> 200", 500],
     ]);
+    // The call is still filed under the operation it was made for.
+    expect(broken[0]?.operation).toBe("PATCH /courses/{id}");
     expect(broken[0]?.problems).toEqual([
       "PATCH /courses/{id} does not document status 500",
       `PATCH ${broken[0]?.url}: expected 200, got 500: {"error":{"code":"internal","message":"internal","requestId":"r"}}`,
