@@ -27,12 +27,13 @@ const pods: LivePod[] = [
   },
   // No declared port: a source, never a target.
   { namespace: "shop", name: "job", labels: { app: "job" }, podIP: "10.1.0.2" },
+  // One port number under two protocols, and a second TCP port: three targets.
   {
     namespace: "data",
     name: "db",
     labels: { app: "db" },
     podIP: "10.2.0.1",
-    ports: [{ containerPort: 5432 }],
+    ports: [{ containerPort: 5432 }, { containerPort: 5432, protocol: "UDP" }, { containerPort: 9187 }],
   },
 ];
 
@@ -51,7 +52,7 @@ function scriptedRunner(network: Record<string, Outcome>) {
 }
 
 const web = (port: number, protocol = "TCP") => ({ ip: "10.1.0.1", protocol, port });
-const db = { ip: "10.2.0.1", protocol: "TCP", port: 5432 };
+const db = (port = 5432, protocol = "TCP") => ({ ip: "10.2.0.1", protocol, port });
 
 describe("the live probe", () => {
   it("probes every other pod once per declared TCP and UDP port, and reads each outcome", async () => {
@@ -59,38 +60,41 @@ describe("the live probe", () => {
       "10.1.0.1 8080/TCP": "open",
       "10.1.0.1 53/UDP": "timeout",
       "10.2.0.1 5432/TCP": "refused",
+      "10.2.0.1 5432/UDP": "timeout",
+      "10.2.0.1 9187/TCP": "open",
     });
     const expected = (from: string, to: string) => from === "shop/web" || to === "shop/web";
     const observations = await probePairs(pods, expected, run);
+    const toDb = [db(), db(5432, "UDP"), db(9187)];
     expect(asked).toEqual([
-      { source: "shop/web", targets: [db], timeoutMs: 1_000 },
-      { source: "shop/job", targets: [web(8080), web(53, "UDP"), db], timeoutMs: 1_000 },
+      { source: "shop/web", targets: toDb, timeoutMs: 1_000 },
+      { source: "shop/job", targets: [web(8080), web(53, "UDP"), ...toDb], timeoutMs: 1_000 },
       { source: "data/db", targets: [web(8080), web(53, "UDP")], timeoutMs: 1_000 },
     ]);
+    /** An observation, its port written as `port/protocol`. */
     const seen = (
       from: string,
       to: string,
-      port: number,
+      at: string,
       outcome: Outcome,
       expected: boolean,
       reached: boolean,
-    ) => ({
-      from,
-      to,
-      protocol: port === 53 ? "UDP" : "TCP",
-      port,
-      expected,
-      outcome,
-      reached,
-    });
+    ) => {
+      const [port, protocol] = at.split("/");
+      return { from, to, protocol, port: Number(port), expected, outcome, reached };
+    };
     expect(observations).toEqual([
       // A reset from the database got through the network: reached, though nothing listened.
-      seen("shop/web", "data/db", 5432, "refused", true, true),
-      seen("shop/job", "shop/web", 8080, "open", true, true),
-      seen("shop/job", "shop/web", 53, "timeout", true, false),
-      seen("shop/job", "data/db", 5432, "refused", false, true),
-      seen("data/db", "shop/web", 8080, "open", true, true),
-      seen("data/db", "shop/web", 53, "timeout", true, false),
+      seen("shop/web", "data/db", "5432/TCP", "refused", true, true),
+      seen("shop/web", "data/db", "5432/UDP", "timeout", true, false),
+      seen("shop/web", "data/db", "9187/TCP", "open", true, true),
+      seen("shop/job", "shop/web", "8080/TCP", "open", true, true),
+      seen("shop/job", "shop/web", "53/UDP", "timeout", true, false),
+      seen("shop/job", "data/db", "5432/TCP", "refused", false, true),
+      seen("shop/job", "data/db", "5432/UDP", "timeout", false, false),
+      seen("shop/job", "data/db", "9187/TCP", "open", false, true),
+      seen("data/db", "shop/web", "8080/TCP", "open", true, true),
+      seen("data/db", "shop/web", "53/UDP", "timeout", true, false),
     ]);
   });
 
@@ -176,9 +180,13 @@ describe("the live probe", () => {
     const observations = await probeAgainstEngine(pods, model, run);
     expect(observations.map((o) => `${o.from} -> ${o.to} ${o.port}/${o.protocol} ${o.expected}`)).toEqual([
       "shop/web -> data/db 5432/TCP true",
+      "shop/web -> data/db 5432/UDP false",
+      "shop/web -> data/db 9187/TCP false",
       "shop/job -> shop/web 8080/TCP false",
       "shop/job -> shop/web 53/UDP true",
       "shop/job -> data/db 5432/TCP false",
+      "shop/job -> data/db 5432/UDP false",
+      "shop/job -> data/db 9187/TCP false",
       "data/db -> shop/web 8080/TCP false",
       "data/db -> shop/web 53/UDP false",
     ]);

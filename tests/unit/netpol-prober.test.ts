@@ -3,7 +3,9 @@ import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 import { readFileSync } from "node:fs";
 import { type AddressInfo, connect, createServer, type Server } from "node:net";
+import { execa } from "execa";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { proberArguments } from "../../src/netpol/live-probe.ts";
 import { main, probeTargets, type Target } from "../../src/netpol/prober.ts";
 
 // The prober in this process, against listeners of the test's own on loopback: every outcome it
@@ -118,7 +120,17 @@ describe("the prober", () => {
       written.push(String(chunk));
       return true;
     });
-    await main(["node", "--input-type=module", JSON.stringify([at("TCP", closed), at("TCP", open)]), "5000"]);
+    // process.argv under `node --input-type=module -e SCRIPT TARGETS TIMEOUT`.
+    await main([process.execPath, JSON.stringify([at("TCP", closed), at("TCP", open)]), "5000"]);
     expect(written).toEqual(['["refused","open"]']);
+  });
+
+  it("runs as a program from proberArguments, as the runners start it inside a pod's namespace", async () => {
+    const [open, closed] = [await tcpListener(), await closedTcpPort()];
+    const { stdout } = await execa(
+      process.execPath,
+      proberArguments([at("TCP", open), at("TCP", closed)], 5_000),
+    );
+    expect(JSON.parse(stdout)).toEqual(["open", "refused"]);
   });
 });

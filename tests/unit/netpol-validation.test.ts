@@ -144,6 +144,16 @@ spec:
     );
   });
 
+  it("names a misspelt field where it stands, and every one of a rule's misspelt fields in one problem", () => {
+    const error = failure(() =>
+      parse(policyYaml("  podSelector: {}\n  egres: []\n  ingress:\n    - fromm: []\n      portz: []\n")),
+    );
+    expect(lines(error)).toEqual([
+      "in.yaml:8: NetworkPolicy x/p: spec.egres: unknown field (a misspelt field would silently change what the policy means)",
+      "in.yaml:10: NetworkPolicy x/p: spec.ingress[0].fromm: unknown fields fromm, portz (a misspelt field would silently change what the policy means)",
+    ]);
+  });
+
   it("says what a wrongly typed field should be, and an except that is not a CIDR where it stands", () => {
     const error = failure(() =>
       parse(`apiVersion: networking.k8s.io/v1
