@@ -307,6 +307,7 @@ const failures: Record<string, () => unknown> = {
   "data-22001": () => Object.assign(new Error("value too long"), { code: "22001" }),
   "code-220": () => Object.assign(new Error("short code"), { code: "220" }),
   "code-22P02X": () => Object.assign(new Error("long code"), { code: "22P02X" }),
+  "code-X22001": () => Object.assign(new Error("prefixed code"), { code: "X22001" }),
 };
 
 async function service(
@@ -542,11 +543,15 @@ describe("an Azora service", () => {
   it("maps what a route throws to a status and a stable code, logging what needs a look", async () => {
     const { app, logs } = await service();
     const answers: Record<string, unknown> = {};
+    const retryAfter: Record<string, unknown> = {};
     for (const id of Object.keys(failures)) {
       const answer = await app.inject({ method: "GET", url: `/things/${id}` });
       answers[id] = [answer.statusCode, answer.json()];
       expect(answer.json().error.requestId).toBe(answer.headers["x-request-id"]);
+      if ("retry-after" in answer.headers) retryAfter[id] = answer.headers["retry-after"];
     }
+    // Only the temporary failure says when to come back.
+    expect(retryAfter).toEqual({ down: "1" });
     const error = (status: number, code: string, message: string, details?: unknown) => [
       status,
       { error: { code, message, requestId: expect.any(String), ...(details ? { details } : {}) } },
@@ -577,6 +582,7 @@ describe("an Azora service", () => {
       "data-22001": error(400, "invalid_input", "the database refused a value: value too long"),
       "code-220": error(500, "internal", "internal error"),
       "code-22P02X": error(500, "internal", "internal error"),
+      "code-X22001": error(500, "internal", "internal error"),
     });
     const worth = logs.filter((l) => (l.level as number) >= 40).map((l) => [l.level, l.msg, l.err]);
     expect(worth).toEqual([
@@ -589,6 +595,7 @@ describe("an Azora service", () => {
       [50, "unhandled error", expect.objectContaining({ message: "said 500" })],
       [50, "unhandled error", expect.objectContaining({ message: "short code" })],
       [50, "unhandled error", expect.objectContaining({ message: "long code" })],
+      [50, "unhandled error", expect.objectContaining({ message: "prefixed code" })],
     ]);
     await app.close();
   });

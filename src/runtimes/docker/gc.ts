@@ -103,13 +103,12 @@ export async function collectGarbage({
     for (const { group, tableOnly } of stale) {
       // A group whose network could not go keeps its table (it still fences what is on it) and
       // its record, for the next gc; the others are removed all the same.
-      if (
-        !(await removeResources(group.resources).then(
-          () => true,
-          (error: unknown) => !stuck.push(error),
-        ))
-      )
+      try {
+        await removeResources(group.resources);
+      } catch (error) {
+        stuck.push(error);
         continue;
+      }
       if (group.env) await removeTable(tableName(group.env), nft);
       // A record of that name in our folder is another environment's when the group's is elsewhere.
       const ourRecord = !group.records || group.records === recordsId();
