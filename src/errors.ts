@@ -3,11 +3,10 @@
  * trace, and exit non-zero; anything else that escapes is a bug and keeps its stack.
  */
 export class UserError extends Error {
-  constructor(
-    message: string,
-    readonly hint?: string,
-  ) {
+  readonly hint?: string;
+  constructor(message: string, hint?: string) {
     super(message);
     this.name = "UserError";
+    this.hint = hint;
   }
 }

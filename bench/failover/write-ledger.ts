@@ -54,7 +54,10 @@ export class WriteLedger {
   private running = true;
   private readonly loop: Promise<void>;
 
-  private constructor(private readonly options: Required<LedgerOptions>) {
+  private readonly options: Required<LedgerOptions>;
+
+  private constructor(options: Required<LedgerOptions>) {
+    this.options = options;
     this.loop = this.run();
   }
 

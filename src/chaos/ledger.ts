@@ -60,7 +60,10 @@ export class Ledger {
 
   private gateway: string;
 
-  constructor(private readonly options: LedgerOptions) {
+  private readonly options: LedgerOptions;
+
+  constructor(options: LedgerOptions) {
+    this.options = options;
     this.gateway = options.gateway;
   }
 

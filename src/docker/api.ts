@@ -1,11 +1,12 @@
-import { getContainerRuntimeClient } from "./testcontainers.ts";
+import type { getContainerRuntimeClient } from "testcontainers";
 
 /**
  * The Docker API (through testcontainers' client, so the same connection and settings) for calls
  * made many times a second, such as start-up probes, where spawning the docker CLI would cost a
- * process each time on a 2-core machine.
+ * process each time on a 2-core machine. testcontainers is loaded on first use: a fifth of a second
+ * that commands which never call the API (a dry run, a reused environment) do not pay.
  */
-const client = () => getContainerRuntimeClient();
+const client = async () => (await import("./testcontainers.ts")).getContainerRuntimeClient();
 
 export type ContainerInspection = Awaited<
   ReturnType<Awaited<ReturnType<typeof getContainerRuntimeClient>>["container"]["inspect"]>

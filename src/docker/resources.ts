@@ -43,8 +43,10 @@ export async function listResources(filter: string): Promise<Resource[]> {
     ],
   ];
   const found: Resource[] = [];
-  for (const [kind, args] of listings) {
-    for (const line of (await docker(args)).split("\n").filter(Boolean)) {
+  // The three listings at once: each is a docker process, and every up, down and gc starts here.
+  const outputs = await Promise.all(listings.map(([, args]) => docker(args)));
+  for (const [i, [kind]] of listings.entries()) {
+    for (const line of (outputs[i] ?? "").split("\n").filter(Boolean)) {
       const [id = "", name = "", labels = ""] = line.split("\t");
       const parsed = parseLabels(labels);
       // A Kind node inherits its image's DevStack labels; it is the Kind runtime's, not a build's.

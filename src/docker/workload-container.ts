@@ -11,12 +11,15 @@ import { GenericContainer } from "./testcontainers.ts";
  * it could reach other environments' containers past their firewalls.
  */
 export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
-  private soleNetwork?: { name: string; aliases: string[] };
+  private soleNetwork?: { name: string; aliases: string[]; gateway?: string };
   private gatewayNames: string[] = [];
 
-  /** The only network the container joins, and its names there. */
-  withSoleNetwork(name: string, aliases: string[]): this {
-    this.soleNetwork = { name, aliases };
+  /**
+   * The only network the container joins, and its names there. Its gateway is looked up unless the
+   * caller knows it (one docker process less per container).
+   */
+  withSoleNetwork(name: string, aliases: string[], gateway?: string): this {
+    this.soleNetwork = { name, aliases, gateway };
     return this;
   }
 
@@ -31,7 +34,8 @@ export class WorkloadContainer extends LoopbackOnly(GenericContainer) {
     // the engine's DNS forwards them to the network's gateway, where the environment's supervisor
     // says at once that they do not exist (runtimes/docker/dns-answerer.ts). Without a supervisor
     // nothing answers there and the resolver gives up after 1 s per question (not 2 x 5 s).
-    const gateway = this.soleNetwork && (await gatewayOf(this.soleNetwork.name));
+    const gateway =
+      this.soleNetwork && (this.soleNetwork.gateway ?? (await gatewayOf(this.soleNetwork.name)));
     this.hostConfig.Dns = [gateway || "127.0.0.1"];
     if (gateway && this.gatewayNames.length > 0)
       this.hostConfig.ExtraHosts = this.gatewayNames.map((name) => `${name}:${gateway}`);

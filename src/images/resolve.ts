@@ -219,6 +219,10 @@ async function resolveInTurn(opts: ResolveOptions): Promise<Map<string, Resolved
   // Images may have been built, pulled or removed since the last resolution.
   knownIds.clear();
   await ensureEngine();
+  // Every DevStack tag and its id in one docker process: a reused environment's images are all
+  // found here, instead of by an inspect apiece. A tag not listed is still looked up (a build's).
+  const tags = await ourTags();
+  for (const { tag, id } of tags) knownIds.set(tag, id);
   const map = opts.map ?? loadImageMap();
   const order = buildOrder(map, opts.names ?? []);
   const source = opts.source ?? "auto";
@@ -248,29 +252,44 @@ async function resolveInTurn(opts: ResolveOptions): Promise<Map<string, Resolved
     },
   );
   await tasks.run();
-  await pruneSuperseded(map, resolved);
+  await pruneSuperseded(
+    map,
+    resolved,
+    tags.map((t) => t.tag),
+  );
   return resolved;
+}
+
+/** Every `azora-devstack/*` tag in the engine, with its image id. */
+async function ourTags(): Promise<{ tag: string; id: string }[]> {
+  const listing = await dockerMaybe([
+    "images",
+    "--no-trunc",
+    "--filter",
+    "reference=azora-devstack/*",
+    "--format",
+    "{{.ID}} {{.Repository}}:{{.Tag}}",
+  ]);
+  return (listing ?? "")
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => {
+      const [id = "", tag = ""] = line.split(" ");
+      return { tag, id };
+    });
 }
 
 /**
  * Removes older recipe builds of the images just resolved (other tags of `azora-devstack/NAME`,
  * and of `azora-devstack/NAME-rootfs` than the current root filesystem), so that repeated builds
  * do not pile up. An image a container still uses stays: `docker rmi` without --force refuses it.
+ * `tags` is the listing from before the resolution: what it built is current, never stale.
  */
-async function pruneSuperseded(map: ImageMap, resolved: Map<string, ResolvedImage>): Promise<void> {
-  // One listing of every DevStack tag (a docker process per repository cost about 1 s of each
-  // `up` of a reused environment).
-  const tags = (
-    (await dockerMaybe([
-      "images",
-      "--filter",
-      "reference=azora-devstack/*",
-      "--format",
-      "{{.Repository}}:{{.Tag}}",
-    ])) ?? ""
-  )
-    .split("\n")
-    .filter(Boolean);
+async function pruneSuperseded(
+  map: ImageMap,
+  resolved: Map<string, ResolvedImage>,
+  tags: readonly string[],
+): Promise<void> {
   const repositoryOf = (tag: string) => tag.slice(0, tag.lastIndexOf(":"));
   for (const image of resolved.values()) {
     const packages = map.images[image.name]?.recipe.packages;

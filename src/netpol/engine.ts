@@ -43,7 +43,9 @@ export interface Entry {
 
 class Bits {
   readonly words: Uint32Array;
-  constructor(readonly size: number) {
+  readonly size: number;
+  constructor(size: number) {
+    this.size = size;
     this.words = new Uint32Array((size + 31) >>> 5);
   }
   set(i: number) {
@@ -211,18 +213,30 @@ export function evaluate(cluster: Cluster, options: ReachabilityOptions = {}): R
 
 export class Reachability {
   private readonly indexById: Map<string, number>;
+  /** Pods in matrix order (by namespace, then name). */
+  readonly pods: readonly ClusterPod[];
+  /** Per destination (same order as `pods`), the (protocol, port) asked about. */
+  readonly queries: readonly (readonly PortQuery[])[];
+  private readonly slotBase: Int32Array;
+  private readonly bits: Uint8Array;
+  /** Per pod, whether some policy isolates it in each direction. */
+  readonly isolation: { ingress: readonly boolean[]; egress: readonly boolean[] };
+  readonly policyCount: number;
 
   constructor(
-    /** Pods in matrix order (by namespace, then name). */
-    readonly pods: readonly ClusterPod[],
-    /** Per destination (same order as `pods`), the (protocol, port) asked about. */
-    readonly queries: readonly (readonly PortQuery[])[],
-    private readonly slotBase: Int32Array,
-    private readonly bits: Uint8Array,
-    /** Per pod, whether some policy isolates it in each direction. */
-    readonly isolation: { ingress: readonly boolean[]; egress: readonly boolean[] },
-    readonly policyCount: number,
+    pods: readonly ClusterPod[],
+    queries: readonly (readonly PortQuery[])[],
+    slotBase: Int32Array,
+    bits: Uint8Array,
+    isolation: { ingress: readonly boolean[]; egress: readonly boolean[] },
+    policyCount: number,
   ) {
+    this.pods = pods;
+    this.queries = queries;
+    this.slotBase = slotBase;
+    this.bits = bits;
+    this.isolation = isolation;
+    this.policyCount = policyCount;
     this.indexById = new Map(pods.map((pod, i) => [pod.id, i]));
   }
 

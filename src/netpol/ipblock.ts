@@ -106,10 +106,12 @@ export class IpBlock {
   private readonly allowed: Range;
   private readonly excepted: readonly Range[];
 
-  constructor(
-    readonly cidr: Cidr,
-    readonly except: readonly Cidr[],
-  ) {
+  readonly cidr: Cidr;
+  readonly except: readonly Cidr[];
+
+  constructor(cidr: Cidr, except: readonly Cidr[]) {
+    this.cidr = cidr;
+    this.except = except;
     this.allowed = new Range(cidr);
     this.excepted = except.map((e) => new Range(e));
   }

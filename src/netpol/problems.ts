@@ -34,13 +34,16 @@ export function formatProblem(p: Problem): string {
 
 /** Every problem found in the input, reported at once; nothing is evaluated while there is one. */
 export class NetpolInputError extends UserError {
-  constructor(readonly problems: readonly Problem[]) {
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly Problem[]) {
     super(
       `invalid network policy input (${problems.length} problem${problems.length === 1 ? "" : "s"})\n  ${problems
         .map(formatProblem)
         .join("\n  ")}`,
     );
     this.name = "NetpolInputError";
+    this.problems = problems;
   }
 }
 

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { toPgVector } from "@azora/service-kit";
+import { toPgVector } from "@azora/service-kit/embedding";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
 import type { SeedCourse, SeedEnrollment, SeedUser } from "./generate.ts";

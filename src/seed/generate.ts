@@ -1,5 +1,5 @@
-import { courseText } from "@azora/course-service";
-import { type Embedder, FeatureHashingEmbedder } from "@azora/service-kit";
+import { courseText } from "@azora/course-service/course-text";
+import { type Embedder, FeatureHashingEmbedder } from "@azora/service-kit/embedding";
 import { seedEmail } from "./accounts.ts";
 import { seedUuid } from "./ids.ts";
 import { prngFor } from "./prng.ts";

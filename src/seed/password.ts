@@ -1,4 +1,4 @@
-import { hashPassword } from "@azora/user-service";
+import { hashPassword } from "@azora/user-service/passwords";
 import { SEED_PASSWORD } from "./accounts.ts";
 
 /**

@@ -152,10 +152,10 @@ const peerMatches = (peer: Peer, pod: string) => {
 export class Reachability {
   private readonly expected = new Map<string, boolean>();
 
-  constructor(
-    readonly pods: readonly string[],
-    defaultExpectation: boolean,
-  ) {
+  readonly pods: readonly string[];
+
+  constructor(pods: readonly string[], defaultExpectation: boolean) {
+    this.pods = pods;
     for (const from of pods) for (const to of pods) this.expected.set(`${from}>${to}`, defaultExpectation);
   }
 

@@ -31,13 +31,13 @@ describe("the Docker runtime's plan", () => {
       "docker create+start azora-plan-dev-azora-db-1: image postgres, network azora-plan-dev (aliases azora-db-rw, azora-db-ro, azora-db-r), ports 127.0.0.1::5432, 127.0.0.1::9187, files /docker-entrypoint-initdb.d/10-post-init-application.sql, volumes azora-plan-dev-azora-db-1-data at /var/lib/postgresql/data",
     );
     expect(does("containers").find((line) => line.includes("tyk-gateway-1:"))).toBe(
-      "docker create+start azora-plan-dev-tyk-gateway-1: image tyk, network azora-plan-dev (aliases tyk-gateway), ports 127.0.0.1::8080, 127.0.0.1::9696, files /opt/tyk-gateway/tyk.conf, /opt/tyk-gateway/policies/policies.json, volumes azora-plan-dev-tyk-gateway-1-emptydir-apps at /opt/tyk-gateway/apps, after init containers render-apis (image node)",
+      "docker create+start azora-plan-dev-tyk-gateway-1: image tyk, network azora-plan-dev (aliases tyk-gateway), ports 127.0.0.1::8080, 127.0.0.1::9696, files /opt/tyk-gateway/tyk.conf, /opt/tyk-gateway/policies/policies.json, volumes azora-plan-dev-tyk-gateway-1-emptydir-apps at /opt/tyk-gateway/apps, once the database's containers have started, after init containers render-apis (image node)",
     );
     // The database, the session store's one Redis and one Sentinel, Tyk's Redis, the gateway and
     // the four services.
     expect(does("containers")).toHaveLength(9);
     expect(does("containers").find((line) => line.includes("redis-sentinel-0:"))).toBe(
-      "docker create+start azora-plan-dev-redis-sentinel-0: image redis, network azora-plan-dev (aliases redis-sentinel, redis-sentinel-headless, redis-sentinel-0.redis-sentinel-headless, redis-sentinel-0.redis-sentinel-headless.azora.svc.cluster.local), ports 127.0.0.1::26379, volumes azora-plan-dev-redis-sentinel-0-emptydir-sentinel at /sentinel, after init containers render-config (image redis)",
+      "docker create+start azora-plan-dev-redis-sentinel-0: image redis, network azora-plan-dev (aliases redis-sentinel, redis-sentinel-headless, redis-sentinel-0.redis-sentinel-headless, redis-sentinel-0.redis-sentinel-headless.azora.svc.cluster.local), ports 127.0.0.1::26379, volumes azora-plan-dev-redis-sentinel-0-emptydir-sentinel at /sentinel, once the database's containers have started, after init containers render-config (image redis)",
     );
     expect(does("seed")).toEqual(["load the small seed 42 (skipped if loaded)"]);
     expect(does("readiness")).toContain("user-service: GET :8080/readyz = 200");

@@ -16,6 +16,7 @@ import {
   Uuid,
 } from "@azora/service-kit";
 import type pg from "pg";
+import { courseText } from "./course-text.ts";
 
 const Title = Type.String({ minLength: 1, maxLength: 200 });
 const Description = Type.String({ minLength: 1, maxLength: 5000 });
@@ -89,10 +90,6 @@ const toCourse = (row: Row): Static<typeof Course> => ({
   updatedAt: row.updated_at.toISOString(),
 });
 const COLUMNS = "id, title, description, tags, created_at, updated_at";
-
-/** The text a course is embedded from; the seed uses the same function, so search sees one space. */
-export const courseText = (c: { title: string; description: string; tags?: string[] }) =>
-  [c.title, c.description, ...(c.tags ?? [])].join("\n");
 
 export async function buildCourseService(deps: {
   pool: pg.Pool;

@@ -29,7 +29,10 @@ export function tokenize(text: string): string[] {
 }
 
 export class FeatureHashingEmbedder implements Embedder {
-  constructor(readonly dimensions = EMBEDDING_DIMENSIONS) {}
+  readonly dimensions: number;
+  constructor(dimensions = EMBEDDING_DIMENSIONS) {
+    this.dimensions = dimensions;
+  }
 
   embed(text: string): Float32Array {
     const vector = new Float32Array(this.dimensions);

@@ -31,13 +31,19 @@ export const ErrorResponse = Type.Object(
 
 /** An error a route throws on purpose; it becomes the documented error shape with its status. */
 export class ApiError extends Error {
+  readonly statusCode: number;
+  readonly code: string;
+  readonly details?: { field: string; problem: string }[];
   constructor(
-    readonly statusCode: number,
-    readonly code: string,
+    statusCode: number,
+    code: string,
     message: string,
-    readonly details?: { field: string; problem: string }[],
+    details?: { field: string; problem: string }[],
   ) {
     super(message);
+    this.statusCode = statusCode;
+    this.code = code;
+    this.details = details;
   }
 }
 

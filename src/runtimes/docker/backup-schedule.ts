@@ -95,10 +95,13 @@ export class BackupScheduler {
   private immediateTriedAt = new Map<string, number>();
   private running = new Set<string>();
 
-  constructor(
-    private readonly exec: ExecIn,
-    private readonly log: Log,
-  ) {}
+  private readonly exec: ExecIn;
+  private readonly log: Log;
+
+  constructor(exec: ExecIn, log: Log) {
+    this.exec = exec;
+    this.log = log;
+  }
 
   /** Backups started now, as `container/schedule` (for tests); they finish in the background. */
   tick(

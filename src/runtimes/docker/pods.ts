@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { waitForExit } from "../../docker/api.ts";
 import { docker } from "../../docker/cli.ts";
 import { lastLogLines } from "../../docker/logs.ts";
-import { WorkloadContainer } from "../../docker/workload-container.ts";
+import type { WorkloadContainer } from "../../docker/workload-container.ts";
 import { UserError } from "../../errors.ts";
 import { LABEL } from "../../labels.ts";
 import { containerName } from "./names.ts";
@@ -46,7 +46,7 @@ export function withPodParts<T extends WorkloadContainer>(
  * kubelet runs one before the pod's container. A non-zero exit fails the start with its logs.
  */
 export async function runInit(
-  ctx: { name: string; network: string; labels: Record<string, string> },
+  ctx: { name: string; network: string; gateway?: string; labels: Record<string, string> },
   c: ContainerPlan,
   init: InitContainerPlan,
   image: string,
@@ -54,10 +54,11 @@ export async function runInit(
 ): Promise<void> {
   const name = `${containerName(ctx.name, c)}-init-${init.name}`;
   await docker(["rm", "--force", name], { reject: false });
+  const { WorkloadContainer } = await import("../../docker/workload-container.ts");
   let builder = withPodParts(new WorkloadContainer(image), init, emptyDirs)
     .withName(name)
     .withLabels({ ...ctx.labels, [LABEL.workload]: c.workload })
-    .withSoleNetwork(ctx.network, [])
+    .withSoleNetwork(ctx.network, [], ctx.gateway)
     .withEnvironment(init.env)
     .withWaitStrategy(startedOnly);
   if (init.command) builder = builder.withEntrypoint(init.command);

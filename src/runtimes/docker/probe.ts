@@ -32,7 +32,15 @@ export async function probeOnce(
   hostPort: (port: number) => number | undefined,
 ): Promise<boolean> {
   const inspection = await inspectContainer(container);
-  if (!inspection?.State.Running) return false;
+  return inspection?.State.Running === true && (await passes(container, probe, hostPort));
+}
+
+/** Whether the probe passes, the container known to run. */
+async function passes(
+  container: string,
+  probe: Probe | undefined,
+  hostPort: (port: number) => number | undefined,
+): Promise<boolean> {
   if (!probe || probe.kind === "tcp") return true;
   if (probe.kind === "exec") return (await execExitCode(container, probe.command).catch(() => 1)) === 0;
   const port = hostPort(probe.port);
@@ -59,8 +67,10 @@ export async function waitUntilReady(
 ): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (await probeOnce(container, probe, hostPort)) return;
+    // One inspection a round, for both questions: every round of every starting container is a
+    // call the engine serves while it starts the others.
     const state = (await inspectContainer(container))?.State;
+    if (state?.Running && (await passes(container, probe, hostPort))) return;
     if (!state || state.Status === "exited" || state.Status === "dead")
       throw new Error(
         `the container ${state ? `exited (code ${state.ExitCode})` : "is gone"} before its readiness probe (${describeProbe(probe)}) passed`,

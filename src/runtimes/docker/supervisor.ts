@@ -3,7 +3,6 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { docker, dockerMaybe } from "../../docker/cli.ts";
-import { GenericContainer } from "../../docker/testcontainers.ts";
 import { LABEL } from "../../labels.ts";
 import type { FirewallConfig } from "./firewall.ts";
 import { supervisorName } from "./names.ts";
@@ -50,6 +49,7 @@ export async function ensureSupervisor(
   // where the old one stopped.
   const records = current === undefined ? undefined : await podRecordsOf(container);
   if (current !== undefined) await docker(["rm", "--force", container]);
+  const { GenericContainer } = await import("../../docker/testcontainers.ts");
   await new GenericContainer(await image())
     .withName(container)
     .withLabels({ ...labels, [LABEL.workload]: "supervisor", [FIREWALL_LABEL]: digest })

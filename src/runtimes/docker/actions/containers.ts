@@ -1,7 +1,6 @@
 import { docker, dockerMaybe } from "../../../docker/cli.ts";
 import { removeResources } from "../../../docker/resources.ts";
 import type { StartedTestContainer } from "../../../docker/testcontainers.ts";
-import { WorkloadContainer } from "../../../docker/workload-container.ts";
 import { writeEnvState } from "../../../env/state.ts";
 import { LABEL, labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
@@ -16,9 +15,12 @@ import type { DockerUpContext } from "./context.ts";
 import { waitForReadiness } from "./readiness.ts";
 
 /**
- * Every pod of the environment as a container on its network, all started at once (the database's
- * first): nothing here waits for readiness, so services boot while Postgres initialises. Services
- * connect to their dependencies on demand, as on Kubernetes, where pods start in no fixed order.
+ * Every pod of the environment as a container on its network. The database's containers are
+ * created first, alone, because its initialisation is the longest wait and migrations need it; the
+ * other pods start as soon as those have, and finish starting in the background while the database
+ * initialises and migrations and the seed run (`readiness` waits for them). Nothing here waits for
+ * readiness, except a StatefulSet's pods for the one before. Services connect to their
+ * dependencies on demand, as on Kubernetes, where pods start in no fixed order.
  */
 export const containers: Action<DockerUpContext> = {
   name: "containers",
@@ -30,7 +32,11 @@ export const containers: Action<DockerUpContext> = {
         c.volumes.length > 0
           ? `volumes ${c.volumes.map((v) => `${volumeName(ctx.name, c, v)} at ${v.path}`).join(", ")}`
           : "",
-        c.kind === "StatefulSet" && c.replica > 1 ? `once ${c.workload}-${c.replica - 2} is ready` : "",
+        c.kind === "StatefulSet" && c.replica > 1
+          ? `once ${c.workload}-${c.replica - 2} is ready`
+          : c.kind !== "Cluster" && ctx.containers.some((d) => d.kind === "Cluster")
+            ? "once the database's containers have started"
+            : "",
         c.init.length > 0
           ? `after init containers ${c.init.map((i) => `${i.name} (image ${i.image})`).join(", ")}`
           : "",
@@ -39,25 +45,36 @@ export const containers: Action<DockerUpContext> = {
         .join(", "),
     ),
   async execute(ctx) {
-    // A StatefulSet's pods start in order, each once the one before is ready (OrderedReady).
-    const previous = new Map<string, Promise<unknown>>();
-    for (const c of ordered(ctx.containers)) {
-      const before = c.kind === "StatefulSet" ? previous.get(c.workload) : undefined;
+    const databases = ctx.containers.filter((c) => c.kind === "Cluster");
+    const startOf = (c: ContainerPlan, before?: Promise<unknown>) => {
       const started = (async () => {
         await before;
         return start(ctx, c);
       })();
       ctx.starting.set(containerName(ctx.name, c), started);
+      return started;
+    };
+    const databasesStarted = Promise.all(databases.map((c) => startOf(c)));
+    // A StatefulSet's pods start in order, each once the one before is ready (OrderedReady).
+    const previous = new Map<string, Promise<unknown>>();
+    for (const c of ctx.containers.filter((x) => x.kind !== "Cluster")) {
+      const started = startOf(c, previous.get(c.workload) ?? databasesStarted);
       if (c.kind === "StatefulSet")
         previous.set(
           c.workload,
           started.then(() => waitForReadiness(ctx, [c])),
         );
     }
-    await Promise.all([...ctx.starting.values(), ...previous.values()]);
+    ctx.othersStarted = Promise.all([...ctx.starting.values(), ...previous.values()]).then(() => {
+      ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers, ctx.state.secrets);
+      writeEnvState(ctx.state);
+    });
+    // Awaited by `readiness`, which reports a failed start; until then it must not count as unhandled.
+    ctx.othersStarted.catch(() => {});
+    await databasesStarted;
     ctx.state.endpoints = endpointsOf(ctx.state.ports, ctx.containers, ctx.state.secrets);
-    writeEnvState(ctx.state);
-    return `${ctx.starting.size} started on ${ctx.network}`;
+    const others = ctx.containers.length - databases.length;
+    return `${databases.length} database container(s) started, ${others} more starting on ${ctx.network}`;
   },
   async undo(ctx) {
     // Starts still in flight land after a first removal; wait for them to settle first.
@@ -96,30 +113,14 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       continue;
     }
     await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
-    // An emptyDir is writable by every container of the pod, whatever user it runs as.
-    const tool = image(c.init[0]?.image ?? c.image);
-    await docker([
-      "run",
-      "--rm",
-      ...labelArgs(ctx.labels),
-      "--user",
-      "0",
-      "--network",
-      "none",
-      "--entrypoint",
-      "chmod",
-      "-v",
-      `${volume}:/v`,
-      tool,
-      "1777",
-      "/v",
-    ]);
+    await makeWorldWritable(volume, image("supervisor"), ctx.labels);
   }
   for (const init of c.init) {
     stopIfInterrupted(ctx, name);
     await runInit(ctx, c, init, image(init.image), emptyDirs);
   }
 
+  const { WorkloadContainer } = await import("../../../docker/workload-container.ts");
   let builder = withPodParts(new WorkloadContainer(image(c.image)), c, emptyDirs)
     .withName(name)
     .withLabels({
@@ -129,7 +130,7 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
       ...probeLabels(c),
       ...podLabel(c),
     })
-    .withSoleNetwork(ctx.network, c.aliases)
+    .withSoleNetwork(ctx.network, c.aliases, ctx.gateway)
     // The node agent's pod-state series, where the environment's Prometheus scrapes them.
     .withGatewayNames([KUBE_STATE_HOST])
     .withHostname(c.pod)
@@ -158,6 +159,26 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   await ctx.enforcer?.apply();
   ctx.progress(`  ${replicaName(c)}: started`);
   return started;
+}
+
+/**
+ * An emptyDir is writable by every container of the pod, whatever user it runs as (the kubelet
+ * makes it 0777). A new volume takes the owner and mode of the directory it is first mounted on,
+ * at the container's creation: mounted on /tmp of one of our images (Debian's: empty, root, 1777)
+ * in a container that is created and removed, never started, it is left 1777. A `chmod` run in a
+ * started container did the same, with a container start on the pod's way to ready.
+ */
+async function makeWorldWritable(volume: string, image: string, labels: Record<string, string>) {
+  const id = await docker([
+    "create",
+    ...labelArgs(labels),
+    "--network",
+    "none",
+    "-v",
+    `${volume}:/tmp`,
+    image,
+  ]);
+  await docker(["rm", id.trim()]);
 }
 
 /** What the supervisor looks after: liveness (not exec probes), readiness, and scheduled backups. */

@@ -13,6 +13,8 @@ export interface DockerUpContext {
   containers: ContainerPlan[];
   /** The environment's network (and the prefix of all its names). */
   network: string;
+  /** The network's gateway address, once the network action made it. */
+  gateway?: string;
   /** Ranges the network must stay clear of: a Kind cluster's pod and Service ranges (kind/cluster.yaml). */
   avoid: string[];
   labels: Record<string, string>;
@@ -29,6 +31,8 @@ export interface DockerUpContext {
   started: Map<string, StartedTestContainer>;
   /** Each container's start, by name (the readiness actions wait on these). */
   starting: Map<string, Promise<StartedTestContainer>>;
+  /** Every start, and a StatefulSet's waits for its pods in order (`containers` only waits for the database's). */
+  othersStarted?: Promise<void>;
   /** When this `up` began (performance.now()), for each pod's time to ready. */
   began: number;
   /** Set on Ctrl-C: no container is created after it, and no further action runs. */

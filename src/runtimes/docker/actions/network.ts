@@ -1,4 +1,4 @@
-import { createNetworkAvoiding, removeNetwork } from "../../../docker/network.ts";
+import { createNetworkAvoiding, firstHost, removeNetwork } from "../../../docker/network.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import type { DockerUpContext } from "./context.ts";
@@ -14,7 +14,10 @@ export const network: Action<DockerUpContext> = {
     `docker network create --label ... --subnet <free /16 outside ${ctx.avoid.join(", ")}> ${ctx.network}`,
   ],
   async execute(ctx) {
-    return `${ctx.network} on ${await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid)}`;
+    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid);
+    // createNetworkAvoiding names it the gateway: every pod's DNS server and kube-state-metrics.
+    ctx.gateway = firstHost(subnet);
+    return `${ctx.network} on ${subnet}`;
   },
   async undo(ctx) {
     await removeNetwork(ctx.network);

@@ -52,6 +52,8 @@ export const workloadsReady: Action<DockerUpContext> = {
   plan: (ctx) => probesOf(ctx.containers.filter((c) => c.kind !== "Cluster")),
   async execute(ctx) {
     const rest = ctx.containers.filter((c) => c.kind !== "Cluster");
+    // A container that could not start fails here (and `up` is undone), not as one never ready.
+    await ctx.othersStarted;
     await waitForReadiness(ctx, rest);
     return `${rest.length} container(s) of ${new Set(rest.map((c) => c.workload)).size} workload(s) ready`;
   },
