@@ -1,4 +1,4 @@
-import { Redis, type RedisOptions } from "ioredis";
+import { type Command, Redis, type RedisOptions } from "ioredis";
 import { z } from "zod";
 import { url } from "./config.ts";
 import type { Logger } from "./logger.ts";
@@ -81,6 +81,60 @@ export const isReadOnlyError = (error: Error) => error.message.startsWith("READO
  */
 const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
 
+/** ioredis' options for replies as ioredis 5 gave them (the default). */
+type Options = RedisOptions & { replyMapping?: "legacy" };
+
+/** `redis://[user:password@]host[:port][/db]` (or `rediss:`) as ioredis' connection options. */
+function urlOptions(text: string): Options {
+  const u = new URL(text);
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, "$1"),
+    port: Number(u.port || 6379),
+    username: decodeURIComponent(u.username) || undefined,
+    password: decodeURIComponent(u.password) || undefined,
+    db: u.pathname.length > 1 ? Number(u.pathname.slice(1)) : undefined,
+    ...(u.protocol === "rediss:" ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * A client that ends only when it is told to (disconnect(), quit()). ioredis otherwise ends a client
+ * for good, status "end", when a disconnect lands while it is still connecting: the connector gives
+ * up with "Connection is closed." and nothing reconnects (redis/ioredis#1683). A failover gives
+ * exactly that, +switch-master arriving while the client is still asking a Sentinel for the master
+ * (seen in CI: session-service answered 503 for good after one). Any other end connects again,
+ * with the same backoff.
+ */
+class ResilientRedis extends Redis {
+  private told = false;
+  private attempts = 0;
+
+  constructor(options: Options, log: Pick<Logger, "warn">) {
+    super(options);
+    this.on("ready", () => {
+      this.attempts = 0;
+    });
+    this.on("end", () => {
+      if (this.told) return;
+      const delay = backoff(++this.attempts);
+      log.warn({ retryInMs: delay }, "redis client ended without being closed; connecting again");
+      setTimeout(() => {
+        if (!this.told && this.status === "end") this.connect().catch(() => {});
+      }, delay).unref();
+    });
+  }
+
+  override disconnect(reconnect = false): void {
+    if (!reconnect) this.told = true;
+    super.disconnect(reconnect);
+  }
+
+  override sendCommand(command: Command, stream?: Parameters<Redis["sendCommand"]>[1]): unknown {
+    if (command.name === "quit") this.told = true;
+    return super.sendCommand(command, stream);
+  }
+}
+
 /**
  * A Redis client that reconnects with capped exponential backoff and fails commands fast while
  * disconnected (no offline queue), so requests answer 503 instead of hanging during an outage.
@@ -93,7 +147,7 @@ const backoff = (attempt: number) => Math.min(50 * 2 ** attempt, 1_000);
  * it reached, so a service's log tells which master it followed and when.
  */
 export function createRedis(target: RedisTarget, log: Pick<Logger, "warn" | "info">): Redis {
-  const common: RedisOptions = {
+  const common: Options = {
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
@@ -109,20 +163,23 @@ export function createRedis(target: RedisTarget, log: Pick<Logger, "warn" | "inf
   };
   const redis =
     typeof target === "string"
-      ? new Redis(target, common)
-      : new Redis({
-          ...common,
-          sentinels: target.sentinels,
-          name: target.name,
-          password: target.password,
-          sentinelPassword: target.sentinelPassword,
-          // When no Sentinel answers: ask them again, with the same capped backoff.
-          sentinelRetryStrategy: backoff,
-          sentinelCommandTimeout: 2_000,
-          // Subscribe to +switch-master on the Sentinels: reconnect as soon as a failover ends.
-          failoverDetector: true,
-          sentinelReconnectStrategy: () => 2_000,
-        });
+      ? new ResilientRedis({ ...urlOptions(target), ...common }, log)
+      : new ResilientRedis(
+          {
+            ...common,
+            sentinels: target.sentinels,
+            name: target.name,
+            password: target.password,
+            sentinelPassword: target.sentinelPassword,
+            // When no Sentinel answers: ask them again, with the same capped backoff.
+            sentinelRetryStrategy: backoff,
+            sentinelCommandTimeout: 2_000,
+            // Subscribe to +switch-master on the Sentinels: reconnect as soon as a failover ends.
+            failoverDetector: true,
+            sentinelReconnectStrategy: () => 2_000,
+          },
+          log,
+        );
   let warned = false;
   redis.on("error", (error: Error) => {
     if (!warned) log.warn({ err: error.message }, "redis unavailable; reconnecting with backoff");

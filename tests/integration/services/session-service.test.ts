@@ -153,6 +153,27 @@ describe("session-service against real Redis and a real user-service", () => {
     expect((await call("GET", "/sessions/current", undefined, bearer(body.token))).status).toBe(200);
   });
 
+  it("connects again when a disconnect lands while it is connecting (ioredis would end it for good), and stays closed when told", async () => {
+    const client = createRedis(redisContainer.getConnectionUrl(), createLogger("test", "silent"));
+    try {
+      await expect.poll(() => client.status).toBe("ready");
+      const statuses: string[] = [];
+      for (const status of ["end", "ready"]) client.on(status, () => statuses.push(status));
+      // What +switch-master does during a reconnect: the connector is disconnected mid-connect.
+      const connector = (client as unknown as { connector: { disconnect(): void } }).connector;
+      client.once("connecting", () => connector.disconnect());
+      client.disconnect(true);
+      await expect.poll(() => statuses, { timeout: 10_000, interval: 100 }).toEqual(["end", "ready"]);
+      expect(await client.ping()).toBe("PONG");
+
+      client.disconnect();
+      await new Promise((r) => setTimeout(r, 1_500));
+      expect(client.status).toBe("end");
+    } finally {
+      client.disconnect();
+    }
+  });
+
   it("drops a connection that stops answering and connects afresh, as a vanished master needs (no reset comes)", async () => {
     const client = createRedis(redisContainer.getConnectionUrl(), createLogger("test", "silent"));
     try {
