@@ -122,6 +122,8 @@ def main() -> None:
     if boolean("PATRONI_INITDB_DATA_CHECKSUMS", False):
         initdb.append("data-checksums")
     replication_user = env("PATRONI_REPLICATION_USERNAME")
+    local_parameters = {"unix_socket_directories": "/var/run/postgresql",
+                        **parameters("PATRONI_POSTGRESQL_PARAMETERS")}
     config = {
         "bootstrap": {
             "dcs": dcs,
@@ -130,7 +132,7 @@ def main() -> None:
         },
         "postgresql": {
             "use_unix_socket": True,
-            "parameters": {"unix_socket_directories": "/var/run/postgresql"},
+            "parameters": local_parameters,
             "pg_hba": [
                 "local all all trust",
                 f'host replication "{replication_user}" all scram-sha-256',
@@ -143,6 +145,11 @@ def main() -> None:
             "remove_data_directory_on_diverged_timelines": True,
         },
     }
+    # Without a bootstrap section Patroni never initialises a cluster: an empty instance waits for
+    # a leader and clones it. CloudNativePG bootstraps instance 1 only (initdb, or a recovery that
+    # put data there before anything started); the others join it.
+    if not boolean("PATRONI_MAY_BOOTSTRAP", True):
+        del config["bootstrap"]
     with open(CONFIG, "w", encoding="utf-8") as f:
         json.dump(config, f, indent=2)
         f.write("\n")

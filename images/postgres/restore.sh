@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
 # Point-in-time recovery of a pgBackRest backup into an empty data folder, run once in a container
 # of its own before the instance starts (db:restore): restore the files, replay the archived WAL to
-# the target, promote, give the application role its new environment's password, and stop cleanly.
-# The instance then starts as a primary on a new timeline, as CloudNativePG's recovery bootstrap
-# leaves it.
-#   RESTORE_TARGET    a time (recovery_target_time), or empty for the end of the archive
-#   RESTORE_ROLE, RESTORE_PASSWORD   the application's role and its password in the new environment
-#   PGUSER            the superuser (the local socket trusts it)
+# the target, promote, give the roles their new environment's passwords, and stop cleanly. The
+# instance then starts as a primary on a new timeline, as CloudNativePG's recovery bootstrap leaves
+# it (under Patroni: instance 1, which the others clone).
+#   RESTORE_TARGET     a time (recovery_target_time), or empty for the end of the archive
+#   RESTORE_PASSWORDS  one `ROLE PASSWORD` per line: the application's role, and under Patroni its
+#                      superuser and replication user too
+#   PGDATA             the data folder (created if missing), PGUSER the superuser (the local socket
+#                      trusts it)
 # pgBackRest's own settings (stanza, repository, pg1-path) come from PGBACKREST_* variables.
 set -Eeuo pipefail
 
+mkdir -p "$PGDATA"
 chmod 0700 "$PGDATA"
 if [ -n "${RESTORE_TARGET:-}" ]; then
 	pgbackrest restore --type=time "--target=${RESTORE_TARGET}" --target-action=promote
@@ -30,8 +33,12 @@ until [ "$(psql -X -At -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)"
 	pg_ctl -D "$PGDATA" status >/dev/null || fail "PostgreSQL stopped during recovery"
 	sleep 0.2
 done
-psql -X -q -v ON_ERROR_STOP=1 -d postgres -v role="$RESTORE_ROLE" -v password="$RESTORE_PASSWORD" <<'SQL'
-ALTER ROLE :"role" PASSWORD :'password';
+while read -r role password; do
+	[ -n "$role" ] || continue
+	psql -X -q -v ON_ERROR_STOP=1 -d postgres -v role="$role" -v password="$password" \
+		<<<"ALTER ROLE :\"role\" PASSWORD :'password';"
+done <<<"$RESTORE_PASSWORDS"
+psql -X -q -v ON_ERROR_STOP=1 -d postgres <<'SQL'
 ALTER SYSTEM RESET restore_command;
 ALTER SYSTEM RESET recovery_target_time;
 ALTER SYSTEM RESET recovery_target_action;

@@ -148,7 +148,7 @@ export async function createNetworkAvoiding(
   name: string,
   args: string[],
   avoid: readonly string[],
-): Promise<string> {
+): Promise<{ subnet: string; gateway: string }> {
   const taken = [...(await subnetsInUse()).map((t) => t.subnet), ...avoid];
   const free = CANDIDATES.filter((c) => !taken.some((t) => overlapping(c, t)));
   for (const subnet of free.slice(0, 5)) {
@@ -171,7 +171,7 @@ export async function createNetworkAvoiding(
         throw error;
       },
     );
-    if (created) return subnet;
+    if (created) return { subnet, gateway };
   }
   throw new UserError(
     `cannot place network ${name}: none of 10.200-249.0.0/16 and 172.18-31.0.0/16 is free of this machine's networks and routes and of ${avoid.join(", ")}`,

@@ -6,7 +6,8 @@ import { oneOf } from "../cli/flags.ts";
 /**
  * The suites a pipeline runs against an environment, each its own command (so each is tested
  * alone). The recovery drill starts an environment of its own (env pr with backups): it needs a
- * Cluster with spec.backup, which the Patroni stand-ins of production's shape do not run yet.
+ * Cluster with spec.backup, and a second environment of production's shape beside the one under
+ * test would not fit a 2-core machine.
  */
 export const SUITE_NAMES = ["contract", "policy", "chaos", "load", "recovery"] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];

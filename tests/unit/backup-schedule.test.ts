@@ -1,9 +1,17 @@
-import { describe, expect, it } from "vitest";
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, describe, expect, it } from "vitest";
 import type { K8sObject } from "../../src/manifests/render.ts";
 import {
+  ALREADY_BACKED_UP,
+  BACKUP,
   BackupScheduler,
   backupSchedules,
+  FIRST_BACKUP,
   IMMEDIATE_RETRY_MS,
+  NOT_PRIMARY,
   nextBackup,
 } from "../../src/runtimes/docker/backup-schedule.ts";
 
@@ -79,10 +87,7 @@ describe("the supervisor's backup scheduler", () => {
     const scheduler = new BackupScheduler(exec, () => {});
     const pods = instance([{ name: "nightly", schedule: "0 0 3 * * *", immediate: true }]);
     expect(scheduler.tick(pods, T0)).toEqual(["azora-x-db-1/nightly"]);
-    // Only when pgBackRest lists no backup yet, so a restarted supervisor takes no second one.
-    expect(calls[0]?.script).toMatch(
-      /if pgbackrest info --output=json \| grep -q '"label"'; then exit 0; fi; exec pgbackrest backup --type=full$/,
-    );
+    expect(calls[0]?.script).toBe(FIRST_BACKUP);
     expect(scheduler.tick(pods, T0 + 1_000)).toEqual([]); // one at a time
     calls[0]?.finish(1); // the instance was not ready yet
     await settle();
@@ -94,6 +99,24 @@ describe("the supervisor's backup scheduler", () => {
     expect(calls).toHaveLength(2);
   });
 
+  it("tries a standby's immediate backup again (it may be promoted), and stops once the repository has one", async () => {
+    const { calls, exec } = fakeExec();
+    const logged: string[] = [];
+    const scheduler = new BackupScheduler(exec, (_level, msg) => logged.push(msg));
+    const pods = instance([{ name: "nightly", schedule: "0 0 3 * * *", immediate: true }]);
+    expect(scheduler.tick(pods, T0)).toEqual(["azora-x-db-1/nightly"]);
+    calls[0]?.finish(NOT_PRIMARY);
+    await settle();
+    expect(scheduler.tick(pods, T0 + IMMEDIATE_RETRY_MS)).toEqual(["azora-x-db-1/nightly"]);
+    calls[1]?.finish(ALREADY_BACKED_UP); // the primary took it meanwhile
+    await settle();
+    expect(scheduler.tick(pods, T0 + 5 * IMMEDIATE_RETRY_MS)).toEqual([]);
+    expect(logged).toEqual([
+      "backup skipped: a standby",
+      "immediate backup not needed: the repository has one",
+    ]);
+  });
+
   it("takes a backup each time the schedule fires between two looks, never for a stopped instance", async () => {
     const { calls, exec } = fakeExec();
     const scheduler = new BackupScheduler(exec, () => {});
@@ -101,11 +124,70 @@ describe("the supervisor's backup scheduler", () => {
     expect(scheduler.tick(pods, T0)).toEqual([]); // the first look: from now on
     expect(scheduler.tick(pods, T0 + 5_000)).toEqual([]);
     expect(scheduler.tick(pods, T0 + 9_000)).toEqual(["azora-x-db-1/often"]); // 08:00:10 passed
-    expect(calls[0]?.script).toMatch(/; exec pgbackrest backup --type=full$/);
-    expect(calls[0]?.script).not.toContain("info");
+    expect(calls[0]?.script).toBe(BACKUP);
     calls[0]?.finish(0);
     await settle();
     expect(scheduler.tick(pods, T0 + 12_000)).toEqual([]);
     expect(scheduler.tick(instance(pods[0]?.schedules ?? [], false), T0 + 30_000)).toEqual([]);
+  });
+});
+
+describe("the backup scripts, run by a shell against stand-ins for psql and pgBackRest", () => {
+  const bin = mkdtempSync(join(tmpdir(), "backup-scripts-"));
+  afterAll(() => rmSync(bin, { recursive: true, force: true }));
+  const tool = (name: string, body: string) => {
+    writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${bin}/calls"\n${body}\n`);
+    chmodSync(join(bin, name), 0o755);
+  };
+  /** Runs `script` as the supervisor does; `recovery` is what psql answers (`fail`: it cannot connect). */
+  async function run(script: string, instance: { recovery: "t" | "f" | "fail"; backups: boolean }) {
+    rmSync(join(bin, "calls"), { force: true });
+    tool("psql", instance.recovery === "fail" ? "exit 2" : `echo ${instance.recovery}`);
+    tool(
+      "pgbackrest",
+      `case "$1" in info) echo '[{"backup":[${instance.backups ? '{"label":"20261204-100000F"}' : ""}]}]';; esac`,
+    );
+    const result = await execa("sh", ["-c", script], {
+      reject: false,
+      env: {
+        PATH: `${bin}:/usr/bin:/bin`,
+        PGBACKREST_PG1_SOCKET_PATH: "/run/pg",
+        PGBACKREST_PG1_USER: "postgres",
+      },
+    });
+    const calls = readFileSync(join(bin, "calls"), "utf8").trim().split("\n");
+    return { exitCode: result.exitCode, backedUp: calls.includes("pgbackrest backup --type=full"), calls };
+  }
+
+  it("backs up the primary only, asking its own PostgreSQL over the socket as the superuser", async () => {
+    const primary = await run(BACKUP, { recovery: "f", backups: true });
+    expect(primary).toMatchObject({ exitCode: 0, backedUp: true });
+    expect(primary.calls[0]).toBe(
+      "psql -XAt -h /run/pg -U postgres -d postgres -c SELECT pg_is_in_recovery()",
+    );
+    expect(await run(BACKUP, { recovery: "t", backups: true })).toMatchObject({
+      exitCode: NOT_PRIMARY,
+      backedUp: false,
+    });
+    // Not answering is a failure, never taken for a standby's skip.
+    expect(await run(BACKUP, { recovery: "fail", backups: false })).toMatchObject({
+      exitCode: 1,
+      backedUp: false,
+    });
+  });
+
+  it("takes the immediate backup only while the repository has none, and only on the primary", async () => {
+    expect(await run(FIRST_BACKUP, { recovery: "f", backups: false })).toMatchObject({
+      exitCode: 0,
+      backedUp: true,
+    });
+    expect(await run(FIRST_BACKUP, { recovery: "f", backups: true })).toMatchObject({
+      exitCode: ALREADY_BACKED_UP,
+      backedUp: false,
+    });
+    expect(await run(FIRST_BACKUP, { recovery: "t", backups: false })).toMatchObject({
+      exitCode: NOT_PRIMARY,
+      backedUp: false,
+    });
   });
 });

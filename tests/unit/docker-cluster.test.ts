@@ -134,7 +134,7 @@ describe("a Cluster's spec.backup as pgBackRest runs it on Docker", () => {
     expect(Object.keys(c?.env ?? {}).some((k) => k.startsWith("PGBACKREST_"))).toBe(false);
   });
 
-  it("names what it cannot run: another method, an unknown compression or retention, several instances", () => {
+  it("names what it cannot run: another method, an unknown compression or retention", () => {
     expect(instance({ backup: { volumeSnapshot: {} } }).problems).toEqual([
       "Cluster/db spec.backup: only barmanObjectStore backups run on Docker (as pgBackRest archiving)",
     ]);
@@ -146,17 +146,35 @@ describe("a Cluster's spec.backup as pgBackRest runs it on Docker", () => {
       "Cluster/db spec.backup: compression 'snappy' has no pgBackRest counterpart (expected one of gzip, bzip2, lz4, zstd)",
       "Cluster/db spec.backup.retentionPolicy: '7 days' is not valid; expected a number and d, w or m, e.g. 7d",
     ]);
+  });
+
+  it("under Patroni: every instance archives when primary, into one repository; only instance 1 may bootstrap", () => {
     const problems: string[] = [];
-    clusterContainers(
+    const instances = clusterContainers(
       cluster({ instances: 3, backup: { barmanObjectStore: store } }),
-      {},
+      { "db-superuser": { username: "postgres", password: "su" } },
       "postgres",
       {},
       (l) => l,
       problems,
-    );
-    expect(problems).toEqual([
-      "Cluster/db spec.backup: backups of a Cluster of several instances (Patroni on Docker) are not built yet; bring it up with one instance or without the backups component",
-    ]);
+    ).filter((c) => c.image === "patroni");
+    expect(problems).toEqual([]);
+    expect(instances.map((c) => c.env.PATRONI_MAY_BOOTSTRAP)).toEqual([undefined, "false", "false"]);
+    for (const c of instances) {
+      expect(c.env.PATRONI_POSTGRESQL_PARAMETERS).toBe(
+        "archive_mode=on\narchive_command=pgbackrest archive-push %p\narchive_timeout=5min",
+      );
+      expect(c.env.PGBACKREST_PG1_PATH).toBe("/var/lib/postgresql/data/pgdata");
+      expect(c.env.PGBACKREST_PG1_USER).toBe("postgres");
+      expect(c.env.PGBACKREST_STANZA).toBe("db");
+      expect(c.volumes.map((v) => `${v.name} ${v.path}${v.repository ? " repository" : ""}`)).toEqual([
+        "data /var/lib/postgresql/data",
+        "backups /var/lib/pgbackrest repository",
+      ]);
+    }
+    const plain = clusterContainers(cluster({ instances: 3 }), {}, "postgres", {}, (l) => l, []);
+    const first = plain.find((c) => c.image === "patroni" && c.replica === 1);
+    expect(first?.env.PATRONI_POSTGRESQL_PARAMETERS).toBeUndefined();
+    expect(first?.volumes.map((v) => v.name)).toEqual(["data"]);
   });
 });

@@ -17,8 +17,8 @@ const imageFor = (reference: string, owner: string) => {
   if (!name) throw new UserError(`${owner}: image ${reference} is not in images/images.yaml`);
   return name;
 };
-const translated = async (overlay: string) => {
-  const plan = planObjects(await renderOverlay(overlay), overlay, DOCKER_SUPPORT);
+const translated = async (overlay: string, components: string[] = []) => {
+  const plan = planObjects(await renderOverlay(overlay, components), overlay, DOCKER_SUPPORT);
   const secrets = generateSecrets(plan);
   return { plan, secrets, containers: translate(plan, secrets, imageFor) };
 };
@@ -220,6 +220,14 @@ describe("manifests:plan's view of what runs on Docker", () => {
     expect(line("Deployment/user-service")).toBe("replicas 2 -> 2 containers of image user-service");
     expect(line("Cluster/azora-db")).toBe(
       "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers); metrics on :9187 and the operator's PodMonitor",
+    );
+    const withBackups = await translated("nightly", ["backups"]);
+    expect(
+      describeDockerPlan(withBackups.plan, withBackups.containers).find(
+        (l) => l.object === "Cluster/azora-db",
+      )?.detail,
+    ).toBe(
+      "instances 3 -> 3 PostgreSQL containers under Patroni, 3 etcd members, HAProxy for -rw/-ro/-r (3 containers); metrics on :9187 and the operator's PodMonitor; WAL archived and base backups by pgBackRest (from the primary) into volume azora-backups-ENV (kept after dev:down)",
     );
     // Headless, the StatefulSet's governing Service: every Redis pod carries the alias.
     expect(line("Service/redis")).toBe("ClusterIP 6379 -> DNS alias on 3 pods");

@@ -3,8 +3,8 @@ import type { K8sObject } from "../../manifests/render.ts";
 
 /**
  * CloudNativePG's ScheduledBackup on Docker: the environment's supervisor takes the base backups
- * (pgBackRest, in the Cluster's instance) when the schedule says, as the operator would. The
- * schedules travel to the supervisor as a label of the instance's container.
+ * (pgBackRest, in the Cluster's primary) when the schedule says, as the operator would. The
+ * schedules travel to the supervisor as a label of each instance's container.
  */
 
 export interface BackupSchedule {
@@ -77,10 +77,20 @@ export type ExecIn = (
 ) => Promise<{ exitCode: number; output: string }>;
 type Log = (level: number, msg: string, extra?: object) => void;
 
+/**
+ * The scripts run as postgres in an instance. Only the primary is backed up (CloudNativePG prefers
+ * a standby; pgBackRest backs up from one only beside a connection to the primary), so each
+ * instance asks its own PostgreSQL first: a standby exits NOT_PRIMARY. An instance that does not
+ * answer fails like any error (exit 1).
+ */
+export const NOT_PRIMARY = 75;
+/** The immediate backup found one in the repository (taken by another instance, or before a restart). */
+export const ALREADY_BACKED_UP = 76;
+const PRIMARY = `r=$(psql -XAt -h "$PGBACKREST_PG1_SOCKET_PATH" -U "$PGBACKREST_PG1_USER" -d postgres -c 'SELECT pg_is_in_recovery()') || exit 1; [ "$r" = f ] || exit ${NOT_PRIMARY};`;
 const STANZA = "pgbackrest stanza-create >/dev/null 2>&1;";
-const BACKUP = `${STANZA} exec pgbackrest backup --type=full`;
+export const BACKUP = `${PRIMARY} ${STANZA} exec pgbackrest backup --type=full`;
 /** The immediate backup: only when the repository has none (a restarted supervisor takes no second). */
-const FIRST_BACKUP = `${STANZA} if pgbackrest info --output=json | grep -q '"label"'; then exit 0; fi; exec pgbackrest backup --type=full`;
+export const FIRST_BACKUP = `if pgbackrest info --output=json | grep -q '"label"'; then exit ${ALREADY_BACKED_UP}; fi; ${BACKUP}`;
 /** A failed immediate backup (the instance still starting) is tried again after this long. */
 export const IMMEDIATE_RETRY_MS = 10_000;
 
@@ -128,12 +138,21 @@ export class BackupScheduler {
         const began = Date.now();
         void this.exec(c.Id, ["sh", "-c", due ? BACKUP : FIRST_BACKUP])
           .then(({ exitCode, output }) => {
-            if (exitCode === 0 && immediate) this.immediateDone.add(key);
-            this.log(exitCode === 0 ? 30 : 50, exitCode === 0 ? "backup taken" : "backup failed", {
+            const fields = {
               container: c.name,
               schedule: s.name,
               reason: due ? "schedule" : "immediate",
               seconds: (Date.now() - began) / 1000,
+            };
+            // A standby's immediate try is repeated: it may be promoted before the primary took one.
+            if (exitCode === NOT_PRIMARY) return this.log(20, "backup skipped: a standby", fields);
+            if (exitCode === ALREADY_BACKED_UP) {
+              this.immediateDone.add(key);
+              return this.log(20, "immediate backup not needed: the repository has one", fields);
+            }
+            if (exitCode === 0 && immediate) this.immediateDone.add(key);
+            this.log(exitCode === 0 ? 30 : 50, exitCode === 0 ? "backup taken" : "backup failed", {
+              ...fields,
               ...(exitCode === 0 ? {} : { exitCode, output: output.slice(-300) }),
             });
           })

@@ -242,13 +242,22 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
         ? envFileOf(source)
         : { ...loadEnvFile(repository.envFile), with: repository.with };
       const { prepared, containers } = await dockerPlanOf(envFile);
-      const instance = containers.find((c) => c.kind === "Cluster" && c.env.PGBACKREST_STANZA);
+      // Instance 1: under Patroni the others clone it (cluster.ts).
+      const instance = containers.find(
+        (c) => c.kind === "Cluster" && c.replica === 1 && c.env.PGBACKREST_STANZA,
+      );
       const data = instance?.volumes.find((v) => v.persistent && !v.repository);
       if (!instance || !data)
         throw new UserError(
           `env '${envFile.name}' (with: ${envFile.with.join(", ") || "none"}) has no Cluster with spec.backup to restore into`,
         );
-      const app = prepared.secrets[`${instance.workload}-app`] ?? {};
+      // The restored roles get the new environment's passwords: the application's, and where
+      // Patroni manages the instances its superuser's and replication user's (cluster.ts).
+      const secret = (kind: string) => prepared.secrets[`${instance.workload}-${kind}`] ?? {};
+      const patroni = instance.env.PATRONI_SCOPE !== undefined;
+      const passwords = [secret("app"), ...(patroni ? [secret("superuser"), secret("replication")] : [])]
+        .filter((s) => s.username)
+        .map((s) => `${s.username} ${s.password ?? ""}`);
       // The record first, with the secrets the restored roles are given: `up` keeps them.
       writeEnvState(startingState(into, "docker", envFile, prepared.secrets));
       const volume = volumeName(into, instance, data);
@@ -267,13 +276,13 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
         [
           ...pgbackrest.flatMap(([k, v]) => ["-e", `${k}=${v}`]),
           "-e",
-          `PGUSER=${instance.env.POSTGRES_USER ?? "postgres"}`,
+          `PGUSER=${instance.env.PGBACKREST_PG1_USER}`,
+          "-e",
+          `PGDATA=${instance.env.PGBACKREST_PG1_PATH}`,
           "-e",
           `RESTORE_TARGET=${to ? targetTime(to) : ""}`,
           "-e",
-          `RESTORE_ROLE=${app.username ?? ""}`,
-          "-e",
-          `RESTORE_PASSWORD=${app.password ?? ""}`,
+          `RESTORE_PASSWORDS=${passwords.join("\n")}`,
           "-v",
           `${volume}:${data.path}`,
           "-v",

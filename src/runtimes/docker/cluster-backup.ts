@@ -14,9 +14,15 @@ export const REPOSITORY_PATH = "/var/lib/pgbackrest";
 
 export interface ClusterBackup {
   env: Record<string, string>;
-  /** PostgreSQL's settings for continuous archiving, as `-c` arguments. */
-  args: string[];
+  /** PostgreSQL's settings for continuous archiving. */
+  parameters: Record<string, string>;
   volume: PodVolume;
+}
+
+/** Where an instance keeps its data and how pgBackRest reaches it (local socket, trusted). */
+export interface InstanceLayout {
+  dataDirectory: string;
+  superuser: string;
 }
 
 // Barman Cloud's compressions and pgBackRest's names for them; snappy has no counterpart.
@@ -24,10 +30,10 @@ const COMPRESSION: Record<string, string> = { gzip: "gz", bzip2: "bz2", lz4: "lz
 const RETENTION = /^([1-9][0-9]*)([dwm])$/;
 const DAYS: Record<string, number> = { d: 1, w: 7, m: 30 };
 
-/** The backup settings of a one-instance Cluster, undefined without `spec.backup`; problems named. */
+/** A Cluster's backup settings, undefined without `spec.backup`; problems named. */
 export function clusterBackup(
   cluster: K8sObject,
-  superuser: string,
+  instance: InstanceLayout,
   problems: string[],
 ): ClusterBackup | undefined {
   const backup = cluster.spec?.backup;
@@ -38,17 +44,11 @@ export function clusterBackup(
     problems.push(`${owner}: only barmanObjectStore backups run on Docker (as pgBackRest archiving)`);
     return undefined;
   }
-  if ((cluster.spec?.instances ?? 1) > 1) {
-    problems.push(
-      `${owner}: backups of a Cluster of several instances (Patroni on Docker) are not built yet; bring it up with one instance or without the backups component`,
-    );
-    return undefined;
-  }
   const env: Record<string, string> = {
     PGBACKREST_STANZA: cluster.metadata.name,
     PGBACKREST_REPO1_PATH: REPOSITORY_PATH,
-    PGBACKREST_PG1_PATH: "/var/lib/postgresql/data",
-    PGBACKREST_PG1_USER: superuser,
+    PGBACKREST_PG1_PATH: instance.dataDirectory,
+    PGBACKREST_PG1_USER: instance.superuser,
     PGBACKREST_PG1_SOCKET_PATH: "/var/run/postgresql",
     PGBACKREST_LOG_LEVEL_CONSOLE: "warn",
     PGBACKREST_LOG_LEVEL_FILE: "off",
@@ -77,18 +77,16 @@ export function clusterBackup(
         `${owner}.retentionPolicy: '${backup.retentionPolicy}' is not valid; expected a number and d, w or m, e.g. 7d`,
       );
   }
-  // CloudNativePG's archive_timeout (5min) unless the Cluster sets its own.
-  const timeout = cluster.spec?.postgresql?.parameters?.archive_timeout ?? "5min";
+  // CloudNativePG's archive_timeout (5min) unless the Cluster sets its own. As CloudNativePG does,
+  // only the primary archives (archive_mode on, not always): a promoted replica goes on from its
+  // new timeline.
   return {
     env,
-    args: [
-      "-c",
-      "archive_mode=on",
-      "-c",
-      "archive_command=pgbackrest archive-push %p",
-      "-c",
-      `archive_timeout=${timeout}`,
-    ],
+    parameters: {
+      archive_mode: "on",
+      archive_command: "pgbackrest archive-push %p",
+      archive_timeout: String(cluster.spec?.postgresql?.parameters?.archive_timeout ?? "5min"),
+    },
     volume: { name: "backups", path: REPOSITORY_PATH, readOnly: false, persistent: true, repository: true },
   };
 }

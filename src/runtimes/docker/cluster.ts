@@ -59,9 +59,14 @@ export function clusterContainers(
     "cnpg.io/instanceRole": role,
   });
 
-  // One instance's superuser is the application's owner (the official image's contract).
-  const backup = clusterBackup(cluster, app.username ?? "app", problems);
+  const dataVolume = "/var/lib/postgresql/data";
   if (instances <= 1) {
+    // One instance's superuser is the application's owner (the official image's contract).
+    const backup = clusterBackup(
+      cluster,
+      { dataDirectory: dataVolume, superuser: app.username ?? "app" },
+      problems,
+    );
     return [
       {
         ...base,
@@ -75,7 +80,14 @@ export function clusterContainers(
           POSTGRES_DB: app.dbname ?? "app",
           ...backup?.env,
         },
-        ...(backup ? { args: ["postgres", ...backup.args] } : {}),
+        ...(backup
+          ? {
+              args: [
+                "postgres",
+                ...Object.entries(backup.parameters).flatMap(([k, v]) => ["-c", `${k}=${v}`]),
+              ],
+            }
+          : {}),
         aliases: [`${name}-rw`, `${name}-ro`, `${name}-r`],
         ports: [
           { name: "postgresql", containerPort: 5432, protocol: "TCP" },
@@ -95,7 +107,7 @@ export function clusterContainers(
                 },
               ]
             : [],
-        volumes: [...data("/var/lib/postgresql/data"), ...(backup ? [backup.volume] : [])],
+        volumes: [...data(dataVolume), ...(backup ? [backup.volume] : [])],
         endpoint: "postgres",
       },
     ];
@@ -112,6 +124,12 @@ export function clusterContainers(
   // in a switchover) is Patroni's primary_stop_timeout.
   const failoverDelay = Number(cluster.spec?.failoverDelay ?? 0);
   const switchoverDelay = cluster.spec?.switchoverDelay;
+  // Every instance archives when it is the primary, into the one repository (the entrypoint's data folder).
+  const backup = clusterBackup(
+    cluster,
+    { dataDirectory: `${dataVolume}/pgdata`, superuser: superuser.username ?? "postgres" },
+    problems,
+  );
 
   const etcd: ContainerPlan[] = etcdPods.map((pod, i) => ({
     ...base,
@@ -171,6 +189,16 @@ export function clusterContainers(
       APP_PASSWORD: app.password ?? "",
       APP_DBNAME: app.dbname ?? "app",
       POST_INIT_APPLICATION_SQL: sql.join("\n"),
+      // CloudNativePG bootstraps instance 1; the others clone it (which a restore relies on).
+      ...(i > 0 ? { PATRONI_MAY_BOOTSTRAP: "false" } : {}),
+      ...backup?.env,
+      ...(backup
+        ? {
+            PATRONI_POSTGRESQL_PARAMETERS: Object.entries(backup.parameters)
+              .map(([k, v]) => `${k}=${v}`)
+              .join("\n"),
+          }
+        : {}),
     },
     aliases: [pod],
     ports: [
@@ -184,7 +212,7 @@ export function clusterContainers(
     readiness: patroniCheck("/readiness"),
     liveness: { ...patroniCheck("/liveness"), periodSeconds: 10, failureThreshold: 3 },
     limits,
-    volumes: data("/var/lib/postgresql/data"),
+    volumes: [...data(dataVolume), ...(backup ? [backup.volume] : [])],
   }));
 
   // The operator's three Services, each a pod answering on 5432 under the Service's name.

@@ -64,14 +64,14 @@ function describe(
       const metrics = spec.monitoring?.enablePodMonitor
         ? "; metrics on :9187 and the operator's PodMonitor"
         : "";
+      const backups = spec.backup
+        ? `; WAL archived and base backups by pgBackRest${isHa(o) ? " (from the primary)" : ""} into volume azora-backups-ENV (kept after dev:down)`
+        : "";
       if (isHa(o)) {
         const standIns = containers.filter((c) => c.labels[STAND_IN_LABEL] === o.metadata.name);
         const count = (image: string) => standIns.filter((c) => c.image === image).length;
-        return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)${metrics}`;
+        return `instances ${instances} -> ${plural(count("patroni"), "PostgreSQL container")} under Patroni, ${count("etcd")} etcd members, HAProxy for -rw/-ro/-r (${count("haproxy")} containers)${metrics}${backups}`;
       }
-      const backups = spec.backup
-        ? "; WAL archived and base backups by pgBackRest into volume azora-backups-ENV (kept after dev:down)"
-        : "";
       return `instances ${instances} -> ${plural(runs.length, "PostgreSQL container")} of image ${image}${metrics}${backups}`;
     }
     case "Service": {

@@ -269,7 +269,8 @@ export function translate(
       (logical) => logical,
       problems,
     );
-    // The instance that archives (cluster-backup.ts) is the one backed up on schedule.
+    // Every instance carries the schedules; the one that is the primary when they fire takes the
+    // backup (backup-schedule.ts).
     const scheduled = schedules.get(cluster.metadata.name);
     for (const c of instances) if (scheduled && c.env.PGBACKREST_STANZA) c.backupSchedules = scheduled;
     containers.push(...instances);

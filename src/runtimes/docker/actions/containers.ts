@@ -164,9 +164,9 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
 /**
  * An emptyDir is writable by every container of the pod, whatever user it runs as (the kubelet
  * makes it 0777). A new volume takes the owner and mode of the directory it is first mounted on,
- * at the container's creation: mounted on /tmp of one of our images (Debian's: empty, root, 1777)
- * in a container that is created and removed, never started, it is left 1777. A `chmod` run in a
- * started container did the same, with a container start on the pod's way to ready.
+ * at the container's creation: mounted on the supervisor image's /emptydir-mode (made root 1777
+ * for this in images/nft-agent) in a container that is created and removed, never started. A
+ * `chmod` run in a started container did the same, with a container start on the pod's way to ready.
  */
 async function makeWorldWritable(volume: string, image: string, labels: Record<string, string>) {
   const id = await docker([
@@ -175,7 +175,7 @@ async function makeWorldWritable(volume: string, image: string, labels: Record<s
     "--network",
     "none",
     "-v",
-    `${volume}:/tmp`,
+    `${volume}:/emptydir-mode`,
     image,
   ]);
   await docker(["rm", id.trim()]);

@@ -1,4 +1,4 @@
-import { createNetworkAvoiding, firstHost, removeNetwork } from "../../../docker/network.ts";
+import { createNetworkAvoiding, removeNetwork } from "../../../docker/network.ts";
 import { labelArgs } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import type { DockerUpContext } from "./context.ts";
@@ -14,9 +14,9 @@ export const network: Action<DockerUpContext> = {
     `docker network create --label ... --subnet <free /16 outside ${ctx.avoid.join(", ")}> ${ctx.network}`,
   ],
   async execute(ctx) {
-    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid);
-    // createNetworkAvoiding names it the gateway: every pod's DNS server and kube-state-metrics.
-    ctx.gateway = firstHost(subnet);
+    const { subnet, gateway } = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ctx.avoid);
+    // The host's address on it: every pod's DNS server and kube-state-metrics.
+    ctx.gateway = gateway;
     return `${ctx.network} on ${subnet}`;
   },
   async undo(ctx) {

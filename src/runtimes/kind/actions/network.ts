@@ -26,7 +26,7 @@ export const network: Action<KindUpContext> = {
   async execute(ctx) {
     const ranges = clusterRanges(ctx.clusterConfig);
     await requireRangesClear(ranges, "kind/cluster.yaml's networking.podSubnet and serviceSubnet");
-    const subnet = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ranges);
+    const { subnet } = await createNetworkAvoiding(ctx.network, labelArgs(ctx.labels), ranges);
     ctx.bridge = await bridgeOf(ctx.network);
     return `${ctx.network} on ${subnet} (bridge ${ctx.bridge})`;
   },
