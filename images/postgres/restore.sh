@@ -27,7 +27,10 @@ fail() {
 	tail -n 15 "$log" >&2
 	exit 1
 }
-pg_ctl -D "$PGDATA" -l "$log" -s -w -t 3600 -o "-c listen_addresses='' -c archive_mode=off" start ||
+# No standby connects to this one-shot instance: a synchronous_standby_names kept in the restored
+# configuration (Patroni's, with synchronous replication) would hold every commit below forever.
+pg_ctl -D "$PGDATA" -l "$log" -s -w -t 3600 \
+	-o "-c listen_addresses='' -c archive_mode=off -c synchronous_standby_names=''" start ||
 	fail "recovery did not reach a consistent state"
 until [ "$(psql -X -At -d postgres -c 'SELECT pg_is_in_recovery()' 2>/dev/null)" = f ]; do
 	pg_ctl -D "$PGDATA" status >/dev/null || fail "PostgreSQL stopped during recovery"

@@ -6,7 +6,7 @@ import { runScript } from "../support/cli.ts";
 import { overlayEnvironment } from "../support/environment.ts";
 
 // Backups of production's data tier, live: a Cluster of 3 instances under Patroni with the backups
-// component. Every instance mounts the one repository and archives while it is the primary; the
+// component and, as nightly, a synchronous standby required. Every instance mounts the one repository and archives while it is the primary; the
 // ScheduledBackup's immediate backup is taken by the primary alone; after a switchover the new
 // primary archives on its new timeline; and the recovery drill restores into a new environment of
 // 3 instances, whose instance 1 starts from the restored data and whose others clone it.
@@ -17,6 +17,9 @@ patches:
   - target: { kind: Cluster, name: azora-db }
     patch: |
       - { op: replace, path: /spec/instances, value: 3 }
+      - op: add
+        path: /spec/postgresql
+        value: { synchronous: { method: any, number: 1, dataDurability: required } }
 `,
 });
 const drill = `${name}-drill`;
@@ -32,6 +35,9 @@ describe("backups of a Cluster of 3 instances (Patroni)", () => {
   it("comes up archiving, and the primary alone takes the immediate backup", async () => {
     const started = await up();
     expect(started.exitCode, started.all).toBe(0);
+    // At once, while the supervisor may still be taking the immediate one: it waits for its lock.
+    const asked = await runScript("db-backup", ["backup", "--name", name], { env });
+    expect(asked.exitCode, asked.all).toBe(0);
     await expect
       .poll(async () => (await runScript("db-backup", ["backups"], { env })).stdout, {
         timeout: 120_000,

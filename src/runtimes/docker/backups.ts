@@ -159,17 +159,19 @@ async function repositories(): Promise<BackupRepository[]> {
 export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
   return {
     async take(env) {
-      // A backup the supervisor is taking holds pgBackRest's lock (error 50): this one waits for it.
+      // A backup the supervisor is taking holds pgBackRest's lock (error 50), which stanza-create
+      // needs too: each waits for it. Their errors are printed (stdout, at the console's level).
       const out = await inPrimary(
         env,
         [
-          "pgbackrest stanza-create >/dev/null || exit",
-          "n=0",
-          'until pgbackrest backup --type=full; do rc=$?; n=$((n + 1)); if [ "$rc" -ne 50 ] || [ "$n" -ge 600 ]; then exit "$rc"; fi; sleep 1; done',
+          'locked() { n=0; until "$@"; do rc=$?; n=$((n + 1)); if [ "$rc" -ne 50 ] || [ "$n" -ge 600 ]; then exit "$rc"; fi; sleep 1; done; }',
+          "locked pgbackrest stanza-create",
+          "locked pgbackrest backup --type=full",
           "pgbackrest info --output=json",
         ].join("\n"),
       );
-      const [info] = JSON.parse(out.slice(out.indexOf("["))) as PgBackRestInfo[];
+      // The JSON is the last line: the lines before it are what pgBackRest said while it waited.
+      const [info] = JSON.parse(out.trim().split("\n").at(-1) ?? "[]") as PgBackRestInfo[];
       const newest = backupsOf(info).at(-1);
       if (!newest) throw new Error(`pgBackRest reported no backup after taking one: ${out}`);
       return newest;
