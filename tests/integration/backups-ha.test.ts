@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { dockerDatabase } from "../../src/runtimes/docker/database.ts";
 import { runScript } from "../support/cli.ts";
-import { overlayEnvironment } from "../support/environment.ts";
+import { NIGHTLY_DATABASE_PATCHES, overlayEnvironment } from "../support/environment.ts";
 
 // Backups of production's data tier, live: a Cluster of 3 instances under Patroni with the backups
 // component and, as nightly, a synchronous standby required. Every instance mounts the one repository and archives while it is the primary; the
@@ -12,15 +12,7 @@ import { overlayEnvironment } from "../support/environment.ts";
 // 3 instances, whose instance 1 starts from the restored data and whose others clone it.
 const { name, env, up } = overlayEnvironment("bkha", {
   files: ["namespace", "config", "secrets", "postgres", "network-policies"],
-  patches: `components: [../../components/backups]
-patches:
-  - target: { kind: Cluster, name: azora-db }
-    patch: |
-      - { op: replace, path: /spec/instances, value: 3 }
-      - op: add
-        path: /spec/postgresql
-        value: { synchronous: { method: any, number: 1, dataDurability: required } }
-`,
+  patches: `components: [../../components/backups]\n${NIGHTLY_DATABASE_PATCHES}`,
 });
 const drill = `${name}-drill`;
 afterAll(async () => {

@@ -5,21 +5,14 @@ import { docker } from "../../src/docker/cli.ts";
 import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
 import type { EnvironmentHandle } from "../../src/runtimes/runtime.ts";
 import { runScript } from "../support/cli.ts";
-import { overlayEnvironment } from "../support/environment.ts";
+import { NIGHTLY_DATABASE_PATCHES, overlayEnvironment } from "../support/environment.ts";
 
 // The database as nightly runs it, live: the `Cluster` with 3 instances and one synchronous
 // standby required (Patroni, etcd, HAProxy for -rw/-ro/-r), with user-service writing to it and
 // the policies, nothing else.
 const { name, env, up } = overlayEnvironment("pg-ha", {
   files: ["namespace", "config", "secrets", "postgres", "user-service", "network-policies"],
-  patches: `patches:
-  - target: { kind: Cluster, name: azora-db }
-    patch: |
-      - { op: replace, path: /spec/instances, value: 3 }
-      - op: add
-        path: /spec/postgresql
-        value: { synchronous: { method: any, number: 1, dataDurability: required } }
-`,
+  patches: NIGHTLY_DATABASE_PATCHES,
 });
 
 /** One statement through an endpoint (`postgres`, `postgres-ro`, `postgres-r`), on a new connection. */

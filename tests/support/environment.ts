@@ -62,3 +62,13 @@ export function overlayEnvironment(
   });
   return { name, env, up: () => runScript("dev-up", ["--env", prefix, "--name", name], { env }) };
 }
+
+/** Kustomize patches giving an overlay's database nightly's shape: 3 instances, a synchronous standby required. */
+export const NIGHTLY_DATABASE_PATCHES = `patches:
+  - target: { kind: Cluster, name: azora-db }
+    patch: |
+      - { op: replace, path: /spec/instances, value: 3 }
+      - op: add
+        path: /spec/postgresql
+        value: { synchronous: { method: any, number: 1, dataDurability: required } }
+`;
