@@ -8,7 +8,8 @@ const TITLES: Record<SuiteName, string> = {
   policy: "NetworkPolicy matrix",
   chaos: "Chaos and failover",
   load: "Load",
-  recovery: "Backup and point-in-time restore (its own environment: env pr with backups)",
+  recovery:
+    "Backup and point-in-time restore (of the environment when it has backups, as nightly on Docker; else of an env pr with backups of its own)",
 };
 
 /** The environment: what ran (images and where they came from) and how long each pod took to be ready. */

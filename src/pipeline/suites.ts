@@ -2,21 +2,30 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { entryPointCommand } from "../cli/entry-point.ts";
 import { oneOf } from "../cli/flags.ts";
+import { readEnvState } from "../env/state.ts";
 
 /**
  * The suites a pipeline runs against an environment, each its own command (so each is tested
- * alone). The recovery drill starts an environment of its own (env pr with backups): it needs a
- * Cluster with spec.backup, and a second environment of production's shape beside the one under
- * test would not fit a 2-core machine.
+ * alone). The recovery drill needs a Cluster with spec.backup: it drills on the environment under
+ * test when that has the backups component (nightly on Docker), else on one it starts (env pr
+ * with backups).
  */
 export const SUITE_NAMES = ["contract", "policy", "chaos", "load", "recovery"] as const;
 export type SuiteName = (typeof SUITE_NAMES)[number];
-export const SUITES: Record<SuiteName, { script: string; command: string; ownEnvironment?: boolean }> = {
+export const SUITES: Record<
+  SuiteName,
+  {
+    script: string;
+    command: string;
+    /** A component the suite needs: an environment without it is not used, the suite starts its own. */
+    needs?: string;
+  }
+> = {
   contract: { script: "test-contract", command: "test:contract" },
   policy: { script: "test-policy", command: "test:policy" },
   chaos: { script: "test-chaos", command: "test:chaos" },
   load: { script: "test-load", command: "test:load" },
-  recovery: { script: "test-recovery", command: "test:recovery", ownEnvironment: true },
+  recovery: { script: "test-recovery", command: "test:recovery", needs: "backups" },
 };
 
 /** `--suites a,b`: known names, each once, in the order given. */
@@ -46,9 +55,9 @@ const TAIL_LINES = 40;
  * name, its report written into `<runDir>/<suite>/`.
  */
 export async function runSuite(suite: SuiteName, name: string, runDir: string): Promise<SuiteResult> {
-  const { script, command, ownEnvironment } = SUITES[suite];
+  const { script, command } = SUITES[suite];
   const report = join(runDir, suite);
-  const args = [...(ownEnvironment ? ["--start"] : ["--name", name]), "--report", report];
+  const args = suiteArguments(suite, name, report, readEnvState(name)?.with ?? []);
   const began = performance.now();
   const child = execa(...entryPointCommand(script, args), { all: true, reject: false });
   const tail: string[] = [];
@@ -68,6 +77,18 @@ export async function runSuite(suite: SuiteName, name: string, runDir: string): 
     report,
     tail,
   };
+}
+
+/** A suite's arguments: against environment `name` (brought up with `components`), or one of its own. */
+export function suiteArguments(
+  suite: SuiteName,
+  name: string,
+  report: string,
+  components: readonly string[],
+): string[] {
+  const { needs } = SUITES[suite];
+  const start = needs !== undefined && !components.includes(needs);
+  return [...(start ? ["--start"] : ["--name", name]), "--report", report];
 }
 
 /** Runs suites one after another (they share the environment); every suite runs whatever the others did. */

@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
-import { dockerMaybe } from "../../src/docker/cli.ts";
+import { docker, dockerMaybe } from "../../src/docker/cli.ts";
 import { runScript } from "../support/cli.ts";
 import { testEnvironment } from "../support/environment.ts";
 
@@ -71,6 +71,21 @@ describe("backups and the recovery drill", () => {
     const over = await runScript("db-backup", ["restore", "--name", name, "--into", name], { env });
     expect(over.exitCode).toBe(1);
     expect(over.stderr).toContain(`environment '${name}' exists; a restore never replaces one unasked`);
+    // Backups of another database under the name restored into: refused, before anything is made.
+    const other = `${name}-other`;
+    await docker(["volume", "create", `azora-backups-${other}`]);
+    try {
+      const beside = await runScript("db-backup", ["restore", "--name", name, "--into", other], { env });
+      expect(beside.exitCode).toBe(1);
+      expect(beside.stderr).toContain(
+        `environment '${other}' has backups of an earlier database; the restored one could not archive beside them`,
+      );
+      expect(
+        await dockerMaybe(["volume", "ls", "-q", "--filter", `label=dev.azora.devstack.env=${other}`]),
+      ).toBe("");
+    } finally {
+      await docker(["volume", "rm", `azora-backups-${other}`]);
+    }
 
     // A write still in the WAL segment being filled: archived before the environment is replaced.
     await sql(postgresUrl, "CREATE TABLE marker (v text); INSERT INTO marker VALUES ('written last')");
@@ -93,6 +108,14 @@ describe("backups and the recovery drill", () => {
     expect(down.exitCode, down.all).toBe(0);
     expect(down.stdout).toContain(`its backups are kept`);
     expect(await repository(name)).toBeDefined();
+    // A new database of the same name cannot archive beside them: refused before anything starts.
+    const again = await runScript("dev-up", ["--env", "pr", "--with", "backups", "--name", name], { env });
+    expect(again.exitCode).toBe(1);
+    expect(again.stderr).toContain(
+      `environment '${name}' would start a new database, but the backups of an earlier '${name}' are kept (volume azora-backups-${name})`,
+    );
+    expect(again.stderr).toContain(`pnpm db:restore --name ${name} --into ${name}`);
+    expect(await dockerMaybe(["ps", "-aq", "--filter", `label=dev.azora.devstack.env=${name}`])).toBe("");
     const deleted = await runScript("db-backup", ["backups", "--delete", name], { env });
     expect(deleted.exitCode, deleted.all).toBe(0);
     expect(await repository(name)).toBeUndefined();

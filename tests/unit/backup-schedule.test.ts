@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -11,6 +11,7 @@ import {
   backupSchedules,
   FIRST_BACKUP,
   IMMEDIATE_RETRY_MS,
+  LOCKED,
   NOT_PRIMARY,
   nextBackup,
 } from "../../src/runtimes/docker/backup-schedule.ts";
@@ -139,13 +140,22 @@ describe("the backup scripts, run by a shell against stand-ins for psql and pgBa
     writeFileSync(join(bin, name), `#!/bin/sh\necho "${name} $*" >> "${bin}/calls"\n${body}\n`);
     chmodSync(join(bin, name), 0o755);
   };
-  /** Runs `script` as the supervisor does; `recovery` is what psql answers (`fail`: it cannot connect). */
-  async function run(script: string, instance: { recovery: "t" | "f" | "fail"; backups: boolean }) {
+  /**
+   * Runs `script` as the supervisor does; `recovery` is what psql answers (`fail`: it cannot
+   * connect); `lockedFor` how many tries of `backup` find another backup's lock (error 50).
+   */
+  async function run(
+    script: string,
+    instance: { recovery: "t" | "f" | "fail"; backups: boolean; lockedFor?: number },
+  ) {
     rmSync(join(bin, "calls"), { force: true });
     tool("psql", instance.recovery === "fail" ? "exit 2" : `echo ${instance.recovery}`);
     tool(
       "pgbackrest",
-      `case "$1" in info) echo '[{"backup":[${instance.backups ? '{"label":"20261204-100000F"}' : ""}]}]';; esac`,
+      [
+        `case "$1" in info) echo '[{"backup":[${instance.backups ? '{"label":"20261204-100000F"}' : ""}]}]';;`,
+        `backup) [ "$(grep -c '^pgbackrest backup' "${bin}/calls")" -gt ${instance.lockedFor ?? 0} ] || exit 50;; esac`,
+      ].join("\n"),
     );
     const result = await execa("sh", ["-c", script], {
       reject: false,
@@ -155,8 +165,11 @@ describe("the backup scripts, run by a shell against stand-ins for psql and pgBa
         PGBACKREST_PG1_USER: "postgres",
       },
     });
-    const calls = readFileSync(join(bin, "calls"), "utf8").trim().split("\n");
-    return { exitCode: result.exitCode, backedUp: calls.includes("pgbackrest backup --type=full"), calls };
+    const calls = existsSync(join(bin, "calls"))
+      ? readFileSync(join(bin, "calls"), "utf8").trim().split("\n")
+      : [];
+    const backups = calls.filter((c) => c === "pgbackrest backup --type=full").length;
+    return { exitCode: result.exitCode, backedUp: backups > 0, backups, calls };
   }
 
   it("backs up the primary only, asking its own PostgreSQL over the socket as the superuser", async () => {
@@ -174,6 +187,18 @@ describe("the backup scripts, run by a shell against stand-ins for psql and pgBa
       exitCode: 1,
       backedUp: false,
     });
+  });
+
+  it("waits while another backup holds the lock (db:backup at the same time), and fails on any other error", async () => {
+    expect(await run(BACKUP, { recovery: "f", backups: false, lockedFor: 1 })).toMatchObject({
+      exitCode: 0,
+      backups: 2,
+    });
+    const failing = await run(`${LOCKED} locked sh -c 'exit 3'; echo not reached`, {
+      recovery: "f",
+      backups: false,
+    });
+    expect(failing.exitCode).toBe(3);
   });
 
   it("takes the immediate backup only while the repository has none, and only on the primary", async () => {

@@ -6,7 +6,7 @@ import { policyGrid, policySection } from "../../src/netpol/probe-report.ts";
 import { runHtml } from "../../src/pipeline/html-report.ts";
 import { runSummary, summaryMarkdown } from "../../src/pipeline/report.ts";
 import { suiteFigures } from "../../src/pipeline/suite-reports.ts";
-import { parseSuites, type SuiteResult } from "../../src/pipeline/suites.ts";
+import { parseSuites, type SuiteResult, suiteArguments } from "../../src/pipeline/suites.ts";
 import type { PolicyObservation } from "../../src/runtimes/runtime.ts";
 import { envState } from "../support/env-state.ts";
 import { sampleContract, samplePolicy, sampleRunFolder } from "../support/pipeline-runs.ts";
@@ -209,5 +209,27 @@ describe("a pipeline run's report", () => {
     expect(() => parseSuites("contract,")).toThrow(
       "--suites: '' is not valid; expected one of: contract, policy, chaos, load, recovery",
     );
+  });
+});
+
+describe("where each suite runs", () => {
+  it("against the environment, but the recovery drill only where it has backups (else on one it starts)", () => {
+    expect(suiteArguments("contract", "nightly", "r/contract", [])).toEqual([
+      "--name",
+      "nightly",
+      "--report",
+      "r/contract",
+    ]);
+    expect(suiteArguments("recovery", "nightly", "r/recovery", ["backups"])).toEqual([
+      "--name",
+      "nightly",
+      "--report",
+      "r/recovery",
+    ]);
+    expect(suiteArguments("recovery", "pr-7", "r/recovery", ["monitoring"])).toEqual([
+      "--start",
+      "--report",
+      "r/recovery",
+    ]);
   });
 });

@@ -87,8 +87,14 @@ export const NOT_PRIMARY = 75;
 /** The immediate backup found one in the repository (taken by another instance, or before a restart). */
 export const ALREADY_BACKED_UP = 76;
 const PRIMARY = `r=$(psql -XAt -h "$PGBACKREST_PG1_SOCKET_PATH" -U "$PGBACKREST_PG1_USER" -d postgres -c 'SELECT pg_is_in_recovery()') || exit 1; [ "$r" = f ] || exit ${NOT_PRIMARY};`;
-const STANZA = "pgbackrest stanza-create >/dev/null 2>&1;";
-export const BACKUP = `${PRIMARY} ${STANZA} exec pgbackrest backup --type=full`;
+/**
+ * `locked CMD...`: runs a pgBackRest command, waiting (up to 10 min) while another backup holds
+ * the stanza's lock (error 50: a scheduled backup and `db:backup` at once); any other failure
+ * ends the script with its code.
+ */
+export const LOCKED =
+  'locked() { n=0; until "$@"; do rc=$?; n=$((n + 1)); if [ "$rc" -ne 50 ] || [ "$n" -ge 600 ]; then exit "$rc"; fi; sleep 1; done; };';
+export const BACKUP = `${PRIMARY} ${LOCKED} locked pgbackrest stanza-create; locked pgbackrest backup --type=full`;
 /** The immediate backup: only when the repository has none (a restarted supervisor takes no second). */
 export const FIRST_BACKUP = `if pgbackrest info --output=json | grep -q '"label"'; then exit ${ALREADY_BACKED_UP}; fi; ${BACKUP}`;
 /** A failed immediate backup (the instance still starting) is tried again after this long. */

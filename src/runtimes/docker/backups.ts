@@ -6,6 +6,7 @@ import { UserError } from "../../errors.ts";
 import { resolveImages } from "../../images/resolve.ts";
 import { devstackLabels, LABEL, labelArgs } from "../../labels.ts";
 import type { BackupInfo, BackupRepository, Backups, RestoreResult, Runtime } from "../runtime.ts";
+import { LOCKED } from "./backup-schedule.ts";
 import { REPOSITORY_PATH } from "./cluster-backup.ts";
 import { dockerDatabase } from "./database.ts";
 import { containerOf } from "./faults.ts";
@@ -159,12 +160,12 @@ async function repositories(): Promise<BackupRepository[]> {
 export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
   return {
     async take(env) {
-      // A backup the supervisor is taking holds pgBackRest's lock (error 50), which stanza-create
-      // needs too: each waits for it. Their errors are printed (stdout, at the console's level).
+      // A backup the supervisor is taking holds pgBackRest's lock, which stanza-create needs too:
+      // each waits for it. Their errors are printed (stdout, at the console's level).
       const out = await inPrimary(
         env,
         [
-          'locked() { n=0; until "$@"; do rc=$?; n=$((n + 1)); if [ "$rc" -ne 50 ] || [ "$n" -ge 600 ]; then exit "$rc"; fi; sleep 1; done; }',
+          LOCKED,
           "locked pgbackrest stanza-create",
           "locked pgbackrest backup --type=full",
           "pgbackrest info --output=json",
@@ -225,6 +226,13 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
         throw new UserError(
           `environment '${into}' exists; a restore never replaces one unasked`,
           `Pass --into ANOTHER-NAME, or --force to replace '${into}' (its data is lost).`,
+        );
+      // Another database's backups under the new name: the restored one could not archive beside
+      // them (pgBackRest refuses another system's WAL), and --force does not delete backups.
+      if (into !== from && (await repositoryLabels(backupRepositoryName(into))))
+        throw new UserError(
+          `environment '${into}' has backups of an earlier database; the restored one could not archive beside them`,
+          `Restore into another name (--into), or remove them first: \`pnpm db:backups --delete ${into}\`.`,
         );
 
       // The source's WAL up to now into the archive (a switch, and a wait until it is there), so

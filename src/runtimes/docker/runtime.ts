@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import type { EnvFile } from "../../config/env-file.ts";
 import { inspectContainer } from "../../docker/api.ts";
-import { docker, ensureEngine } from "../../docker/cli.ts";
+import { docker, dockerMaybe, ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
 import {
@@ -51,7 +51,14 @@ import {
   runningContainers,
 } from "./firewall.ts";
 import { collectGarbage, groupResources } from "./gc.ts";
-import { containerName, envResources, isData, prefix, supervisorName } from "./names.ts";
+import {
+  backupRepositoryName,
+  containerName,
+  envResources,
+  isData,
+  prefix,
+  supervisorName,
+} from "./names.ts";
 import { configDigest, replicaName } from "./pods.ts";
 import { nsenterProbe, probePods } from "./policy-probe.ts";
 import { probeOnce } from "./probe.ts";
@@ -177,6 +184,7 @@ export const dockerRuntime: Runtime & {
     const ctx = newContext(name, planned, progress);
     ctx.skipSeed = seed === false;
     ctx.hadData = (await envResources(name)).some(isData);
+    if (!ctx.hadData) await refuseForeignRepository(name, containers);
     await running.run(name, UP_ACTIONS, ctx, progress);
     return { state: ctx.state, reused: false };
   },
@@ -337,6 +345,21 @@ export const dockerRuntime: Runtime & {
  * other network (out of the rules' reach); a pod whose configuration changed is kept only if it
  * can take it without a restart (its config-change hook). Otherwise it is recreated, saying why.
  */
+/**
+ * A new database beside the backup repository an earlier environment of the same name left:
+ * pgBackRest would refuse its WAL (another system identifier) and every backup would fail, while
+ * the old backups stay. Refused before anything starts, naming the ways out.
+ */
+async function refuseForeignRepository(name: string, containers: readonly ContainerPlan[]) {
+  if (!containers.some((c) => c.env.PGBACKREST_STANZA)) return;
+  const repository = backupRepositoryName(name);
+  if ((await dockerMaybe(["volume", "inspect", repository])) === undefined) return;
+  throw new UserError(
+    `environment '${name}' would start a new database, but the backups of an earlier '${name}' are kept (volume ${repository}); its WAL cannot be archived beside them`,
+    `Bring those back with \`pnpm db:restore --name ${name} --into ${name}\`, or remove them first with \`pnpm db:backups --delete ${name}\`.`,
+  );
+}
+
 async function reuseVerdict(
   name: string,
   state: EnvState,
