@@ -1,10 +1,10 @@
 // pnpm nightly [--suites contract,policy,chaos,load] [--name nightly] [--keep] [--runtime docker|kind]
 //              [--history DIR]
 // The nightly run: the nightly environment (production's shape, the large seed; on Docker with the
-// backups component) up, the suites in order against it, reports/nightly-<time>/ (index.html, summary.json, summary.md), then the
-// environment removed (--keep leaves it up). --history keeps the run's summary.json in DIR (the
-// newest 30) for `pnpm report:trend DIR`. Exits 1 when a suite failed: a threshold or an invariant
-// broke.
+// backups component) up, the suites in order against it, reports/nightly-<time>/ (index.html,
+// summary.json, summary.md), then the environment removed (--keep leaves it up). --history keeps
+// the run's summary.json in DIR (the newest 30) for `pnpm report:trend DIR`. Exits 1 when a suite
+// failed: a threshold or an invariant broke.
 import { parseFlags } from "../src/cli/flags.ts";
 import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";

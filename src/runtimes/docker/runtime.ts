@@ -340,12 +340,6 @@ export const dockerRuntime: Runtime & {
 };
 
 /**
- * Whether a ready environment can be kept: every container passes its probe now, runs the image
- * the current recipe resolves to, is a pod the firewall knows (made by this DevStack) and on no
- * other network (out of the rules' reach); a pod whose configuration changed is kept only if it
- * can take it without a restart (its config-change hook). Otherwise it is recreated, saying why.
- */
-/**
  * A new database beside the backup repository an earlier environment of the same name left:
  * pgBackRest would refuse its WAL (another system identifier) and every backup would fail, while
  * the old backups stay. Refused before anything starts, naming the ways out.
@@ -360,6 +354,12 @@ async function refuseForeignRepository(name: string, containers: readonly Contai
   );
 }
 
+/**
+ * Whether a ready environment can be kept: every container passes its probe now, runs the image
+ * the current recipe resolves to, is a pod the firewall knows (made by this DevStack) and on no
+ * other network (out of the rules' reach); a pod whose configuration changed is kept only if it
+ * can take it without a restart (its config-change hook). Otherwise it is recreated, saying why.
+ */
 async function reuseVerdict(
   name: string,
   state: EnvState,
