@@ -10,7 +10,6 @@ import { runMain } from "../src/cli/main.ts";
 import { loadEnvFile } from "../src/config/env-file.ts";
 import { bringUp } from "../src/env/bring-up.ts";
 import { checkEnvName } from "../src/env/names.ts";
-import { readEnvState } from "../src/env/state.ts";
 import { runSuitesAndReport } from "../src/pipeline/report.ts";
 import { parseSuites, SUITE_NAMES } from "../src/pipeline/suites.ts";
 import { keepInHistory } from "../src/pipeline/trend.ts";
@@ -39,7 +38,7 @@ await runMain(async () => {
   const startedAt = new Date();
   // An earlier run stopped before its clean-up: its backups were its own, and a new database
   // cannot archive beside them.
-  if (envFile.with.includes("backups") && !readEnvState(name) && (await runtime.backups.kept(name))) {
+  if (envFile.with.includes("backups") && (await runtime.backups.orphaned(name))) {
     await runtime.backups.remove(name);
     console.log(`removed the backups an earlier nightly run left for '${name}'`);
   }

@@ -44,3 +44,37 @@ export async function execOutput(
   const result = await container.exec(container.getById(name), command, { log: false });
   return { exitCode: result.exitCode, stdout: result.stdout };
 }
+
+/** Creates the named volume unless it exists (a claim: created once, as a PVC is bound once). */
+export async function ensureVolume(volume: string, labels: Record<string, string>): Promise<void> {
+  const { dockerode } = (await client()).container;
+  try {
+    await dockerode.getVolume(volume).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    await dockerode.createVolume({ Name: volume, Labels: labels });
+  }
+}
+
+/**
+ * Creates a new volume that every user may write to: an emptyDir, which the kubelet makes 0777
+ * whatever user the pod's containers run as. A new volume takes the owner and mode of the
+ * directory it is first mounted on, at the container's creation: here `modeOf`, in a container of
+ * `image` that is created and removed, never started (a `chmod` run in a started container did the
+ * same, with a container start on the pod's way to ready).
+ */
+export async function createWritableVolume(
+  volume: string,
+  labels: Record<string, string>,
+  image: string,
+  modeOf: string,
+): Promise<void> {
+  const { dockerode } = (await client()).container;
+  await dockerode.createVolume({ Name: volume, Labels: labels });
+  const holder = await dockerode.createContainer({
+    Image: image,
+    Labels: labels,
+    HostConfig: { NetworkMode: "none", Binds: [`${volume}:${modeOf}`] },
+  });
+  await holder.remove();
+}

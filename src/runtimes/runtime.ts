@@ -279,6 +279,11 @@ export interface Backups {
   remove(env: string): Promise<void>;
   /** Whether the environment has a backup repository (it outlives the environment). */
   kept(env: string): Promise<boolean>;
+  /**
+   * Whether its backups are kept while it has no data (its database is gone): they are an earlier
+   * database's, and a new one could not archive beside them.
+   */
+  orphaned(env: string): Promise<boolean>;
 }
 
 export interface Runtime {

@@ -104,6 +104,12 @@ describe("backups and the recovery drill", () => {
     expect(inUse.exitCode).toBe(1);
     expect(inUse.stderr).toContain(`the backups of environment '${name}' are in use`);
 
+    // With its data kept the database is the one they belong to: it comes back beside them.
+    const paused = await runScript("dev-down", ["--name", name, "--keep-data"], { env });
+    expect(paused.exitCode, paused.all).toBe(0);
+    const back = await runScript("dev-up", ["--env", "pr", "--with", "backups", "--name", name], { env });
+    expect(back.exitCode, back.all).toBe(0);
+
     const down = await runScript("dev-down", ["--name", name], { env });
     expect(down.exitCode, down.all).toBe(0);
     expect(down.stdout).toContain(`its backups are kept`);

@@ -317,6 +317,7 @@ export const clusterRuntime: Runtime = {
     restore: noBackups,
     remove: noBackups,
     kept: async () => false,
+    orphaned: async () => false,
   },
 };
 

@@ -7,10 +7,11 @@ import { resolveImages } from "../../images/resolve.ts";
 import { devstackLabels, LABEL, labelArgs } from "../../labels.ts";
 import type { BackupInfo, BackupRepository, Backups, RestoreResult, Runtime } from "../runtime.ts";
 import { LOCKED } from "./backup-schedule.ts";
-import { REPOSITORY_PATH } from "./cluster-backup.ts";
+import { isStandIn } from "./cluster.ts";
+import { backsUp, REPOSITORY_PATH } from "./cluster-backup.ts";
 import { dockerDatabase } from "./database.ts";
 import { containerOf } from "./faults.ts";
-import { backupRepositoryName, envResources, volumeName } from "./names.ts";
+import { backupRepositoryName, envResources, isData, volumeName } from "./names.ts";
 import { dockerPlanOf } from "./support.ts";
 
 /**
@@ -141,6 +142,10 @@ async function repositoryLabels(volume: string): Promise<Record<string, string> 
   return (JSON.parse(inspected) as { Labels: Record<string, string> | null }[])[0]?.Labels ?? {};
 }
 
+async function backupsKept(env: string): Promise<boolean> {
+  return (await repositoryLabels(backupRepositoryName(env))) !== undefined;
+}
+
 /** Every environment's backups (one pgBackRest run per repository, the image resolved once). */
 async function repositories(): Promise<BackupRepository[]> {
   const names = (
@@ -180,8 +185,10 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
 
     list: repositories,
 
-    async kept(env) {
-      return (await repositoryLabels(backupRepositoryName(env))) !== undefined;
+    kept: backupsKept,
+
+    async orphaned(env) {
+      return (await backupsKept(env)) && !(await envResources(env)).some(isData);
     },
 
     async remove(env) {
@@ -253,9 +260,7 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
         : { ...loadEnvFile(repository.envFile), with: repository.with };
       const { prepared, containers } = await dockerPlanOf(envFile);
       // Instance 1: under Patroni the others clone it (cluster.ts).
-      const instance = containers.find(
-        (c) => c.kind === "Cluster" && c.replica === 1 && c.env.PGBACKREST_STANZA,
-      );
+      const instance = containers.find((c) => c.kind === "Cluster" && c.replica === 1 && backsUp(c));
       const data = instance?.volumes.find((v) => v.persistent && !v.repository);
       if (!instance || !data)
         throw new UserError(
@@ -264,7 +269,7 @@ export function dockerBackups(runtime: Pick<Runtime, "up" | "down">): Backups {
       // The restored roles get the new environment's passwords: the application's, and where
       // Patroni manages the instances its superuser's and replication user's (cluster.ts).
       const secret = (kind: string) => prepared.secrets[`${instance.workload}-${kind}`] ?? {};
-      const patroni = instance.env.PATRONI_SCOPE !== undefined;
+      const patroni = isStandIn(instance);
       const passwords = [secret("app"), ...(patroni ? [secret("superuser"), secret("replication")] : [])]
         .filter((s) => s.username)
         .map((s) => `${s.username} ${s.password ?? ""}`);

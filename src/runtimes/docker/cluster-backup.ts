@@ -12,6 +12,9 @@ import type { PodVolume } from "./pod-volumes.ts";
 /** Where the repository is mounted in an instance, and pgBackRest's stanza (the Cluster's name). */
 export const REPOSITORY_PATH = "/var/lib/pgbackrest";
 
+/** Whether an instance archives and backs up: its Cluster has `spec.backup` (the settings below). */
+export const backsUp = (c: { env: Record<string, string> }) => c.env.PGBACKREST_STANZA !== undefined;
+
 export interface ClusterBackup {
   env: Record<string, string>;
   /** PostgreSQL's settings for continuous archiving. */

@@ -17,6 +17,9 @@ import type { ContainerPlan, Probe } from "./translate.ts";
  */
 
 export const STAND_IN_LABEL = "devstack.azora.dev/stand-in-for";
+
+/** Whether a container is one of a Cluster of several instances' stand-ins (Patroni, etcd, HAProxy). */
+export const isStandIn = (c: { labels: Record<string, string> }) => c.labels[STAND_IN_LABEL] !== undefined;
 export const ETCD_MEMBERS = 3;
 
 /**

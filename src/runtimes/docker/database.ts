@@ -1,7 +1,7 @@
 import { dockerMaybe } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
 import type { Database, DatabaseMember, PodRef } from "../runtime.ts";
-import { STAND_IN_LABEL } from "./cluster.ts";
+import { isStandIn } from "./cluster.ts";
 import { containerOf, podsOf } from "./faults.ts";
 
 interface PatroniMember {
@@ -30,7 +30,7 @@ export function dockerDatabase(env: string): Database {
   /** Runs patronictl in the first instance (of `pods`, listed if not given) that answers; undefined without Patroni. */
   async function patronictl(args: string[], pods?: PodRef[]): Promise<string | undefined> {
     pods ??= await instances();
-    if (!pods.some((p) => p.labels[STAND_IN_LABEL])) return undefined;
+    if (!pods.some(isStandIn)) return undefined;
     for (const pod of pods) {
       const result = await dockerMaybe(["exec", containerOf(env, pod.pod), "patronictl", ...args]);
       if (result !== undefined) return result;

@@ -1,7 +1,7 @@
 import { execa } from "execa";
 import type { EnvFile } from "../../config/env-file.ts";
 import { inspectContainer } from "../../docker/api.ts";
-import { docker, dockerMaybe, ensureEngine } from "../../docker/cli.ts";
+import { docker, ensureEngine } from "../../docker/cli.ts";
 import { listResources, removeResources } from "../../docker/resources.ts";
 import { staleReason } from "../../env/stale.ts";
 import {
@@ -37,7 +37,8 @@ import type {
 import type { DockerUpContext } from "./actions/context.ts";
 import { UP_ACTIONS } from "./actions/index.ts";
 import { dockerBackups } from "./backups.ts";
-import { STAND_IN_LABEL } from "./cluster.ts";
+import { isStandIn } from "./cluster.ts";
+import { backsUp } from "./cluster-backup.ts";
 import { composeFile } from "./compose.ts";
 import { dockerDatabase } from "./database.ts";
 import { containerOf, dockerFaults, podsOf } from "./faults.ts";
@@ -184,7 +185,12 @@ export const dockerRuntime: Runtime & {
     const ctx = newContext(name, planned, progress);
     ctx.skipSeed = seed === false;
     ctx.hadData = (await envResources(name)).some(isData);
-    if (!ctx.hadData) await refuseForeignRepository(name, containers);
+    // pgBackRest refuses WAL of another database (its system identifier): refused before anything starts.
+    if (containers.some(backsUp) && (await this.backups.orphaned(name)))
+      throw new UserError(
+        `environment '${name}' would start a new database, but the backups of an earlier '${name}' are kept (volume ${backupRepositoryName(name)}); its WAL cannot be archived beside them`,
+        `Bring those back with \`pnpm db:restore --name ${name} --into ${name}\`, or remove them first with \`pnpm db:backups --delete ${name}\`.`,
+      );
     await running.run(name, UP_ACTIONS, ctx, progress);
     return { state: ctx.state, reused: false };
   },
@@ -312,7 +318,7 @@ export const dockerRuntime: Runtime & {
 
   async exportCompose(name, envFile) {
     const { containers } = await prepare(envFile, readEnvState(name));
-    if (containers.some((c) => c.labels[STAND_IN_LABEL]))
+    if (containers.some(isStandIn))
       throw new UserError(
         `env ${envFile.name}: a Cluster of several instances (Patroni, etcd, HAProxy) is not exported to compose`,
         "Export an env with one database instance (dev, pr), or run this one with `pnpm dev:up`.",
@@ -338,21 +344,6 @@ export const dockerRuntime: Runtime & {
     });
   },
 };
-
-/**
- * A new database beside the backup repository an earlier environment of the same name left:
- * pgBackRest would refuse its WAL (another system identifier) and every backup would fail, while
- * the old backups stay. Refused before anything starts, naming the ways out.
- */
-async function refuseForeignRepository(name: string, containers: readonly ContainerPlan[]) {
-  if (!containers.some((c) => c.env.PGBACKREST_STANZA)) return;
-  const repository = backupRepositoryName(name);
-  if ((await dockerMaybe(["volume", "inspect", repository])) === undefined) return;
-  throw new UserError(
-    `environment '${name}' would start a new database, but the backups of an earlier '${name}' are kept (volume ${repository}); its WAL cannot be archived beside them`,
-    `Bring those back with \`pnpm db:restore --name ${name} --into ${name}\`, or remove them first with \`pnpm db:backups --delete ${name}\`.`,
-  );
-}
 
 /**
  * Whether a ready environment can be kept: every container passes its probe now, runs the image

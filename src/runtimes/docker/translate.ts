@@ -5,6 +5,7 @@ import type { SecretValues } from "../../manifests/secrets.ts";
 import { serviceSelects } from "../../netpol/selector.ts";
 import { type BackupSchedule, backupSchedules } from "./backup-schedule.ts";
 import { clusterContainers } from "./cluster.ts";
+import { backsUp } from "./cluster-backup.ts";
 import {
   type K8sVolume,
   type K8sVolumeMount,
@@ -272,7 +273,7 @@ export function translate(
     // Every instance carries the schedules; the one that is the primary when they fire takes the
     // backup (backup-schedule.ts).
     const scheduled = schedules.get(cluster.metadata.name);
-    for (const c of instances) if (scheduled && c.env.PGBACKREST_STANZA) c.backupSchedules = scheduled;
+    for (const c of instances) if (scheduled && backsUp(c)) c.backupSchedules = scheduled;
     containers.push(...instances);
   }
   if (problems.length > 0)

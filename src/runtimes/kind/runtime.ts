@@ -302,6 +302,7 @@ export const kindRuntime: Runtime = {
     restore: noBackups,
     remove: noBackups,
     kept: async () => false,
+    orphaned: async () => false,
   },
 };
 

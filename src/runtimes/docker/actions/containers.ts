@@ -1,8 +1,8 @@
-import { docker, dockerMaybe } from "../../../docker/cli.ts";
+import { createWritableVolume, ensureVolume } from "../../../docker/api.ts";
 import { removeResources } from "../../../docker/resources.ts";
 import type { StartedTestContainer } from "../../../docker/testcontainers.ts";
 import { writeEnvState } from "../../../env/state.ts";
-import { LABEL, labelArgs } from "../../../labels.ts";
+import { LABEL } from "../../../labels.ts";
 import type { Action } from "../../actions.ts";
 import { endpointsOf } from "../endpoints.ts";
 import { podLabel } from "../firewall.ts";
@@ -106,14 +106,13 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
     emptyDirs.set(v.name, volume);
     // A claim keeps its data (created once, as a PVC is bound once); the image's files and
     // owners at the mount path are copied into it on first use, as Docker does.
-    if (v.persistent) {
-      const labels = v.repository ? backupRepositoryLabels(ctx.name, ctx.prepared.envFile) : ctx.labels;
-      if (!(await dockerMaybe(["volume", "inspect", volume])))
-        await docker(["volume", "create", ...labelArgs(labels), volume]);
-      continue;
-    }
-    await docker(["volume", "create", ...labelArgs(ctx.labels), volume]);
-    await makeWorldWritable(volume, image("supervisor"), ctx.labels);
+    if (v.persistent)
+      await ensureVolume(
+        volume,
+        v.repository ? backupRepositoryLabels(ctx.name, ctx.prepared.envFile) : ctx.labels,
+      );
+    // The supervisor image makes /emptydir-mode root 1777 for this (images/nft-agent).
+    else await createWritableVolume(volume, ctx.labels, image("supervisor"), "/emptydir-mode");
   }
   for (const init of c.init) {
     stopIfInterrupted(ctx, name);
@@ -159,26 +158,6 @@ async function start(ctx: DockerUpContext, c: ContainerPlan): Promise<StartedTes
   await ctx.enforcer?.apply();
   ctx.progress(`  ${replicaName(c)}: started`);
   return started;
-}
-
-/**
- * An emptyDir is writable by every container of the pod, whatever user it runs as (the kubelet
- * makes it 0777). A new volume takes the owner and mode of the directory it is first mounted on,
- * at the container's creation: mounted on the supervisor image's /emptydir-mode (made root 1777
- * for this in images/nft-agent) in a container that is created and removed, never started. A
- * `chmod` run in a started container did the same, with a container start on the pod's way to ready.
- */
-async function makeWorldWritable(volume: string, image: string, labels: Record<string, string>) {
-  const id = await docker([
-    "create",
-    ...labelArgs(labels),
-    "--network",
-    "none",
-    "-v",
-    `${volume}:/emptydir-mode`,
-    image,
-  ]);
-  await docker(["rm", id.trim()]);
 }
 
 /** What the supervisor looks after: liveness (not exec probes), readiness, and scheduled backups. */
