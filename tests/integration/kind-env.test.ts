@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import pg from "pg";
 import { afterAll, describe, expect, it } from "vitest";
+import { POSTGRES_TIMEOUTS } from "../../services/kit/src/postgres.ts";
 import { docker } from "../../src/docker/cli.ts";
 import { readEnvState } from "../../src/env/state.ts";
 import { labelArgs } from "../../src/labels.ts";
@@ -12,6 +13,7 @@ import { requireTool } from "../../src/runtimes/kind/tools.ts";
 import { runScript } from "../support/cli.ts";
 import { testLabels } from "../support/labels.ts";
 import { OPENS } from "../support/outside-target.ts";
+import { signUps } from "../support/sign-up.ts";
 
 // `dev:up --runtime kind` end to end on this machine: the offline node image, DevStack's
 // NetworkPolicy agent (Calico cannot be pulled here), CloudNativePG's operator made from its module
@@ -155,6 +157,36 @@ describe("a Kind environment from the dev overlay", () => {
       new RegExp(`\\n${pod.split("/")[1]}\\s+user-service\\s+yes\\s+1\\s+Error\\n`),
     );
   }, 180_000);
+
+  it("resets a service's connections to the database through Toxiproxy in an ephemeral container, until restored", async () => {
+    const handle = await kindRuntime.open(name);
+    const pod = (await handle.pods()).find((p) => p.workload === "user-service")?.pod ?? "";
+    const signUp = signUps(() => endpoint(up, "user-service") ?? "");
+    expect((await signUp()).status).toBe(201);
+    await handle.faults.degrade(pod, { host: "azora-db-rw", port: 5432 }, [
+      { type: "reset_peer", afterMs: 0 },
+    ]);
+    for (let i = 0; i < 3; i++) {
+      const answer = await signUp();
+      expect(answer.status).toBe(503);
+      expect(answer.ms).toBeLessThan(POSTGRES_TIMEOUTS.connectMs + 1_000);
+    }
+    await handle.faults.restore(pod);
+    await expect.poll(async () => (await signUp()).status, { timeout: 10_000, interval: 250 }).toBe(201);
+    // The proxy was an ephemeral container of the pod, whose process the restore stopped.
+    const kubeconfig = join(stateDir, "kind", `${name}.kubeconfig`);
+    const [namespace, podName] = pod.split("/");
+    const found = JSON.parse(
+      (
+        await execa(requireTool("kubectl"), [
+          ...["--kubeconfig", kubeconfig, "-n", namespace ?? "", "get", "pod", podName ?? "", "-o", "json"],
+        ])
+      ).stdout,
+    ) as { status: { ephemeralContainerStatuses?: { name: string; state: Record<string, unknown> }[] } };
+    expect(
+      found.status.ephemeralContainerStatuses?.map((c) => `${c.name} ${Object.keys(c.state).join()}`),
+    ).toEqual(["toxiproxy-1 terminated"]);
+  }, 300_000);
 
   it("fails over when the primary's pod is deleted: CloudNativePG promotes a replica, no acknowledged write lost", async () => {
     // The dev overlay runs one instance: scaled to nightly's three for this (the operator adds two

@@ -6,6 +6,7 @@ import { dockerRuntime } from "../../src/runtimes/docker/runtime.ts";
 import type { EnvironmentHandle } from "../../src/runtimes/runtime.ts";
 import { runScript } from "../support/cli.ts";
 import { overlayEnvironment } from "../support/environment.ts";
+import { signUps } from "../support/sign-up.ts";
 
 // Toxiproxy between user-service and Postgres, live (the faults behind postgres-slow and
 // postgres-connections-reset): user-service, the database and the policies, nothing else.
@@ -20,22 +21,7 @@ const DATABASE = { host: "azora-db-rw", port: 5432 };
 describe("Toxiproxy between a service and Postgres", () => {
   let users = "";
   let handle: EnvironmentHandle;
-  let n = 0;
-  /** A sign-up, with how long its answer took. */
-  const signUp = async () => {
-    const began = performance.now();
-    const response = await fetch(`${users}/users`, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({
-        email: `toxic-${n++}@example.org`,
-        password: "a-long-password-1",
-        displayName: "T",
-      }),
-      signal: AbortSignal.timeout(30_000),
-    });
-    return { status: response.status, ms: performance.now() - began };
-  };
+  const signUp = signUps(() => users);
   /** The nftables tables in the pod's network namespace. */
   const podTables = async () => (await inNetns(await pidOf(container), ["nft", "list", "tables"])).stdout;
 

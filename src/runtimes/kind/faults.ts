@@ -1,9 +1,11 @@
 import { docker, dockerMaybe } from "../../docker/cli.ts";
 import { UserError } from "../../errors.ts";
 import type { Faults } from "../runtime.ts";
+import { containerdId, ctr, ctrMaybe } from "./containerd.ts";
 import { kubeconfigFile } from "./names.ts";
 import { getPod, type KindPod, podParts } from "./pods.ts";
 import { kubectl, runCommand } from "./tools.ts";
+import { degradeKindPod, restoreKindPod } from "./toxiproxy.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -13,14 +15,6 @@ interface Placement {
   node: string;
   containers: string[];
 }
-
-/** containerd's CLI on the pod's node, in the namespace the kubelet's containers live in. */
-const ctrArgs = (node: string, args: string[]) => ["exec", node, "ctr", "--namespace", "k8s.io", ...args];
-const ctr = (node: string, args: string[]) => docker(ctrArgs(node, args));
-/** The same, for a container that may be gone already. */
-const ctrMaybe = (node: string, args: string[]) => dockerMaybe(ctrArgs(node, args));
-
-const containerdId = (containerID: string) => containerID.replace(/^[a-z]+:\/\//, "");
 
 /** An nftables table name for a pod's isolation (letters, digits and `_` only). */
 const isolationTable = (name: string) => `devstack_isolate_${name.replace(/[^A-Za-z0-9]/g, "_")}`;
@@ -155,8 +149,17 @@ export function kindFaults(env: string, namespace: string): Faults {
         ]);
       active.delete(`isolate ${pod}`);
     },
-    degrade: notOnKind("a Toxiproxy between a pod and its upstream"),
-    restore: async () => {},
+    async degrade(pod, upstream, toxics) {
+      const placed = await place(pod);
+      const proxy = await degradeKindPod(env, placed.pod, upstream, toxics);
+      active.set(`degrade ${pod}`, async () => {
+        await restoreKindPod(env, proxy);
+        active.delete(`degrade ${pod}`);
+      });
+    },
+    async restore(pod) {
+      await active.get(`degrade ${pod}`)?.();
+    },
     restartEngine: notOnKind("restarting the container engine"),
     killNodeAgent: notOnKind("killing the node agent (the kubelet)"),
     nodeAgentRunning: notOnKind("checking the node agent (the kubelet)"),

@@ -12,13 +12,19 @@ export interface KindPod {
     labels?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];
   };
-  spec: { nodeName?: string; hostNetwork?: boolean; containers: { name: string }[] };
+  spec: {
+    nodeName?: string;
+    hostNetwork?: boolean;
+    containers: { name: string }[];
+    ephemeralContainers?: { name: string }[];
+  };
   status?: {
     phase?: string;
     podIP?: string;
     conditions?: { type: string; status: string; reason?: string; message?: string }[];
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
+    ephemeralContainerStatuses?: ContainerStatus[];
   };
 }
 
