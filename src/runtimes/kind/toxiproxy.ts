@@ -46,9 +46,7 @@ export async function degradeKindPod(
   // The address the pod itself resolves the upstream's name to.
   const resolved = await runCommand(
     kubectl(kubeconfig, ["-n", namespace, "exec", name, "--", "getent", "hosts", upstream.host]),
-  ).catch((error: Error) => {
-    throw new UserError(`${namespace}/${name} cannot resolve '${upstream.host}': ${error.message}`);
-  });
+  ).catch(() => "");
   const upstreamIp = resolved.split(/\s+/)[0];
   if (!upstreamIp) throw new UserError(`${namespace}/${name} cannot resolve '${upstream.host}'`);
 
