@@ -5,10 +5,12 @@ import { resolveImages } from "../../images/resolve.ts";
 import { toxiproxyImage } from "../docker/toxiproxy.ts";
 import type { Toxic, Upstream } from "../runtime.ts";
 import { API_PORT, PROXY_UID, routeThroughProxy, unrouteProxy, waitForApi } from "../toxiproxy-api.ts";
+import { kindLoad } from "./actions/images.ts";
 import { containerdId, ctr, ctrMaybe } from "./containerd.ts";
 import { clusterName, kubeconfigFile } from "./names.ts";
 import { podNetworkNamespaces } from "./pod-netns.ts";
 import { getPod, type KindPod } from "./pods.ts";
+import { portForwardArgs } from "./port-forwards.ts";
 import { kindDockerEnv } from "./privileged.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 
@@ -134,8 +136,7 @@ function onNode(env: string, node: string): Promise<string> {
       // kind runs with the docker the cluster was made with.
       const nodeImage = (await resolveImages({ names: ["kind-node"], silent: true })).get("kind-node");
       await runCommand({
-        tool: "kind",
-        args: ["load", "docker-image", "--name", clusterName(env), "--nodes", node, ref],
+        ...kindLoad(clusterName(env), [ref], [node]),
         env: nodeImage ? await kindDockerEnv(nodeImage.ref) : undefined,
       });
       return ref;
@@ -164,19 +165,10 @@ async function untilRunning(env: string, proxy: PodProxy): Promise<void> {
  * whose loopback the proxy listens on); the forward ends with it.
  */
 async function throughApi<T>(env: string, proxy: PodProxy, body: (api: string) => Promise<T>): Promise<T> {
+  // No host port: kubectl picks a free one and says which.
   const forward = spawn(
     requireTool("kubectl"),
-    [
-      "--kubeconfig",
-      kubeconfigFile(env),
-      "-n",
-      proxy.namespace,
-      "port-forward",
-      "--address",
-      "127.0.0.1",
-      `pod/${proxy.pod}`,
-      `:${API_PORT}`,
-    ],
+    portForwardArgs(kubeconfigFile(env), proxy.namespace, proxy.pod, "", API_PORT),
     { stdio: ["ignore", "pipe", "pipe"] },
   );
   try {

@@ -20,14 +20,14 @@ export const workloadNodes = (ctx: KindUpContext): string[] => {
 const tagAs = (image: string, reference: string): Command[] =>
   image === reference ? [] : [{ tool: "docker", args: ["tag", image, reference] }];
 
-/** `kind load docker-image` of references into the nodes given, or into every node. */
-const kindLoad = (ctx: KindUpContext, references: string[], nodes?: string[]): Command => ({
+/** `kind load docker-image` of references into a cluster's nodes given, or into every node. */
+export const kindLoad = (cluster: string, references: string[], nodes?: string[]): Command => ({
   tool: "kind",
   args: [
     "load",
     "docker-image",
     "--name",
-    ctx.cluster,
+    cluster,
     ...(nodes ? ["--nodes", nodes.join(",")] : []),
     ...references,
   ],
@@ -45,7 +45,7 @@ export const loadImage = (
   nodes?: string[],
 ): Command[] => [
   ...tagAs(local ?? placeholder(`${logical} image`), reference),
-  kindLoad(ctx, [reference], nodes),
+  kindLoad(ctx.cluster, [reference], nodes),
 ];
 
 /** The runnable reference of an image-map entry once resolved; its name in a plan before. */
@@ -61,7 +61,7 @@ export const images = commandAction({
   name: "images",
   commands: (ctx) => [
     ...ctx.images.flatMap((i) => tagAs(refOf(ctx, i.logical), i.reference)),
-    kindLoad(ctx, [...ctx.images.map((i) => i.reference), refOf(ctx, "db-init")], workloadNodes(ctx)),
+    kindLoad(ctx.cluster, [...ctx.images.map((i) => i.reference), refOf(ctx, "db-init")], workloadNodes(ctx)),
   ],
   async prepare(ctx) {
     ctx.resolved = await resolveImages({
