@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import pg from "pg";
+import { fetchWithin } from "../http/fetch-within.ts";
 import { jsonField } from "../http/json-field.ts";
 
 /**
@@ -148,19 +149,27 @@ export class Ledger {
   private async send(kind: WriteKind, method: string, path: string, body: object, token?: string) {
     const began = performance.now();
     try {
-      const response = await fetch(`${this.gateway}${path}`, {
-        method,
-        headers: {
-          "content-type": "application/json",
-          ...(token ? { authorization: `Bearer ${token}` } : {}),
+      const response = await fetchWithin(
+        `${this.gateway}${path}`,
+        {
+          method,
+          headers: {
+            "content-type": "application/json",
+            ...(token ? { authorization: `Bearer ${token}` } : {}),
+          },
+          body: JSON.stringify(body),
         },
-        body: JSON.stringify(body),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-      });
-      const text = await response.text();
+        this.options.timeoutMs ?? 5_000,
+      );
       const acknowledged =
         kind === "enroll" ? response.status === 201 || response.status === 200 : response.status === 201;
-      return { status: response.status, body: text, acknowledged, ms: performance.now() - began, began };
+      return {
+        status: response.status,
+        body: response.text,
+        acknowledged,
+        ms: performance.now() - began,
+        began,
+      };
     } catch {
       return { status: 0, body: "", acknowledged: false, ms: performance.now() - began, began };
     }
@@ -189,19 +198,47 @@ export class Ledger {
 
   /** What the gateway answers for a session now: GET /api/sessions/current (200 while it lives). */
   async sessionStatus(token: string): Promise<number> {
-    const response = await fetch(`${this.gateway}/api/sessions/current`, {
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-    }).catch(() => undefined);
+    const response = await fetchWithin(
+      `${this.gateway}/api/sessions/current`,
+      { headers: { authorization: `Bearer ${token}` } },
+      this.options.timeoutMs ?? 5_000,
+    ).catch(() => undefined);
     return response?.status ?? 0;
   }
 
-  /** Reads every acknowledged sign-up and enrollment back from the database. */
-  async verify(databaseUrl: string): Promise<LedgerVerdict> {
+  /**
+   * Reads every acknowledged sign-up and enrollment back from the database. The read is tried again
+   * while the database does not answer (refused, cut or timed out; up to `waitMs`): right after a
+   * fault its endpoint may still be coming back (on Kind a restarted kubelet reports its pods unready
+   * until their probes pass, and the port-forward waits for a ready pod), which is not a lost
+   * write. An error the database itself answers is not waited out.
+   */
+  async verify(databaseUrl: string, waitMs = 60_000): Promise<LedgerVerdict> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      try {
+        return await this.readBack(databaseUrl);
+      } catch (error) {
+        if (error instanceof pg.DatabaseError) throw error;
+        if (Date.now() > deadline)
+          throw new Error(
+            `the writes could not be read back: no answer from the database for ${waitMs / 1000} s: ${(error as Error).message}`,
+          );
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
+      }
+    }
+  }
+
+  private async readBack(databaseUrl: string): Promise<LedgerVerdict> {
     const acked = this.writes.filter((w) => w.acknowledged);
     const signups = [...new Set(acked.filter((w) => w.kind === "signup").map((w) => w.key))];
     const enrollments = [...new Set(acked.filter((w) => w.kind === "enroll").map((w) => w.key))];
-    const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000 });
+    // Bounded both ways, as the workload's requests are: a forward that dies mid-read is tried again.
+    const client = new pg.Client({
+      connectionString: databaseUrl,
+      connectionTimeoutMillis: 10_000,
+      query_timeout: 30_000,
+    });
     await client.connect();
     try {
       const users = await client.query<{ key: string; n: string }>(

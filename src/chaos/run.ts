@@ -1,6 +1,8 @@
 import type { Scenario } from "../../load/scenarios.ts";
 import { envFileOf } from "../env/state.ts";
 import { UserError } from "../errors.ts";
+import { fetchWithin } from "../http/fetch-within.ts";
+import { jsonField } from "../http/json-field.ts";
 import type { RunOutcome } from "../load/runner.ts";
 import type { EnvironmentHandle, Runtime } from "../runtimes/runtime.ts";
 import type { Experiment, ExperimentContext } from "./experiment.ts";
@@ -238,21 +240,24 @@ function workloadEndpoints(env: EnvironmentHandle): { gateway: string; databaseU
 async function aCourse(gateway: string): Promise<string> {
   const email = `chaos-${process.pid}-${Date.now()}@example.test`;
   const password = `pw-${Date.now()}-chaos`;
-  await fetch(`${gateway}/api/users`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, displayName: "Chaos" }),
-  });
-  const login = await fetch(`${gateway}/api/sessions`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password }),
-  });
-  const { token } = (await login.json()) as { token: string };
-  const courses = await fetch(`${gateway}/api/courses?limit=1`, {
-    headers: { authorization: `Bearer ${token}` },
-  });
-  const id = ((await courses.json()) as { items?: { id: string }[] }).items?.[0]?.id;
+  const json = { "content-type": "application/json" };
+  await fetchWithin(
+    `${gateway}/api/users`,
+    { method: "POST", headers: json, body: JSON.stringify({ email, password, displayName: "Chaos" }) },
+    10_000,
+  );
+  const login = await fetchWithin(
+    `${gateway}/api/sessions`,
+    { method: "POST", headers: json, body: JSON.stringify({ email, password }) },
+    10_000,
+  );
+  const token = jsonField(login.text, "token");
+  const courses = await fetchWithin(
+    `${gateway}/api/courses?limit=1`,
+    { headers: { authorization: `Bearer ${token}` } },
+    10_000,
+  );
+  const id = (JSON.parse(courses.text) as { items?: { id: string }[] }).items?.[0]?.id;
   if (!id) throw new UserError("the environment has no course to enroll in (is it seeded?)");
   return id;
 }

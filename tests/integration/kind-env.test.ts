@@ -188,6 +188,49 @@ describe("a Kind environment from the dev overlay", () => {
     ).toEqual(["toxiproxy-1 terminated"]);
   }, 300_000);
 
+  it("runs supervisor-killed: every node's kubelet killed and started again by systemd, the pods serving meanwhile", async () => {
+    const nodes = (
+      await docker(["ps", "--filter", `label=io.x-k8s.kind.cluster=azora-${name}`, "--format", "{{.Names}}"])
+    )
+      .split("\n")
+      .filter(Boolean);
+    const restarts = () =>
+      Promise.all(
+        nodes.map(async (node) =>
+          Number(
+            await docker([
+              "exec",
+              node,
+              "systemctl",
+              "show",
+              "kubelet",
+              "--property",
+              "NRestarts",
+              "--value",
+            ]),
+          ),
+        ),
+      );
+    const before = await restarts();
+    const chaos = await runScript(
+      "test-chaos",
+      [
+        "--name",
+        name,
+        "--experiment",
+        "supervisor-killed",
+        "--runs",
+        "1",
+        "--report",
+        join(stateDir, "chaos-agent"),
+      ],
+      { env },
+    );
+    expect(chaos.exitCode, chaos.all).toBe(0);
+    expect(chaos.stdout).toMatch(/✔ run 1: recovered in [\d.]+s; [1-9]\d* acknowledged writes, 0 lost/);
+    expect(await restarts()).toEqual(before.map((n) => n + 1));
+  }, 300_000);
+
   it("fails over when the primary's pod is deleted: CloudNativePG promotes a replica, no acknowledged write lost", async () => {
     // The dev overlay runs one instance: scaled to nightly's three for this (the operator adds two
     // replicas), then the chaos suite's experiment through the Kind runtime's handle.

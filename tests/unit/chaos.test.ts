@@ -178,7 +178,7 @@ describe("chaos: the experiments", () => {
       "service-errors-alerted": proxied(
         '{"name":"reset_peer-0","type":"reset_peer","stream":"downstream","toxicity":1,"attributes":{"timeout":0}}',
       ),
-      "supervisor-killed": "docker kill --signal KILL <kind node> # the kubelet's node, on Kind",
+      "supervisor-killed": "systemctl kill --signal KILL kubelet # on each node (docker exec NODE, on Kind)",
       "engine-restarted": "systemctl restart docker # on the machine running the Kind nodes",
     });
   });

@@ -7,7 +7,14 @@ import type { Experiment } from "../experiment.ts";
 export const supervisorKilled: Experiment = {
   name: "supervisor-killed",
   description: "the environment's supervisor (its kubelet) killed; the next dev:up starts a new one",
-  kubernetes: () => ["docker", "kill", "--signal", "KILL", "<kind node>", "# the kubelet's node, on Kind"],
+  kubernetes: () => [
+    "systemctl",
+    "kill",
+    "--signal",
+    "KILL",
+    "kubelet",
+    "# on each node (docker exec NODE, on Kind)",
+  ],
   targets: () => ["supervisor"],
   inject: async (ctx) => {
     await ctx.faults.killNodeAgent();

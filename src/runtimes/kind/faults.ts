@@ -4,6 +4,7 @@ import type { Faults } from "../runtime.ts";
 import { containerdId, ctr, ctrMaybe } from "./containerd.ts";
 import { kubeconfigFile } from "./names.ts";
 import { getPod, type KindPod, podParts } from "./pods.ts";
+import { nodesOf } from "./remove.ts";
 import { kubectl, runCommand } from "./tools.ts";
 import { degradeKindPod, restoreKindPod } from "./toxiproxy.ts";
 
@@ -161,8 +162,17 @@ export function kindFaults(env: string, namespace: string): Faults {
       await active.get(`degrade ${pod}`)?.();
     },
     restartEngine: notOnKind("restarting the container engine"),
-    killNodeAgent: notOnKind("killing the node agent (the kubelet)"),
-    nodeAgentRunning: notOnKind("checking the node agent (the kubelet)"),
+    async killNodeAgent() {
+      // Every node's kubelet at once; systemd starts each again (the node image's unit: Restart=always).
+      for (const node of await nodesOf(env))
+        await docker(["exec", node, "systemctl", "kill", "--signal", "KILL", "kubelet"]);
+    },
+    async nodeAgentRunning() {
+      const states = await Promise.all(
+        (await nodesOf(env)).map((node) => dockerMaybe(["exec", node, "systemctl", "is-active", "kubelet"])),
+      );
+      return states.length > 0 && states.every((state) => state?.trim() === "active");
+    },
     async heal() {
       for (const undo of [...active.values()].reverse()) await undo();
     },

@@ -24,6 +24,7 @@ import type {
 import { decideAddOns, policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
+import { heldForwards } from "./actions/state.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
 import { cnpgDatabase } from "./database.ts";
 import { kindFaults } from "./faults.ts";
@@ -33,7 +34,7 @@ import { podNetworkNamespaces } from "./pod-netns.ts";
 import { listPods, podParts, podRefs } from "./pods.ts";
 import { POLICY_AGENT } from "./policy-agent/manifest.ts";
 import { type ApiPod, livePods } from "./policy-agent/model.ts";
-import { keeperRunning } from "./port-forwards.ts";
+import { forwardsListening, keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 import { loadBalancerAddresses, streamLogs, workloadRows } from "./views.ts";
@@ -122,6 +123,9 @@ export const kindRuntime: Runtime = {
         progress(
           "endpoints: the port-forward keeper was not running; run `pnpm dev:down` and `dev:up` again",
         );
+      // Forwards the keeper is making again (their pod or its kubelet went) answer before this returns.
+      else
+        await forwardsListening(name, heldForwards(ctx.prepared, existing.ports), ctx.timeoutSeconds * 1000);
       return { state: existing, reused: true };
     }
     const ctx = await newContext(name, envFile, progress);

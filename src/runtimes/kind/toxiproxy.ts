@@ -48,7 +48,9 @@ export async function degradeKindPod(
   // The address the pod itself resolves the upstream's name to.
   const resolved = await runCommand(
     kubectl(kubeconfig, ["-n", namespace, "exec", name, "--", "getent", "hosts", upstream.host]),
-  ).catch(() => "");
+  ).catch((error: Error) => {
+    throw new UserError(`${namespace}/${name} cannot resolve '${upstream.host}': ${error.message}`);
+  });
   const upstreamIp = resolved.split(/\s+/)[0];
   if (!upstreamIp) throw new UserError(`${namespace}/${name} cannot resolve '${upstream.host}'`);
 

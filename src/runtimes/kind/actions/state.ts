@@ -1,11 +1,13 @@
 import { removeEnvState, stateFile, writeEnvState } from "../../../env/state.ts";
 import { freeLoopbackPorts } from "../../../free-port.ts";
 import { cnpgAppSecret } from "../../../manifests/plan.ts";
+import type { PreparedEnvironment } from "../../../manifests/prepare.ts";
 import type { Action } from "../../actions.ts";
 import { forwardsOf, forwardUrl } from "../objects.ts";
 import {
   endpointsWatchArgs,
   forwardsListening,
+  type HeldForward,
   portForwardArgs,
   startKeeper,
   stopKeeper,
@@ -44,6 +46,15 @@ export const recordState: Action<KubeUpContext> = {
   },
 };
 
+/** The forwards the keeper holds, at the host ports recorded for their endpoints. */
+export const heldForwards = (prepared: PreparedEnvironment, ports: Record<string, number>): HeldForward[] =>
+  forwardsOf(prepared).map((f) => ({
+    service: f.service,
+    port: f.port,
+    portName: f.portName,
+    hostPort: ports[f.endpoint] as number,
+  }));
+
 /**
  * The endpoints on 127.0.0.1: a port each, held by the detached keeper's `kubectl port-forward`s
  * (reconnecting when a pod goes), and their URLs recorded, the database's with the operator's
@@ -71,11 +82,8 @@ export const endpoints: Action<KubeUpContext> = {
   async execute(ctx) {
     const forwards = forwardsOf(ctx.prepared);
     const ports = await freeLoopbackPorts(forwards.length);
-    const held = forwards.map((f, i) => {
-      const hostPort = ports[i] as number;
-      ctx.state.ports[f.endpoint] = hostPort;
-      return { service: f.service, port: f.port, portName: f.portName, hostPort };
-    });
+    for (const [i, f] of forwards.entries()) ctx.state.ports[f.endpoint] = ports[i] as number;
+    const held = heldForwards(ctx.prepared, ctx.state.ports);
     const app: Record<string, Record<string, string>> = {};
     for (const cluster of ctx.objects.filter((o) => o.kind === "Cluster")) {
       const name = cnpgAppSecret(cluster.metadata.name);
