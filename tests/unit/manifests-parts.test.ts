@@ -166,6 +166,13 @@ describe("rendering an overlay", () => {
     expect(monitored.some((o) => o.kind === "PrometheusRule")).toBe(true);
   });
 
+  it("probes the dev database every second or two, the nightly one at CloudNativePG's defaults", async () => {
+    const probes = async (overlay: string) =>
+      (await renderOverlay(overlay)).find((o) => o.kind === "Cluster")?.spec?.probes ?? "defaults";
+    expect(await probes("dev")).toEqual({ startup: { periodSeconds: 1 }, readiness: { periodSeconds: 2 } });
+    expect(await probes("nightly")).toBe("defaults");
+  });
+
   it("leaves no kustomization of its own behind, rendered or failed", async () => {
     const saved = process.env.TMPDIR;
     const own = mkdtempSync(join(tmpdir(), "devstack-tmp-"));
