@@ -321,4 +321,59 @@ describe("a Kind cluster from the offline node image", () => {
     await docker(["exec", worker, "nft", "delete", "table", "inet", "devstack_netpol"]);
     expect(await settles("stranger", "ETIMEDOUT", 15_000)).toBe("ETIMEDOUT");
   });
+
+  it("comes back when its nodes start again at other addresses, as after the engine restarts", async () => {
+    // Docker hands the network's addresses out again as the nodes start, not always the old ones:
+    // here the control plane's old address is taken while they start, so it gets another.
+    const nodes = [`${cluster}-control-plane`, `${cluster}-worker`];
+    const addresses = () =>
+      Promise.all(
+        nodes.map(async (n) =>
+          (
+            await docker(["inspect", "-f", "{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}", n])
+          ).trim(),
+        ),
+      );
+    const before = await addresses();
+    await docker(["stop", ...nodes]);
+    const squatter = `${cluster}-squatter`;
+    await docker(
+      ["run", "-d", "--rm", "--name", squatter, ...labelArgs(testLabels())].concat([
+        "--network",
+        network,
+        "--ip",
+        String(before[0]),
+        image("node"),
+        "sleep",
+        "infinity",
+      ]),
+    );
+    for (const node of [...nodes].reverse()) await docker(["start", node]);
+    await docker(["rm", "-f", squatter]);
+    const after = await addresses();
+    expect(after[0]).not.toBe(before[0]);
+    // Each kubelet reaches the API server again and reports its node's new address.
+    const reported = async () =>
+      (
+        await kubectl([
+          "get",
+          "nodes",
+          "-o",
+          "jsonpath={range .items[*]}{.status.addresses[0].address} {end}",
+        ])
+      )
+        .trim()
+        .split(" ")
+        .sort();
+    for (const until = Date.now() + 180_000; Date.now() < until; ) {
+      if (JSON.stringify(await reported().catch(() => [])) === JSON.stringify([...after].sort())) break;
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+    }
+    expect(await reported()).toEqual([...after].sort());
+    // And a Service follows its pod's new address: the controller manager reaches the API server too.
+    let answer = "";
+    for (const until = Date.now() + 120_000; answer !== "server" && Date.now() < until; )
+      answer = (await kubectl(["exec", "client", "--", "node", "-e", ASK]).catch(() => "")).trim();
+    expect(answer).toBe("server");
+  }, 420_000);
 });
