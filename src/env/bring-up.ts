@@ -27,7 +27,7 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
   process.on("SIGINT", onInterrupt);
   const began = performance.now();
   console.log(`environment '${name}' (${envLabel(envFile)}) on ${runtime.name}:`);
-  const { state, reused } = await runtime
+  const { state, reused, restarted } = await runtime
     .up({ name, envFile, progress: (line) => console.log(`  ${line}`) })
     .catch(async (error: unknown) => {
       // Starts in flight fail once their containers are removed; the SIGINT handler reports and exits.
@@ -37,9 +37,11 @@ export async function bringUp(name: string, envFile: EnvFile, runtime: Runtime):
   process.off("SIGINT", onInterrupt);
   const seconds = ((performance.now() - began) / 1000).toFixed(1);
   console.log(
-    reused
-      ? `environment '${name}' is already up and healthy (checked in ${seconds}s)`
-      : `environment '${name}' (${envLabel(envFile)}) is up in ${seconds}s`,
+    restarted
+      ? `environment '${name}' is up again in ${seconds}s (${restarted})`
+      : reused
+        ? `environment '${name}' is already up and healthy (checked in ${seconds}s)`
+        : `environment '${name}' (${envLabel(envFile)}) is up in ${seconds}s`,
   );
   printEndpoints(name, state);
   return state;

@@ -23,8 +23,10 @@ export interface UpOptions {
 
 export interface UpResult {
   state: EnvState;
-  /** The environment was already up and healthy: nothing was started. */
+  /** The environment was already up: nothing new was created. */
   reused: boolean;
+  /** What of a reused environment had stopped and was started again (its nodes), if anything. */
+  restarted?: string;
 }
 
 /** One step `up` would take, for `--dry-run`: its name and exactly what it would do. */

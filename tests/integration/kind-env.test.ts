@@ -19,7 +19,7 @@ import { signUps } from "../support/sign-up.ts";
 // NetworkPolicy agent (Calico cannot be pulled here), CloudNativePG's operator made from its module
 // running the Cluster for real, the overlay, migrations and seed as a Job, the endpoints through
 // port-forwards; the policy and contract suites and a kubelet's restart through the runtime's
-// handle; then `dev:down` leaving nothing behind.
+// handle; the nodes stopped and started again by `dev:up`; then `dev:down` leaving nothing behind.
 
 const stateDir = mkdtempSync(join(tmpdir(), "devstack-state-"));
 const env = { DEVSTACK_STATE_DIR: stateDir };
@@ -230,6 +230,47 @@ describe("a Kind environment from the dev overlay", () => {
     expect(chaos.stdout).toMatch(/✔ run 1: recovered in [\d.]+s; [1-9]\d* acknowledged writes, 0 lost/);
     expect(await restarts()).toEqual(before.map((n) => n + 1));
   }, 300_000);
+
+  it("says every workload is down while its nodes are stopped (what an engine restart leaves), and dev:up starts them with the data kept", async () => {
+    const gateway = endpoint(up, "gateway");
+    const login = (email: string) =>
+      fetch(`${gateway}/api/sessions`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ email, password: "a-long-password-1" }),
+        signal: AbortSignal.timeout(30_000),
+      });
+    const email = `restarted-${process.pid}@example.org`;
+    const created = await fetch(`${gateway}/api/users`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ email, password: "a-long-password-1", displayName: "R" }),
+    });
+    expect(created.status).toBe(201);
+    const nodes = (
+      await docker(["ps", "--filter", `label=io.x-k8s.kind.cluster=azora-${name}`, "--format", "{{.Names}}"])
+    )
+      .split("\n")
+      .filter(Boolean);
+    await docker(["stop", ...nodes]);
+
+    const status = await runScript("dev-status", ["--name", name], { env });
+    expect(status.exitCode, status.all).toBe(1);
+    for (const workload of ["azora-db", "tyk-gateway", "user-service", "session-service", "redis"])
+      expect(status.stdout).toMatch(new RegExp(`^${workload}\\s.*\\bdown\\b`, "m"));
+    expect(status.stdout).toMatch(/node container\(s\) not running: azora-kind-\d+-(control-plane|worker)/);
+    expect(status.stdout).toMatch(/network policies: not known/);
+
+    const again = await runScript("dev-up", ["--runtime", "kind", "--name", name], { env });
+    expect(again.exitCode, again.all).toBe(0);
+    expect(again.stdout).toMatch(/nodes: started .+; API and every pod ready again [\d.]+ s later/);
+    expect(again.stdout).toMatch(
+      new RegExp(`environment '${name}' is up again in [\\d.]+s \\(its nodes had stopped: azora-${name}-`),
+    );
+    expect((await login(email)).status).toBe(201);
+    const after = await runScript("dev-status", ["--name", name], { env });
+    expect(after.exitCode, after.all).toBe(0);
+  }, 600_000);
 
   it("fails over when the primary's pod is deleted: CloudNativePG promotes a replica, no acknowledged write lost", async () => {
     // The dev overlay runs one instance: scaled to nightly's three for this (the operator adds two

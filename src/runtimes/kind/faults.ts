@@ -1,4 +1,5 @@
 import { docker, dockerMaybe } from "../../docker/cli.ts";
+import { restartEngine } from "../../docker/engine-restart.ts";
 import { UserError } from "../../errors.ts";
 import type { Faults } from "../runtime.ts";
 import { containerdId, ctr, ctrMaybe } from "./containerd.ts";
@@ -161,7 +162,8 @@ export function kindFaults(env: string, namespace: string): Faults {
     async restore(pod) {
       await active.get(`degrade ${pod}`)?.();
     },
-    restartEngine: notOnKind("restarting the container engine"),
+    // The Docker runtime's own fault: the engine runs the nodes, so every node stops and starts again.
+    restartEngine,
     async killNodeAgent() {
       // Every node's kubelet at once; systemd starts each again (the node image's unit: Restart=always).
       for (const node of await nodesOf(env))
@@ -179,10 +181,3 @@ export function kindFaults(env: string, namespace: string): Faults {
   };
   return faults;
 }
-
-const notOnKind = (what: string) => async (): Promise<never> => {
-  throw new UserError(
-    `${what} is a fault of the Docker runtime only, not yet of Kind`,
-    "Run this experiment with --runtime docker; the README's Kind runtime table lists the faults Kind has.",
-  );
-};

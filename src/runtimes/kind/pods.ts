@@ -21,7 +21,13 @@ export interface KindPod {
   status?: {
     phase?: string;
     podIP?: string;
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    conditions?: {
+      type: string;
+      status: string;
+      reason?: string;
+      message?: string;
+      lastTransitionTime?: string;
+    }[];
     containerStatuses?: ContainerStatus[];
     initContainerStatuses?: ContainerStatus[];
     ephemeralContainerStatuses?: ContainerStatus[];

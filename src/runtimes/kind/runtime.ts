@@ -24,11 +24,13 @@ import type {
 import { decideAddOns, policyEngine } from "./actions/addons.ts";
 import type { KindUpContext } from "./actions/context.ts";
 import { KIND_UP_ACTIONS } from "./actions/index.ts";
+import { nodesBack } from "./actions/nodes-back.ts";
 import { heldForwards } from "./actions/state.ts";
 import { clusterConfigFor } from "./cluster-config.ts";
 import { cnpgDatabase } from "./database.ts";
 import { kindFaults } from "./faults.ts";
 import { clusterConfigFile, clusterName, KIND_ENV_LABEL, kubeconfigFile, networkName } from "./names.ts";
+import { clusterUnreachable, nodeContainers } from "./node-restarts.ts";
 import { imagesToLoad, KIND_SUPPORT, namespaceOf, objectsToApply, refuseComponents } from "./objects.ts";
 import { podNetworkNamespaces } from "./pod-netns.ts";
 import { listPods, podParts, podRefs } from "./pods.ts";
@@ -37,7 +39,7 @@ import { type ApiPod, livePods } from "./policy-agent/model.ts";
 import { forwardsListening, keeperRunning } from "./port-forwards.ts";
 import { nodesOf, removeEnvironment } from "./remove.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
-import { loadBalancerAddresses, streamLogs, workloadRows } from "./views.ts";
+import { loadBalancerAddresses, streamLogs, unreachableRows, workloadRows } from "./views.ts";
 
 async function newContext(name: string, envFile: EnvFile, progress: Progress): Promise<KindUpContext> {
   refuseComponents(
@@ -112,10 +114,11 @@ export const kindRuntime: Runtime = {
     await this.ensureAvailable();
     const existing = readEnvState(name);
     if (existing?.status === "ready" && existing.runtime === "kind" && (await nodesOf(name)).length > 0) {
-      // Healthy cluster: the overlay applied again (kubectl apply changes only what changed).
+      // An existing cluster: its nodes running and every pod back (after a restart of the engine
+      // or of the machine), then the overlay applied again (kubectl apply changes only what changed).
       const ctx = await newContext(name, envFile, progress);
       await runActions(
-        KIND_UP_ACTIONS.filter((a) => a.name === "manifests" || a.name === "rollouts"),
+        [nodesBack, ...KIND_UP_ACTIONS.filter((a) => a.name === "manifests" || a.name === "rollouts")],
         ctx,
         progress,
       );
@@ -126,7 +129,7 @@ export const kindRuntime: Runtime = {
       // Forwards the keeper is making again (their pod or its kubelet went) answer before this returns.
       else
         await forwardsListening(name, heldForwards(ctx.prepared, existing.ports), ctx.timeoutSeconds * 1000);
-      return { state: existing, reused: true };
+      return { state: existing, reused: true, ...(ctx.restarted ? { restarted: ctx.restarted } : {}) };
     }
     const ctx = await newContext(name, envFile, progress);
     await running.run(name, KIND_UP_ACTIONS, ctx, progress);
@@ -153,9 +156,23 @@ export const kindRuntime: Runtime = {
   async status(name): Promise<EnvironmentStatus> {
     const state = requireReady(name);
     const kubeconfig = kubeconfigFile(name);
+    const nodes = await nodeContainers(name);
+    const unreachable = await clusterUnreachable(kubeconfig, nodes);
+    if (unreachable) {
+      const prepared = await prepareEnvironment(envFileOf(state), KIND_SUPPORT, state.secrets);
+      return {
+        state,
+        workloads: unreachableRows(state, objectsToApply(prepared), "cluster not answering"),
+        policies: {
+          enforced: false,
+          detail: `not known: the cluster cannot be asked: ${unreachable}; \`dev:up\` starts stopped nodes and waits until every pod is ready again`,
+        },
+        loadBalancers: {},
+      };
+    }
     const ns = await namespaceOfEnv(state);
     const [rows, loadBalancers] = await Promise.all([
-      workloadRows(state, ns),
+      workloadRows(state, ns, nodes),
       loadBalancerAddresses(kubeconfig, ns),
     ]);
     const engine =

@@ -1,8 +1,10 @@
 import { execa } from "execa";
 import { age } from "../../env/lifetime.ts";
 import type { EnvState } from "../../env/state.ts";
+import type { K8sObject } from "../../manifests/render.ts";
 import type { LogOptions, PodStatus, WorkloadStatus } from "../runtime.ts";
 import { kubeconfigFile } from "./names.ts";
+import { type NodeContainer, readySinceNodeStart } from "./node-restarts.ts";
 import { listObjects, listPods, workloadOf } from "./pods.ts";
 import { kubectl, requireTool, runCommand } from "./tools.ts";
 
@@ -13,12 +15,24 @@ interface Workload {
   status?: { readyReplicas?: number; readyInstances?: number };
 }
 
+/** The port-forward that reaches a workload (a database Cluster's is the `postgres` endpoint's), or `-`. */
+function forwardOf(state: EnvState, workload: { kind: string; metadata: { name: string } }): string {
+  const port =
+    state.ports[workload.metadata.name] ?? (workload.kind === "Cluster" ? state.ports.postgres : undefined);
+  return port ? `127.0.0.1:${port} (port-forward)` : "-";
+}
+
 /**
  * `dev:status`'s rows for an environment on Kubernetes (a Kind cluster or a namespace of another
  * cluster): each database Cluster, Deployment and StatefulSet of its namespace, with its pods'
- * restarts and last reasons, and the port-forward that reaches it.
+ * restarts and last reasons, and the port-forward that reaches it. Given the node containers (Kind),
+ * a pod counts as ready only by a report made since its node last started (readySinceNodeStart).
  */
-export async function workloadRows(state: EnvState, namespace: string): Promise<WorkloadStatus[]> {
+export async function workloadRows(
+  state: EnvState,
+  namespace: string,
+  nodes?: readonly NodeContainer[],
+): Promise<WorkloadStatus[]> {
   const kubeconfig = kubeconfigFile(state.name);
   const get = async (args: string[]) =>
     (JSON.parse(await runCommand(kubectl(kubeconfig, [...args, "-o", "json"]))) as { items: Workload[] })
@@ -30,7 +44,6 @@ export async function workloadRows(state: EnvState, namespace: string): Promise<
   ]);
   return [...clusters, ...workloads].map((w) => {
     const desired = w.spec.instances ?? w.spec.replicas ?? 1;
-    const ready = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
     const mine = pods.filter((p) => workloadOf(p) === w.metadata.name);
     const podRows = mine.map((p): PodStatus => {
       const containers = p.status?.containerStatuses ?? [];
@@ -40,23 +53,56 @@ export async function workloadRows(state: EnvState, namespace: string): Promise<
       });
       return {
         pod: p.metadata.name,
-        ready: containers.length > 0 && containers.every((c) => c.ready),
+        ready:
+          containers.length > 0 &&
+          containers.every((c) => c.ready) &&
+          (nodes === undefined || readySinceNodeStart(p, nodes)),
         restarts: containers.reduce((n, c) => n + c.restartCount, 0),
         lastState: reasons.join(", ") || "-",
       };
     });
+    // The controller's count, unless the pods' own reports are older than their nodes.
+    const counted = w.status?.readyInstances ?? w.status?.readyReplicas ?? 0;
+    const ready = nodes ? Math.min(counted, podRows.filter((p) => p.ready).length) : counted;
     const last = podRows.flatMap((p) => (p.lastState !== "-" ? [`${p.pod}: ${p.lastState}`] : []));
-    const port = state.ports[w.metadata.name] ?? (w.kind === "Cluster" ? state.ports.postgres : undefined);
     return {
       workload: w.metadata.name,
       desired,
       ready,
       health: ready >= desired ? "ready" : ready > 0 ? "degraded" : "down",
-      ports: port ? `127.0.0.1:${port} (port-forward)` : "-",
+      ports: forwardOf(state, w),
       age: age(w.metadata.creationTimestamp),
       restarts: podRows.reduce((n, p) => n + p.restarts, 0),
       lastState: last.join(", ") || "-",
       pods: podRows,
+    };
+  });
+}
+
+/**
+ * `dev:status`'s rows while the cluster cannot be asked (clusterUnreachable): every workload of the
+ * environment's overlay, down, saying why. Nothing the API server last held is shown as running.
+ */
+export function unreachableRows(
+  state: EnvState,
+  objects: readonly K8sObject[],
+  why: string,
+): WorkloadStatus[] {
+  // In workloadRows' order: database Clusters first.
+  return [
+    ...objects.filter((o) => o.kind === "Cluster"),
+    ...objects.filter((o) => o.kind === "Deployment" || o.kind === "StatefulSet"),
+  ].map((o) => {
+    return {
+      workload: o.metadata.name,
+      desired: o.spec?.instances ?? o.spec?.replicas ?? 1,
+      ready: 0,
+      health: "down",
+      ports: forwardOf(state, o),
+      age: age(state.createdAt),
+      restarts: 0,
+      lastState: why,
+      pods: [],
     };
   });
 }

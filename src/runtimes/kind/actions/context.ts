@@ -38,6 +38,8 @@ export interface KubeUpContext {
   kindEnv?: Record<string, string>;
   /** Set on Ctrl-C: no further action runs. */
   interrupted: boolean;
+  /** What of an existing cluster had stopped and was started again (nodesBack), if anything. */
+  restarted?: string;
 }
 
 /** What the Kind runtime's `up` actions share besides: the cluster it creates and its add-ons. */
