@@ -41,9 +41,13 @@ export interface FirewallModel extends ClusterInput {
  * Which traffic the table judges. `bridge`: a Docker environment's bridge, whose every address is a
  * pod (forwarded packets entering or leaving it). `podRanges`: a Kubernetes node's, where pods have
  * addresses in the cluster's pod ranges and reach each other through the node (on it or across
- * nodes); packets with neither end in those ranges are none of the table's business.
+ * nodes); packets with neither end in those ranges are none of the table's business. Its `uplink`
+ * is the node's interface to the other nodes: a packet arriving there from a pod address this table
+ * does not know yet was judged by its own node's table, which learns a new pod's address from the
+ * node's CNI before the pod starts (other nodes learn it only once the kubelet reports it, and
+ * would drop the new pod's first packets meanwhile, its first DNS query among them).
  */
-export type FirewallScope = { bridge: string } | { podRanges: readonly string[] };
+export type FirewallScope = { bridge: string } | { podRanges: readonly string[]; uplink?: string };
 
 export interface CompiledFirewall {
   table: string;
@@ -70,6 +74,7 @@ export function compileFirewall(
   const pods = cluster.pods;
   const isolated = [...new Set(model.isolated ?? [])].sort();
   const ipv4 = pods.map((pod) => pod.ips.find((ip) => !ip.includes(":")));
+  const uplink = "uplink" in scope ? scope.uplink : undefined;
 
   // Intervals per protocol: cut at every declared port and every port/endPort a policy names.
   const cuts = new Map<Protocol, Set<number>>(PROTOCOLS.map((p) => [p, new Set([1, MAX_PORT + 1])]));
@@ -146,6 +151,7 @@ export function compileFirewall(
     set("allowed", "ipv4_addr . ipv4_addr . inet_proto . inet_service", allowed),
     set("open_pairs", "ipv4_addr . ipv4_addr", openPairs),
     ...("podRanges" in scope ? [set("pod_ranges", "ipv4_addr", scope.podRanges.map(cidr))] : []),
+    ...(uplink ? [set("known_pods", "ipv4_addr", [...new Set(ipv4.filter((ip) => ip !== undefined))])] : []),
     "  chain forward {",
     "    type filter hook forward priority filter - 10; policy accept;",
     ...scopeRules(scope, "entry"),
@@ -160,6 +166,7 @@ export function compileFirewall(
     "  chain pod_to_pod {",
     "    ip saddr . ip daddr . meta l4proto . th dport @allowed return",
     "    meta l4proto != { tcp, udp, sctp } ip saddr . ip daddr @open_pairs return",
+    ...(uplink ? [`    iifname ${JSON.stringify(uplink)} ip saddr != @known_pods return`] : []),
     "    drop",
     "  }",
     "  chain pod_to_outside {",
@@ -180,7 +187,7 @@ export function compileFirewall(
       pods: pods.length,
       policies: cluster.policies.length,
       elements: allowed.length + openPairs.length,
-      rules: outbound.length + inbound.length + 2 * isolated.length + 11,
+      rules: outbound.length + inbound.length + 2 * isolated.length + 11 + (uplink ? 1 : 0),
     },
   };
 }

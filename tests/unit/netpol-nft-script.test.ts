@@ -146,6 +146,23 @@ describe("the nftables script of an environment", () => {
     );
   });
 
+  it("on a node with an uplink, leaves a pod address it does not know, arriving from another node, to that node's judgement", () => {
+    const without = compileFirewall("t", { podRanges: ["10.1.0.0/16"] }, { pods, policies });
+    const node = compileFirewall("t", { podRanges: ["10.1.0.0/16"], uplink: "eth0" }, { pods, policies });
+    const lines = (script: string) => script.split("\n");
+    expect(lines(node.script).filter((l) => !lines(without.script).includes(l))).toEqual([
+      "  set known_pods {",
+      "      10.1.0.2,",
+      "      10.1.0.3",
+      '    iifname "eth0" ip saddr != @known_pods return',
+    ]);
+    // Only unknown sources: a known pair not allowed still drops, after the pairs' sets.
+    expect(node.script).toMatch(
+      /@open_pairs return\n {4}iifname "eth0" ip saddr != @known_pods return\n {4}drop\n {2}\}\n {2}chain pod_to_outside/,
+    );
+    expect(node.stats.rules).toBe(without.stats.rules + 1);
+  });
+
   it("takes pod ranges written a.b.c.d/n only, with octets up to 255 and prefixes up to 32", () => {
     const node = compileFirewall(
       "t",

@@ -5,8 +5,15 @@
 // controller does), compiles them with the same compiler as the Docker runtime's firewall
 // (src/netpol/nftables.ts, scoped to the pod ranges) and replaces its nftables table in one
 // transaction whenever the result changes. Ready once the first table is in force.
-// Configuration: POD_RANGES (comma-separated CIDRs), READY_FILE.
-import { readFileSync, writeFileSync } from "node:fs";
+// A pod's first packets leave before its kubelet reports its address, so the node's CNI hands the
+// address over as Calico's plugin does: the node's last CNI plugin (azora-policy-handoff) writes
+// HANDOFF_DIR/pending/NAMESPACE_NAME holding it and waits, while the agent says it is alive by
+// touching HANDOFF_DIR/agent; the agent applies a table with that address and removes the file.
+// Other nodes' agents learn the address only from the API server: what arrives from another node
+// with an address they do not know yet was judged by its own node's table (UPLINK).
+// Configuration: POD_RANGES (comma-separated CIDRs), READY_FILE, HANDOFF_DIR (none: no handoff), UPLINK.
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import {
   KubeConfig,
   type KubernetesListObject,
@@ -19,6 +26,8 @@ import { compileFirewall } from "../../../netpol/nftables.ts";
 import { type ApiNamespace, type ApiPod, firewallModelOf } from "./model.ts";
 
 const POD_RANGES = (process.env.POD_RANGES ?? "").split(",").filter(Boolean);
+/** The node's interface to the other nodes (FirewallScope's uplink); none: every source judged here. */
+const UPLINK = process.env.UPLINK ?? "";
 const READY_FILE = process.env.READY_FILE ?? "/tmp/applied";
 /** Changes arriving together (a Deployment's pods) make one table: the compile waits this long. */
 const SETTLE_MS = 50;
@@ -26,6 +35,11 @@ const SETTLE_MS = 50;
 const RESYNC_MS = 10_000;
 /** After a watch fails (an API server restarting), its informer lists and watches again after this. */
 const RESTART_MS = 1_000;
+const HANDOFF_DIR = process.env.HANDOFF_DIR ?? "";
+/** How often the handed-off addresses are read: a pod's sandbox is waiting on them. */
+const HANDOFF_POLL_MS = 100;
+/** A handoff no pod of the cache claims for this long is dropped (its pod was deleted at once). */
+const HANDOFF_STALE_MS = 60_000;
 
 const log = (msg: string, extra: object = {}) =>
   console.log(
@@ -65,6 +79,56 @@ const caches = {
 /** The informers that have listed once: until all three have, the model would be partial. */
 const synced = new Set<string>();
 
+/**
+ * Addresses the node's CNI handed over, by `namespace/name`: kept after the plugin is released
+ * until the kubelet reports the pod's own (dropped sooner, the pod's address would leave the table
+ * for the moment in between), or for a minute when no such pod appears (deleted at once).
+ */
+const handedOff = new Map<string, { address: string; at: number }>();
+const pendingDir = () => join(HANDOFF_DIR, "pending");
+/** The file the CNI plugin wrote for a pod (names hold no `_`, so it splits unambiguously). */
+const handoffFile = (key: string) => join(pendingDir(), key.replace("/", "_"));
+
+/** Reads the plugin's files; a new or changed address makes a sync. */
+function readHandoffs() {
+  let changed = false;
+  for (const file of readdirSync(pendingDir())) {
+    const key = file.replace("_", "/");
+    try {
+      const address = readFileSync(join(pendingDir(), file), "utf8").trim();
+      if (handedOff.get(key)?.address === address) continue;
+      handedOff.set(key, { address, at: Date.now() });
+      changed = true;
+    } catch {
+      // Removed meanwhile (the plugin's DEL, or this agent).
+    }
+  }
+  if (changed) schedule(0);
+}
+
+/** Removes a pod's file unless it holds a newer handoff (the pod made again under its name). */
+function removeHandoffFile(key: string, address: string) {
+  try {
+    if (readFileSync(handoffFile(key), "utf8").trim() === address) rmSync(handoffFile(key), { force: true });
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Once a table holding them is in force: the files of pods the model had are removed (their
+ * sandboxes stop waiting); addresses the kubelet now reports itself, and stale ones, are forgotten.
+ */
+function releaseHandoffs(offered: ReadonlyMap<string, string>, pods: readonly ApiPod[]) {
+  const byKey = new Map(pods.map((p) => [`${p.metadata.namespace}/${p.metadata.name}`, p]));
+  for (const [key, address] of offered) if (byKey.has(key)) removeHandoffFile(key, address);
+  for (const [key, { address, at }] of handedOff) {
+    if (!byKey.get(key)?.status?.podIP && Date.now() - at < HANDOFF_STALE_MS) continue;
+    handedOff.delete(key);
+    removeHandoffFile(key, address);
+  }
+}
+
 let applied = "";
 /** Set every RESYNC_MS: the next sync applies the table even if it has not changed. */
 let resyncDue = false;
@@ -73,21 +137,26 @@ let lastError = "";
 async function sync(): Promise<void> {
   if (synced.size < Object.keys(caches).length) return;
   // The informers hold the objects as the API server sent them.
+  const pods = caches.pods.list() as unknown as ApiPod[];
+  const offered = new Map([...handedOff].map(([key, { address }]) => [key, address]));
   const firewall = compileFirewall(
     "netpol",
-    { podRanges: POD_RANGES },
+    { podRanges: POD_RANGES, ...(UPLINK ? { uplink: UPLINK } : {}) },
     firewallModelOf(
       caches.namespaces.list() as unknown as ApiNamespace[],
-      caches.pods.list() as unknown as ApiPod[],
+      pods,
       caches.policies.list(),
+      offered,
     ),
   );
-  if (firewall.script === applied && !resyncDue) return;
-  await applyScript(firewall.script, "the cluster's NetworkPolicies");
-  if (firewall.script !== applied) log("applied", { table: firewall.table, ...firewall.stats });
-  if (!applied) writeFileSync(READY_FILE, `${new Date().toISOString()}\n`);
-  applied = firewall.script;
-  resyncDue = false;
+  if (firewall.script !== applied || resyncDue) {
+    await applyScript(firewall.script, "the cluster's NetworkPolicies");
+    if (firewall.script !== applied) log("applied", { table: firewall.table, ...firewall.stats });
+    if (!applied) writeFileSync(READY_FILE, `${new Date().toISOString()}\n`);
+    applied = firewall.script;
+    resyncDue = false;
+  }
+  if (HANDOFF_DIR) releaseHandoffs(offered, pods);
 }
 
 // One sync at a time; a change during a sync makes one more after it.
@@ -155,3 +224,11 @@ setInterval(() => {
   resyncDue = true;
   schedule(0);
 }, RESYNC_MS);
+if (HANDOFF_DIR) {
+  mkdirSync(pendingDir(), { recursive: true });
+  setInterval(() => {
+    readHandoffs();
+    // Alive, and worth waiting for: the plugin waits only on an agent that has applied a table.
+    if (applied) writeFileSync(join(HANDOFF_DIR, "agent"), `${process.pid}\n`);
+  }, HANDOFF_POLL_MS);
+}

@@ -42,17 +42,25 @@ export function livePods(pods: readonly ApiPod[]): PodInput[] {
     );
 }
 
-/** The engine's model of the cluster as the API server has it now. */
+/**
+ * The engine's model of the cluster as the API server has it now. `handedOff` holds addresses the
+ * node's CNI gave pods whose kubelet has not reported them yet, by `namespace/name`: used where the
+ * pod has no address of its own yet, so its first packets are judged rather than dropped.
+ */
 export function firewallModelOf(
   namespaces: readonly ApiNamespace[],
   pods: readonly ApiPod[],
   policies: readonly unknown[],
+  handedOff: ReadonlyMap<string, string> = new Map(),
 ): FirewallModel {
   return {
     namespaces: namespaces.map(
       (ns): NamespaceInput => ({ name: ns.metadata.name, labels: ns.metadata.labels ?? {} }),
     ),
-    pods: livePods(pods),
+    pods: livePods(pods).map((p) => {
+      const given = handedOff.get(`${p.namespace}/${p.name}`);
+      return p.podIP || !given ? p : { ...p, podIP: given };
+    }),
     policies,
   };
 }
